@@ -1,0 +1,14 @@
+// The IR: dtypes, shapes, graphs of SSA values, the closed set of primitive ops, composites, the builder,
+// the verifier and the text form. Start reading at graph.ts, then primitives.ts (the op set) and builder.ts.
+
+export * from './dtype.js';
+export * from './shape.js';
+export * from './errors.js';
+export * from './graph.js';
+export * from './attrs.js';
+export type { OpDef, OpFamily, VjpRule } from './op.js';
+export { PRIMITIVES, primitiveNames } from './primitives.js';
+export { defineComposite, compositeDef, compositeNames, type CompositeDef } from './composite.js';
+export { GraphBuilder } from './builder.js';
+export { verify, verifyProblems } from './verify.js';
+export { printGraph } from './print.js';

@@ -1,0 +1,71 @@
+// Source ops: values that come from attributes alone (constants, index ramps, named weights).
+
+import { hasArithmetic, type DType } from '../dtype.js';
+import { fail } from '../errors.js';
+import type { Attrs, TensorType } from '../graph.js';
+import type { OpDef } from '../op.js';
+import { formatShape, isValidShape, numel, resolveAxis } from '../shape.js';
+import { roundToDType } from '../../numerics/index.js';
+
+function shapeAttr(attrs: Attrs): number[] {
+  const shape = attrs.shape;
+  if (!isValidShape(shape)) fail(`shape ${JSON.stringify(shape)} must be a list of non-negative integers`);
+  return [...shape];
+}
+
+/** Constants must be exactly representable in their dtype: a literal is never silently rounded. */
+function checkRepresentable(x: number, dtype: DType): void {
+  const r = roundToDType(x, dtype, 'torch');
+  if (!(Object.is(r, x) || (Number.isNaN(r) && Number.isNaN(x)))) fail(`value ${x} is not exactly representable in ${dtype} (nearest: ${r})`);
+}
+
+export const SOURCE_OPS: readonly OpDef[] = [
+  {
+    name: 'full',
+    family: 'source',
+    operands: 0,
+    attrs: { dtype: { kind: 'dtype' }, shape: { kind: 'ints' }, value: { kind: 'float' } },
+    infer: (_, attrs) => {
+      const dtype = attrs.dtype as DType;
+      checkRepresentable(attrs.value as number, dtype);
+      return { dtype, shape: shapeAttr(attrs) };
+    },
+  },
+  {
+    name: 'literal',
+    family: 'source',
+    operands: 0,
+    attrs: { dtype: { kind: 'dtype' }, shape: { kind: 'ints' }, values: { kind: 'floats' } },
+    infer: (_, attrs) => {
+      const dtype = attrs.dtype as DType;
+      const shape = shapeAttr(attrs);
+      const values = attrs.values as readonly number[];
+      if (values.length !== numel(shape)) fail(`${values.length} values given for shape ${formatShape(shape)} (${numel(shape)} elements)`);
+      values.forEach((v) => checkRepresentable(v, dtype));
+      return { dtype, shape };
+    },
+  },
+  {
+    name: 'iota',
+    family: 'source',
+    operands: 0,
+    attrs: { dtype: { kind: 'dtype' }, shape: { kind: 'ints' }, axis: { kind: 'int' } },
+    infer: (_, attrs) => {
+      const dtype = attrs.dtype as DType;
+      const shape = shapeAttr(attrs);
+      if (!hasArithmetic(dtype)) fail(`dtype ${dtype} has no arithmetic; iota needs f32, f16, bf16 or i32`);
+      if (resolveAxis(attrs.axis as number, shape.length) !== attrs.axis) fail(`axis ${attrs.axis} out of range for shape ${formatShape(shape)}`);
+      return { dtype, shape };
+    },
+  },
+  {
+    name: 'weight',
+    family: 'source',
+    operands: 0,
+    attrs: { name: { kind: 'string' }, dtype: { kind: 'dtype' }, shape: { kind: 'ints' } },
+    infer: (_, attrs) => {
+      if (attrs.name === '') fail('weight name must not be empty');
+      return { dtype: attrs.dtype as DType, shape: shapeAttr(attrs) } satisfies TensorType;
+    },
+  },
+];
