@@ -12,3 +12,4 @@ export { defineComposite, compositeDef, compositeNames, type CompositeDef } from
 export { GraphBuilder } from './builder.js';
 export { verify, verifyProblems } from './verify.js';
 export { printGraph } from './print.js';
+export * from './tensor-data.js';

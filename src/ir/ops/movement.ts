@@ -4,6 +4,7 @@ import { fail } from '../errors.js';
 import { formatType, type TensorType } from '../graph.js';
 import type { OpDef } from '../op.js';
 import { formatShape, isValidShape, numel } from '../shape.js';
+import { checkRepresentable } from './representable.js';
 
 function checkAxis(axis: number, x: TensorType): void {
   if (!Number.isInteger(axis) || axis < 0 || axis >= x.shape.length) fail(`axis ${axis} out of range for ${formatType(x)}`);
@@ -105,6 +106,7 @@ export const MOVEMENT_OPS: readonly OpDef[] = [
       checkPerAxis('lo', lo, x!);
       checkPerAxis('hi', hi, x!);
       if ([...lo, ...hi].some((p) => p < 0)) fail(`padding must be non-negative (lo ${JSON.stringify(lo)}, hi ${JSON.stringify(hi)}); use slice to crop`);
+      checkRepresentable(attrs.value as number, x!.dtype, 'pad value');
       return { dtype: x!.dtype, shape: x!.shape.map((d, i) => lo[i]! + d + hi[i]!) };
     },
   },

@@ -5,18 +5,12 @@ import { fail } from '../errors.js';
 import type { Attrs, TensorType } from '../graph.js';
 import type { OpDef } from '../op.js';
 import { formatShape, isValidShape, numel, resolveAxis } from '../shape.js';
-import { roundToDType } from '../../numerics/index.js';
+import { checkRepresentable } from './representable.js';
 
 function shapeAttr(attrs: Attrs): number[] {
   const shape = attrs.shape;
   if (!isValidShape(shape)) fail(`shape ${JSON.stringify(shape)} must be a list of non-negative integers`);
   return [...shape];
-}
-
-/** Constants must be exactly representable in their dtype: a literal is never silently rounded. */
-function checkRepresentable(x: number, dtype: DType): void {
-  const r = roundToDType(x, dtype, 'torch');
-  if (!(Object.is(r, x) || (Number.isNaN(r) && Number.isNaN(x)))) fail(`value ${x} is not exactly representable in ${dtype} (nearest: ${r})`);
 }
 
 export const SOURCE_OPS: readonly OpDef[] = [

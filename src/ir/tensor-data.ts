@@ -1,0 +1,49 @@
+// TensorData: a dense, row-major tensor on the host — what graphs take as inputs and give back as outputs,
+// whatever backend ran them. Narrow floats hold their raw bits (see dtype.ts).
+
+import { allocStorage, byteSize, type DType, type StorageArray } from './dtype.js';
+import { formatShape, isValidShape, numel, type Shape } from './shape.js';
+
+export interface TensorData {
+  readonly dtype: DType;
+  readonly shape: Shape;
+  readonly data: StorageArray;
+}
+
+const STORAGE_NAME: Record<DType, string> = {
+  f32: 'Float32Array',
+  f16: 'Uint16Array',
+  bf16: 'Uint16Array',
+  f8e4m3fn: 'Uint8Array',
+  f8e5m2: 'Uint8Array',
+  i32: 'Int32Array',
+  u8: 'Uint8Array',
+  bool: 'Uint8Array',
+};
+
+/** Checks that `data` is the right typed array and length for `dtype` and `shape`. */
+export function tensorData(dtype: DType, shape: Shape, data: StorageArray, what = 'tensor'): TensorData {
+  if (!isValidShape(shape)) throw new TypeError(`${what}: invalid shape ${JSON.stringify(shape)}`);
+  if (data.constructor.name !== STORAGE_NAME[dtype] || data.BYTES_PER_ELEMENT !== byteSize(dtype))
+    throw new TypeError(`${what}: ${dtype} data must be a ${STORAGE_NAME[dtype]}, got ${data.constructor.name}`);
+  if (data.length !== numel(shape)) throw new RangeError(`${what}: shape ${formatShape(shape)} needs ${numel(shape)} elements, got ${data.length}`);
+  return { dtype, shape: [...shape], data };
+}
+
+export const zeros = (dtype: DType, shape: Shape): TensorData => ({ dtype, shape: [...shape], data: allocStorage(dtype, numel(shape)) });
+
+/** Where `weight` nodes get their tensors. Implementations may load lazily. */
+export interface WeightStore {
+  get(name: string): TensorData;
+}
+
+/** A weight store over an in-memory map. */
+export function weightMap(entries: Readonly<Record<string, TensorData>>): WeightStore {
+  return {
+    get(name) {
+      const t = entries[name];
+      if (!t) throw new Error(`weight "${name}" not found; the store has ${Object.keys(entries).length} weights`);
+      return t;
+    },
+  };
+}

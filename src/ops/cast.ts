@@ -1,0 +1,22 @@
+// Casts between dtypes. Casting to fp8 names its overflow behaviour: 'saturate' clamps to the largest finite
+// value (what quantization uses), 'torch' follows PyTorch's non-saturating cast (e4m3fn overflow -> NaN).
+
+import { isFp8, parseDType, type DType } from '../ir/index.js';
+import { prim, type Tensor } from './tensor.js';
+import { typed } from './typed.js';
+
+export type Fp8CastMode = 'saturate' | 'torch';
+
+export const cast: (x: Tensor, dtype: DType, mode?: Fp8CastMode) => Tensor = typed('cast', {
+  'Tensor, string': (x: Tensor, dtype: string) => {
+    const d = parseDType(dtype, 'cast');
+    if (isFp8(d)) throw new TypeError(`cast to ${d} needs a mode: "saturate" or "torch"`);
+    return d === x.dtype ? x : prim(x, 'cast', [x], { dtype: d });
+  },
+  'Tensor, string, string': (x: Tensor, dtype: string, mode: string) => {
+    const d = parseDType(dtype, 'cast');
+    if (!isFp8(d)) throw new TypeError(`cast: a mode applies only to fp8 targets, not ${d}`);
+    if (mode !== 'saturate' && mode !== 'torch') throw new TypeError(`cast: mode ${JSON.stringify(mode)} unknown; expected "saturate" or "torch"`);
+    return prim(x, 'cast', [x], { dtype: d, mode });
+  },
+}) as never;

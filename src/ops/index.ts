@@ -1,0 +1,16 @@
+// The public tensor API that model code writes with. Each function adds nodes to the graph of its operands.
+
+export { Tensor, type TensorLike } from './tensor.js';
+export { Trace, trace } from './trace.js';
+export { full, literal, iota } from './creation.js';
+export * from './arith.js';
+export { sum, max, min, mean, cumsum } from './reduce.js';
+export { matmul, linear } from './linalg.js';
+export { reshape, permute, transpose, broadcastTo, unsqueeze, squeeze, slice, concat, split, pad } from './movement.js';
+export { take, gather, scatterAdd, topk, dynamicSlice, dynamicUpdateSlice } from './indexing.js';
+export { cast, type Fp8CastMode } from './cast.js';
+export { sigmoid, silu, swiglu } from './activation.js';
+export { rmsNorm } from './norm.js';
+export { softmax, logSoftmax } from './softmax.js';
+export { rope } from './rope.js';
+export { fp8Quantize, FP8_E4M3_MAX, type ScaleFormat } from './fp8.js';
