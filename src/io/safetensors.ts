@@ -1,0 +1,485 @@
+// The safetensors format (Hugging Face): an 8-byte little-endian header length, a JSON header giving each tensor's
+// dtype, shape and byte range in the data section, then the raw little-endian tensor data. The header is validated
+// once at open; tensors are then read one at a time at their offsets, so a multi-GB file is never loaded whole.
+
+import fs from 'node:fs';
+import type { DType, StorageArray } from '../ir/dtype.js';
+import { formatShape, isValidShape, numel, type Shape } from '../ir/shape.js';
+import { i64ToI32 } from '../numerics/int.js';
+
+export type FileArray =
+  | Float64Array
+  | Float32Array
+  | Uint16Array
+  | Uint8Array
+  | BigInt64Array
+  | Int32Array
+  | Int16Array
+  | Int8Array;
+
+interface ArrayClass {
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): FileArray;
+  readonly BYTES_PER_ELEMENT: number;
+  readonly name: string;
+}
+
+/** The format's dtype names and the typed array each is read into (16-bit and 8-bit floats as raw bits). */
+const ARRAY_OF = {
+  F64: Float64Array,
+  F32: Float32Array,
+  F16: Uint16Array,
+  BF16: Uint16Array,
+  F8_E4M3: Uint8Array,
+  F8_E5M2: Uint8Array,
+  I64: BigInt64Array,
+  I32: Int32Array,
+  I16: Int16Array,
+  I8: Int8Array,
+  U8: Uint8Array,
+  BOOL: Uint8Array,
+} satisfies Record<string, ArrayClass>;
+
+export type FileDType = keyof typeof ARRAY_OF;
+export const FILE_DTYPES = Object.keys(ARRAY_OF) as readonly FileDType[];
+
+const arrayClass = (dtype: FileDType): ArrayClass => ARRAY_OF[dtype];
+function checkArrayClass(dtype: FileDType, data: FileArray, what: string): ArrayClass {
+  const cls = arrayClass(dtype);
+  if (!(data instanceof cls)) {
+    throw new TypeError(`${what}: ${dtype} data must be a ${cls.name}, got ${data.constructor.name}`);
+  }
+  return cls;
+}
+
+export const fileDTypeBytes = (dtype: FileDType): number => ARRAY_OF[dtype].BYTES_PER_ELEMENT;
+
+/** I64 maps to i32 (values are range-checked when read); F64, I16 and I8 have no IR dtype. */
+const IR_DTYPE_OF: Partial<Record<FileDType, DType>> = {
+  F32: 'f32',
+  F16: 'f16',
+  BF16: 'bf16',
+  F8_E4M3: 'f8e4m3fn',
+  F8_E5M2: 'f8e5m2',
+  I32: 'i32',
+  I64: 'i32',
+  U8: 'u8',
+  BOOL: 'bool',
+};
+
+/** The IR dtype a tensor stored as `dtype` loads as; `what` names the tensor in the error. */
+export function toIRDType(dtype: FileDType, what: string): DType {
+  const ir = IR_DTYPE_OF[dtype];
+  if (ir === undefined) {
+    const loadable = Object.keys(IR_DTYPE_OF).join(', ');
+    throw new TypeError(`${what}: file dtype ${dtype} has no IR dtype; loadable file dtypes are ${loadable}`);
+  }
+  return ir;
+}
+
+/** Converts data read in file dtype `dtype` to the storage of its IR dtype: I64 narrows to i32, BOOL must be 0/1. */
+export function toIRStorage(dtype: FileDType, data: FileArray, what: string): StorageArray {
+  toIRDType(dtype, what);
+  checkArrayClass(dtype, data, what);
+  if (data instanceof BigInt64Array) return i64ToI32(data, what);
+  if (dtype === 'BOOL') {
+    const bad = data.findIndex((b) => b !== 0 && b !== 1);
+    if (bad >= 0) throw new RangeError(`${what}: BOOL element ${bad} is ${data[bad]}, expected 0 or 1`);
+  }
+  return data as StorageArray;
+}
+
+export interface TensorInfo {
+  readonly dtype: FileDType;
+  readonly shape: Shape;
+  /** Position of the tensor's first byte in the file (not in the data section). */
+  readonly byteOffset: number;
+  readonly byteLength: number;
+}
+
+export interface IRTensor {
+  readonly dtype: DType;
+  readonly shape: Shape;
+  readonly data: StorageArray;
+}
+
+/** The reference implementation's limit; a larger length means the file is not safetensors. */
+const MAX_HEADER_BYTES = 100_000_000;
+/** fs reads and writes move at most about 2 GB per call. */
+const MAX_IO_BYTES = 1 << 30;
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** A safetensors file opened for lazy reads. Call `close()` (or dispose it) when done. */
+export class SafetensorsFile {
+  private fd: number | undefined;
+
+  private constructor(
+    readonly path: string,
+    fd: number,
+    private readonly tensors: ReadonlyMap<string, TensorInfo>,
+    /** The header's `__metadata__` map (empty when absent). */
+    readonly metadata: Readonly<Record<string, string>>,
+  ) {
+    this.fd = fd;
+  }
+
+  static open(path: string): SafetensorsFile {
+    const fd = fs.openSync(path, 'r');
+    try {
+      const { tensors, metadata } = readHeader(path, fd);
+      return new SafetensorsFile(path, fd, tensors, metadata);
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
+  }
+
+  /** Tensor names in sorted order. */
+  names(): string[] {
+    return [...this.tensors.keys()].sort();
+  }
+
+  has(name: string): boolean {
+    return this.tensors.has(name);
+  }
+
+  info(name: string): TensorInfo {
+    const info = this.tensors.get(name);
+    if (info === undefined) throw new Error(`${this.path}: no tensor "${name}" (the file has ${this.tensors.size})`);
+    return info;
+  }
+
+  read(name: string): FileArray {
+    const { dtype, byteLength } = this.info(name);
+    return this.readRange(name, 0, byteLength / fileDTypeBytes(dtype));
+  }
+
+  /** Elements [elemStart, elemStart + elemCount) of the tensor in row-major order, e.g. a block of rows. */
+  readRange(name: string, elemStart: number, elemCount: number): FileArray {
+    const { dtype, byteOffset, byteLength } = this.info(name);
+    const cls = arrayClass(dtype);
+    const total = byteLength / cls.BYTES_PER_ELEMENT;
+    const valid = (n: number): boolean => Number.isSafeInteger(n) && n >= 0;
+    if (!valid(elemStart) || !valid(elemCount) || elemStart + elemCount > total) {
+      throw new RangeError(
+        `${this.path}: tensor "${name}": cannot read ${elemCount} elements from ${elemStart}; it has ${total}`,
+      );
+    }
+    const bytes = new Uint8Array(elemCount * cls.BYTES_PER_ELEMENT);
+    readFully(this.openFd(), bytes, byteOffset + elemStart * cls.BYTES_PER_ELEMENT, `${this.path}: tensor "${name}"`);
+    if (!HOST_IS_LITTLE_ENDIAN) swapBytes(bytes, cls.BYTES_PER_ELEMENT);
+    return new cls(bytes.buffer, 0, elemCount);
+  }
+
+  /** The tensor converted to its IR dtype (see `toIRStorage`). */
+  readIR(name: string): IRTensor {
+    const { dtype, shape } = this.info(name);
+    const what = `${this.path}: tensor "${name}"`;
+    return { dtype: toIRDType(dtype, what), shape, data: toIRStorage(dtype, this.read(name), what) };
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  private openFd(): number {
+    if (this.fd === undefined) throw new Error(`${this.path}: read after close()`);
+    return this.fd;
+  }
+}
+
+function readHeader(path: string, fd: number): { tensors: Map<string, TensorInfo>; metadata: Record<string, string> } {
+  function fail(msg: string): never {
+    throw new Error(`${path}: ${msg}`);
+  }
+  const fileBytes = fs.fstatSync(fd).size;
+  if (fileBytes < 8) fail(`not a safetensors file: ${fileBytes} bytes, shorter than the 8-byte header length`);
+  const lengthBytes = new Uint8Array(8);
+  readFully(fd, lengthBytes, 0, path);
+  const headerBytes = new DataView(lengthBytes.buffer).getBigUint64(0, true);
+  if (headerBytes > BigInt(MAX_HEADER_BYTES)) {
+    fail(`header length ${headerBytes} bytes exceeds the ${MAX_HEADER_BYTES}-byte limit; not a safetensors file?`);
+  }
+  const dataStart = 8 + Number(headerBytes);
+  if (dataStart > fileBytes) fail(`header length ${headerBytes} bytes runs past the end of the ${fileBytes}-byte file`);
+  const text = new Uint8Array(dataStart - 8);
+  readFully(fd, text, 8, path);
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(text));
+  } catch (e) {
+    fail(`header is not valid UTF-8 JSON (${(e as Error).message})`);
+  }
+  if (!isJSONObject(header)) fail(`header must be a JSON object, got ${describe(header)}`);
+
+  const { __metadata__: rawMetadata, ...entries } = header;
+  const metadata = rawMetadata === undefined ? {} : parseMetadata(rawMetadata, `${path}: __metadata__`);
+  const ranges = Object.entries(entries).map(([name, raw]) => parseEntry(raw, `${path}: tensor "${name}"`, name));
+  checkLayout(ranges, fileBytes - dataStart, dataStart, fail);
+  const tensors = new Map<string, TensorInfo>();
+  for (const { name, dtype, shape, begin, end } of ranges) {
+    tensors.set(name, { dtype, shape, byteOffset: dataStart + begin, byteLength: end - begin });
+  }
+  return { tensors, metadata };
+}
+
+interface Range {
+  readonly name: string;
+  readonly dtype: FileDType;
+  readonly shape: Shape;
+  /** Byte range in the data section. */
+  readonly begin: number;
+  readonly end: number;
+}
+
+function parseEntry(raw: unknown, what: string, name: string): Range {
+  if (!isJSONObject(raw)) throw new Error(`${what}: expected {dtype, shape, data_offsets}, got ${describe(raw)}`);
+  for (const key of ['dtype', 'shape', 'data_offsets']) {
+    if (!Object.hasOwn(raw, key)) throw new Error(`${what}: missing "${key}"`);
+  }
+  const dtype = parseFileDType(raw.dtype, what);
+  const shape = parseShape(raw.shape, what);
+  const offsets = raw.data_offsets;
+  const isOffset = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isOffset) || offsets[0] > offsets[1]) {
+    throw new Error(`${what}: data_offsets must be [begin, end] with 0 <= begin <= end, got ${describe(offsets)}`);
+  }
+  const [begin, end] = offsets as [number, number];
+  const needed = numel(shape) * fileDTypeBytes(dtype);
+  if (end - begin !== needed) {
+    throw new Error(
+      `${what}: data_offsets [${begin}, ${end}] span ${end - begin} bytes, ` +
+        `but shape ${formatShape(shape)} of ${dtype} needs ${needed}`,
+    );
+  }
+  return { name, dtype, shape, begin, end };
+}
+
+/** Rejects overlapping tensors and, naming the first tensor past the end, a data section cut short. */
+function checkLayout(ranges: Range[], dataBytes: number, dataStart: number, fail: (msg: string) => never): void {
+  const byStart = ranges.filter((r) => r.end > r.begin).sort((a, b) => a.begin - b.begin);
+  byStart.forEach((r, i) => {
+    const prev = byStart[i - 1];
+    if (prev !== undefined && r.begin < prev.end) {
+      fail(
+        `tensors "${prev.name}" (data bytes ${prev.begin}..${prev.end}) and "${r.name}" ` +
+          `(${r.begin}..${r.end}) overlap`,
+      );
+    }
+  });
+  const beyond = byStart.find((r) => r.end > dataBytes);
+  if (beyond !== undefined) {
+    const expected = dataStart + byStart.reduce((m, r) => Math.max(m, r.end), 0);
+    fail(
+      `file is truncated: expected at least ${expected} bytes, found ${dataStart + dataBytes}; ` +
+        `tensor "${beyond.name}" (data bytes ${beyond.begin}..${beyond.end}) lies beyond the end`,
+    );
+  }
+}
+
+function parseFileDType(raw: unknown, what: string): FileDType {
+  if (typeof raw !== 'string' || !Object.hasOwn(ARRAY_OF, raw)) {
+    throw new Error(`${what}: unknown dtype ${describe(raw)}; expected one of ${FILE_DTYPES.join(', ')}`);
+  }
+  return raw as FileDType;
+}
+
+function parseShape(raw: unknown, what: string): Shape {
+  if (!isValidShape(raw) || !Number.isSafeInteger(numel(raw))) {
+    throw new Error(`${what}: shape must be a list of non-negative integers, got ${describe(raw)}`);
+  }
+  return Object.freeze([...raw]);
+}
+
+function parseMetadata(raw: unknown, what: string): Record<string, string> {
+  if (!isJSONObject(raw)) throw new Error(`${what}: must map strings to strings, got ${describe(raw)}`);
+  for (const [key, value] of Object.entries(raw)) {
+    if (typeof value !== 'string') throw new Error(`${what}: "${key}" must be a string, got ${describe(value)}`);
+  }
+  return raw as Record<string, string>;
+}
+
+export interface TensorSpec {
+  readonly dtype: FileDType;
+  readonly shape: Shape;
+}
+
+export interface WriteOptions {
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** Replace an existing file; without it, writing to an existing path is refused. */
+  readonly overwrite?: boolean;
+}
+
+/**
+ * Writes a safetensors file whose header (names, dtypes, shapes) is fixed up front; each tensor's data is then
+ * appended in chunks, so a file larger than memory can be produced. Tensors are laid out contiguously in sorted-name
+ * order and may be written in any order. `close()` checks that every tensor was written in full.
+ */
+export class SafetensorsWriter {
+  private fd: number | undefined;
+  /** Elements written so far, per tensor. */
+  private readonly written = new Map<string, number>();
+
+  private constructor(
+    readonly path: string,
+    fd: number,
+    private readonly layout: ReadonlyMap<string, TensorInfo>,
+  ) {
+    this.fd = fd;
+  }
+
+  static create(
+    path: string,
+    specs: Readonly<Record<string, TensorSpec>>,
+    options: WriteOptions = {},
+  ): SafetensorsWriter {
+    const { header, layout } = buildHeader(path, specs, options.metadata);
+    let fd: number;
+    try {
+      fd = fs.openSync(path, options.overwrite === true ? 'w' : 'wx');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new Error(`${path} already exists; pass {overwrite: true} to replace it`);
+      }
+      throw e;
+    }
+    const writer = new SafetensorsWriter(path, fd, layout);
+    try {
+      writeFully(fd, header, 0, path);
+    } catch (e) {
+      writer.abort();
+      throw e;
+    }
+    return writer;
+  }
+
+  /** Appends `chunk` (the typed array of the tensor's dtype) after the elements of `name` written so far. */
+  write(name: string, chunk: FileArray): void {
+    const fd = this.openFd();
+    const what = `${this.path}: tensor "${name}"`;
+    const info = this.layout.get(name);
+    if (info === undefined) throw new Error(`${what}: not declared when the writer was created`);
+    const cls = checkArrayClass(info.dtype, chunk, what);
+    const total = info.byteLength / cls.BYTES_PER_ELEMENT;
+    const done = this.written.get(name) ?? 0;
+    if (done + chunk.length > total) {
+      throw new RangeError(`${what}: writing ${chunk.length} elements after ${done} exceeds its ${total} elements`);
+    }
+    let bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (!HOST_IS_LITTLE_ENDIAN) bytes = swapBytes(bytes.slice(), cls.BYTES_PER_ELEMENT);
+    writeFully(fd, bytes, info.byteOffset + done * cls.BYTES_PER_ELEMENT, what);
+    this.written.set(name, done + chunk.length);
+  }
+
+  /** Finishes the file; if a tensor was not written in full, deletes the file and throws naming it. */
+  close(): void {
+    const fd = this.openFd();
+    const incomplete = [...this.layout].flatMap(([name, { dtype, byteLength }]) => {
+      const total = byteLength / fileDTypeBytes(dtype);
+      const done = this.written.get(name) ?? 0;
+      return done === total ? [] : [`"${name}" (${done} of ${total} elements)`];
+    });
+    fs.closeSync(fd);
+    this.fd = undefined;
+    if (incomplete.length > 0) {
+      fs.unlinkSync(this.path);
+      throw new Error(`${this.path}: not written in full, so it was removed: ${incomplete.join(', ')}`);
+    }
+  }
+
+  /** Stops writing and deletes the partial file. */
+  abort(): void {
+    if (this.fd === undefined) return;
+    fs.closeSync(this.fd);
+    this.fd = undefined;
+    fs.unlinkSync(this.path);
+  }
+
+  private openFd(): number {
+    if (this.fd === undefined) throw new Error(`${this.path}: write after close() or abort()`);
+    return this.fd;
+  }
+}
+
+/** Writes `tensors` as one safetensors file (see `SafetensorsWriter`); refuses to replace a file unless asked. */
+export function writeSafetensors(
+  path: string,
+  tensors: Readonly<Record<string, TensorSpec & { readonly data: FileArray }>>,
+  options: WriteOptions = {},
+): void {
+  const writer = SafetensorsWriter.create(path, tensors, options);
+  try {
+    for (const [name, { data }] of Object.entries(tensors)) writer.write(name, data);
+  } catch (e) {
+    writer.abort();
+    throw e;
+  }
+  writer.close();
+}
+
+/** The header bytes (length prefix, JSON padded with spaces to a multiple of 8) and where each tensor goes. */
+function buildHeader(
+  path: string,
+  specs: Readonly<Record<string, TensorSpec>>,
+  metadata: Readonly<Record<string, string>> | undefined,
+): { header: Uint8Array; layout: Map<string, TensorInfo> } {
+  const json: Record<string, unknown> = {};
+  if (metadata !== undefined) json.__metadata__ = parseMetadata(metadata, `${path}: metadata`);
+  const ranges: Range[] = [];
+  let end = 0;
+  for (const name of Object.keys(specs).sort()) {
+    const what = `${path}: tensor "${name}"`;
+    if (name === '__metadata__') throw new Error(`${what}: the name is reserved for the metadata map`);
+    const dtype = parseFileDType(specs[name]!.dtype, what);
+    const shape = parseShape(specs[name]!.shape, what);
+    const begin = end;
+    end += numel(shape) * fileDTypeBytes(dtype);
+    ranges.push({ name, dtype, shape, begin, end });
+    json[name] = { dtype, shape, data_offsets: [begin, end] };
+  }
+  const text = new TextEncoder().encode(JSON.stringify(json));
+  const padded = Math.ceil(text.length / 8) * 8;
+  const header = new Uint8Array(8 + padded).fill(0x20, 8 + text.length);
+  new DataView(header.buffer).setBigUint64(0, BigInt(padded), true);
+  header.set(text, 8);
+  const layout = new Map<string, TensorInfo>();
+  for (const { name, dtype, shape, begin, end } of ranges) {
+    layout.set(name, { dtype, shape, byteOffset: header.length + begin, byteLength: end - begin });
+  }
+  return { header, layout };
+}
+
+function readFully(fd: number, into: Uint8Array, position: number, what: string): void {
+  for (let done = 0; done < into.length; ) {
+    const n = fs.readSync(fd, into, done, Math.min(into.length - done, MAX_IO_BYTES), position + done);
+    if (n === 0) throw new Error(`${what}: the file ended at byte ${position + done}; was it changed after opening?`);
+    done += n;
+  }
+}
+
+function writeFully(fd: number, bytes: Uint8Array, position: number, what: string): void {
+  for (let done = 0; done < bytes.length; ) {
+    const n = fs.writeSync(fd, bytes, done, Math.min(bytes.length - done, MAX_IO_BYTES), position + done);
+    if (n === 0) throw new Error(`${what}: writing at byte ${position + done} made no progress`);
+    done += n;
+  }
+}
+
+/** Reverses the byte order of each `width`-byte element in place (safetensors data is little-endian). */
+function swapBytes(bytes: Uint8Array, width: number): Uint8Array {
+  for (let i = 0; i < bytes.length; i += width) bytes.subarray(i, i + width).reverse();
+  return bytes;
+}
+
+export function isJSONObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
