@@ -5,7 +5,7 @@ export { Trace, trace } from './trace.js';
 export { full, literal, iota } from './creation.js';
 export * from './arith.js';
 export { sum, max, min, mean, cumsum } from './reduce.js';
-export { matmul, linear } from './linalg.js';
+export { matmul, linear, gatherMatmul } from './linalg.js';
 export { reshape, permute, transpose, broadcastTo, unsqueeze, squeeze, slice, concat, split, pad } from './movement.js';
 export { take, gather, scatterAdd, topk, dynamicSlice, dynamicUpdateSlice } from './indexing.js';
 export { cast, type Fp8CastMode } from './cast.js';

@@ -39,3 +39,8 @@ export const linear: (x: Tensor, weight: Tensor, bias?: Tensor) => Tensor = type
     return add(linear(x, w), b);
   },
 }) as never;
+
+/** Per-row expert matmul: out[r] = x[r] @ w[ids[r]] for x [R, K], w [E, K, N], ids i32 [R]. */
+export const gatherMatmul: (x: Tensor, w: Tensor, ids: Tensor) => Tensor = typed('gatherMatmul', {
+  'Tensor, Tensor, Tensor': (x: Tensor, w: Tensor, ids: Tensor) => prim(x, 'gather_matmul', [x, w, ids]),
+}) as never;

@@ -1,27 +1,46 @@
-// matmul: batched matrix product [..., M, K] x [..., K, N] -> [..., M, N] with equal batch dimensions.
+// Contractions: batched matmul, and the per-row expert matmul of MoE layers.
 
 import { fail } from '../errors.js';
 import { formatType } from '../graph.js';
 import type { OpDef } from '../op.js';
 
-export const CONTRACTION_OPS: readonly OpDef[] = [
-  {
-    name: 'matmul',
-    family: 'contraction',
-    operands: 2,
-    attrs: {},
-    infer: ([a, b]) => {
-      const what = `${formatType(a!)} x ${formatType(b!)}`;
-      if (a!.dtype !== b!.dtype) fail(`operand dtypes differ (${what}); cast explicitly`);
-      if (!['f32', 'f16', 'bf16'].includes(a!.dtype)) fail(`dtype ${a!.dtype} not supported (${what}); expected f32, f16 or bf16`);
-      const ra = a!.shape.length;
-      if (ra < 2 || b!.shape.length !== ra) fail(`operands must have the same rank >= 2 (${what})`);
-      const batch = a!.shape.slice(0, -2);
-      if (batch.some((d, i) => d !== b!.shape[i])) fail(`batch dimensions differ (${what}); broadcast explicitly`);
-      const [m, k] = a!.shape.slice(-2) as [number, number];
-      const [k2, n] = b!.shape.slice(-2) as [number, number];
-      if (k !== k2) fail(`contracted dimensions differ: ${k} vs ${k2} (${what})`);
-      return { dtype: a!.dtype, shape: [...batch, m, n] };
-    },
+const MATMUL: OpDef = {
+  name: 'matmul',
+  family: 'contraction',
+  operands: 2,
+  attrs: {},
+  infer: ([a, b]) => {
+    const what = `${formatType(a!)} x ${formatType(b!)}`;
+    if (a!.dtype !== b!.dtype) fail(`operand dtypes differ (${what}); cast explicitly`);
+    if (!['f32', 'f16', 'bf16'].includes(a!.dtype)) fail(`dtype ${a!.dtype} not supported (${what}); expected f32, f16 or bf16`);
+    const ra = a!.shape.length;
+    if (ra < 2 || b!.shape.length !== ra) fail(`operands must have the same rank >= 2 (${what})`);
+    const batch = a!.shape.slice(0, -2);
+    if (batch.some((d, i) => d !== b!.shape[i])) fail(`batch dimensions differ (${what}); broadcast explicitly`);
+    const [m, k] = a!.shape.slice(-2) as [number, number];
+    const [k2, n] = b!.shape.slice(-2) as [number, number];
+    if (k !== k2) fail(`contracted dimensions differ: ${k} vs ${k2} (${what})`);
+    return { dtype: a!.dtype, shape: [...batch, m, n] };
   },
-];
+};
+
+/**
+ * gather_matmul: x[R, K] with w[E, K, N] and ids[R] (i32) -> [R, N], out[r] = x[r] @ w[ids[r]].
+ * The grouped GEMM of mixture-of-experts layers: each row meets only its own expert's matrix.
+ */
+export const GATHER_MATMUL: OpDef = {
+  name: 'gather_matmul',
+  family: 'contraction',
+  operands: 3,
+  attrs: {},
+  infer: ([x, w, ids]) => {
+    const what = `${formatType(x!)} x ${formatType(w!)} by ${formatType(ids!)}`;
+    if (x!.dtype !== w!.dtype || !['f32', 'f16', 'bf16'].includes(x!.dtype)) fail(`operands must share a float dtype (${what})`);
+    if (x!.shape.length !== 2 || w!.shape.length !== 3) fail(`expected x [R, K] and w [E, K, N] (${what})`);
+    if (ids!.dtype !== 'i32' || ids!.shape.length !== 1 || ids!.shape[0] !== x!.shape[0]) fail(`ids must be i32 [${x!.shape[0]}] (${what})`);
+    if (x!.shape[1] !== w!.shape[1]) fail(`contracted dimensions differ: ${x!.shape[1]} vs ${w!.shape[1]} (${what})`);
+    return { dtype: x!.dtype, shape: [x!.shape[0]!, w!.shape[2]!] };
+  },
+};
+
+export const CONTRACTION_OPS: readonly OpDef[] = [MATMUL, GATHER_MATMUL];
