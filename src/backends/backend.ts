@@ -1,0 +1,44 @@
+// The one small interface a backend implements. A backend compiles a graph once (weights bound, kernels
+// generated, buffers planned) and then runs it many times. Tensors that should stay where the backend keeps them
+// between runs (KV caches on a GPU) travel as DeviceTensors; `donate` lets an output reuse a donated input's
+// buffer, so a cache update happens in place.
+
+import type { Graph, TensorData, TensorType, WeightStore } from '../ir/index.js';
+
+export interface DeviceTensor {
+  readonly type: TensorType;
+  /** The backend that owns the buffer; only that backend's executables accept it. */
+  readonly backend: string;
+  read(): Promise<TensorData>;
+  dispose(): void;
+}
+
+export type RunInput = TensorData | DeviceTensor;
+
+export interface RunOptions {
+  /** Inputs whose buffers the run may overwrite (they must not be used afterwards). */
+  readonly donate?: readonly string[];
+  /** Outputs to return as DeviceTensors instead of reading them back. */
+  readonly keep?: readonly string[];
+}
+
+export interface RunResult {
+  readonly outputs: Record<string, TensorData>;
+  readonly kept: Record<string, DeviceTensor>;
+}
+
+export interface Executable {
+  readonly graph: Graph;
+  run(inputs: Readonly<Record<string, RunInput>>, options?: RunOptions): Promise<RunResult>;
+  dispose(): void;
+}
+
+export interface Backend {
+  readonly name: string;
+  compile(graph: Graph, weights: WeightStore): Promise<Executable>;
+  /** Uploads host data as a DeviceTensor of this backend. */
+  upload(t: TensorData): DeviceTensor;
+  dispose(): void;
+}
+
+export const isDeviceTensor = (x: RunInput): x is DeviceTensor => 'backend' in x && typeof (x as DeviceTensor).read === 'function';
