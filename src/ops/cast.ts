@@ -2,10 +2,11 @@
 // value (what quantization uses), 'torch' follows PyTorch's non-saturating cast (e4m3fn overflow -> NaN).
 
 import { isFp8, parseDType, type DType } from '../ir/index.js';
+import type { Fp8CastMode } from '../numerics/index.js';
 import { prim, type Tensor } from './tensor.js';
 import { typed } from './typed.js';
 
-export type Fp8CastMode = 'saturate' | 'torch';
+export type { Fp8CastMode };
 
 export const cast: (x: Tensor, dtype: DType, mode?: Fp8CastMode) => Tensor = typed('cast', {
   'Tensor, string': (x: Tensor, dtype: string) => {

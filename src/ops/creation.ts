@@ -5,12 +5,12 @@ import { roundToDType } from '../numerics/index.js';
 import { prim, type Tensor } from './tensor.js';
 
 /**
- * The value a JS number takes in `dtype`: floats round to nearest (as any literal does); integers and booleans
- * must already be exact, so nothing is silently truncated.
+ * The value a JS number takes in `dtype`: floats round to nearest via f32 (as torch does with a Python float
+ * literal; fp8 saturates); integers and booleans must already be exact, so nothing is silently truncated.
  */
 export function scalarIn(dtype: DType, x: number, what = 'scalar'): number {
   if (typeof x !== 'number') throw new TypeError(`${what}: expected a number, got ${typeof x}`);
-  if (isFloat(dtype)) return roundToDType(x, dtype, 'saturate');
+  if (isFloat(dtype)) return roundToDType(Math.fround(x), dtype, 'saturate');
   if (dtype === 'bool' ? x !== 0 && x !== 1 : !Number.isInteger(x) || roundToDType(x, dtype) !== x)
     throw new TypeError(`${what}: ${x} is not a valid ${dtype} value`);
   return x;
