@@ -2,7 +2,7 @@
 // shape and dtype rule) and errors name the op, its operands and what was expected.
 
 import { checkAttrs, formatAttrValue } from './attrs.js';
-import { compositeDef } from './composite.js';
+import { compositeDef, operandNames } from './composite.js';
 import { isDType } from './dtype.js';
 import { IRError, TypeRuleError } from './errors.js';
 import { formatType, sameType, Value, type Attrs, type Graph, type GraphOutput, type Node, type TensorType } from './graph.js';
@@ -70,12 +70,13 @@ export class GraphBuilder {
     const def = compositeDef(op);
     if (!def) throw new IRError(`unknown composite "${op}"${PRIMITIVES.has(op) ? `; "${op}" is a primitive, add it with op()` : ''}`);
     this.checkOperands(op, inputs);
-    if (inputs.length !== def.operands.length)
-      throw new IRError(`${describeCall(op, inputs, attrs)}: expected ${def.operands.length} operand(s) (${def.operands.join(', ')}), got ${inputs.length}`);
     const attrError = checkAttrs(def.attrs, attrs);
     if (attrError) throw new IRError(`${describeCall(op, inputs, attrs)}: ${attrError}`);
+    const names = operandNames(def, attrs);
+    if (inputs.length !== names.length)
+      throw new IRError(`${describeCall(op, inputs, attrs)}: expected ${names.length} operand(s) (${names.join(', ')}), got ${inputs.length}`);
     const body = new GraphBuilder(op);
-    const params = inputs.map((v, i) => body.input(def.operands[i]!, v.type));
+    const params = inputs.map((v, i) => body.input(names[i]!, v.type));
     const results = def.decompose(body, params, attrs);
     return this.region(op, inputs, attrs, body.build(results.map((value, i) => ({ name: `out${i}`, value }))));
   }

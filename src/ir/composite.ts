@@ -8,8 +8,8 @@ import type { GraphBuilder } from './builder.js';
 
 export interface CompositeDef {
   readonly name: string;
-  /** Operand names, used for the body's inputs so printed regions read well. */
-  readonly operands: readonly string[];
+  /** Operand names, used for the body's inputs so printed regions read well (they may depend on the attributes). */
+  readonly operands: readonly string[] | ((attrs: Attrs) => readonly string[]);
   readonly attrs: AttrSchema;
   /** Builds the body into `b` from the body's inputs and returns its outputs. */
   readonly decompose: (b: GraphBuilder, inputs: readonly Value[], attrs: Attrs) => readonly Value[];
@@ -26,3 +26,6 @@ export function defineComposite(def: CompositeDef): CompositeDef {
 export const compositeDef = (name: string): CompositeDef | undefined => registry.get(name);
 
 export const compositeNames = (): string[] => [...registry.keys()].sort();
+
+export const operandNames = (def: CompositeDef, attrs: Attrs): readonly string[] =>
+  typeof def.operands === 'function' ? def.operands(attrs) : def.operands;

@@ -12,4 +12,5 @@ export { defineComposite, compositeDef, compositeNames, type CompositeDef } from
 export { GraphBuilder } from './builder.js';
 export { verify, verifyProblems } from './verify.js';
 export { printGraph } from './print.js';
+export { parseGraph, ParseError } from './parse.js';
 export * from './tensor-data.js';
