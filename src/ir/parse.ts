@@ -152,7 +152,10 @@ class Parser {
     if (results.length !== names.length) this.fail(names[0]!, `composite ${opTok.text} has ${results.length} result(s) but ${names.length} name(s) are given`);
     results.forEach((v, i) => {
       const { tok, type } = types[i]!;
-      if (!sameType(v.type, type)) this.fail(tok, `result ${i} of ${opTok.text} has type ${formatType(v.type)}, but the text says ${formatType(type)}`);
+      if (!sameType(v.type, type)) {
+        const which = results.length > 1 ? ` as result ${i}` : '';
+        this.fail(tok, `${opTok.text} gives ${formatType(v.type)}${which}, but the text says ${formatType(type)}`);
+      }
       this.define(scope, names[i]!, v);
     });
   }

@@ -1,0 +1,268 @@
+// One recipe per kind of op the random graphs contain. A recipe picks its operands among the values that exist
+// (so graphs are connected), reads its parameters from the choices, and adds nothing when no operand fits.
+// Index tensors are always in range whatever the input data, so every generated graph runs.
+
+import { broadcastShapes, isFp8, numel, sameShape, type DType, type Shape, type Value } from '../../src/ir/index.js';
+import { fp8Quantize, logSoftmax, rmsNorm, rope, sigmoid, silu, softmax, swiglu, Tensor } from '../../src/ops/index.js';
+import { FLOATS, MAX_RANK, NUMBERS, type Choices, type Workspace } from './graph-workspace.js';
+
+type Recipe = (ws: Workspace, c: Choices) => void;
+
+const UNARY_FLOAT = ['neg', 'abs', 'exp', 'exp2', 'log', 'log2', 'sqrt', 'recip', 'sin', 'cos', 'floor', 'ceil'];
+const ARITH = ['add', 'sub', 'mul', 'div', 'max', 'min'];
+const COMPARE = ['lt', 'le', 'eq', 'ne'];
+const CAST_TARGETS: readonly DType[] = ['f32', 'f16', 'bf16', 'i32', 'bool', 'u8', 'f8e4m3fn', 'f8e5m2'];
+
+function unaryOps(dtype: DType): string[] {
+  if (FLOATS.includes(dtype)) return UNARY_FLOAT;
+  return dtype === 'i32' ? ['neg', 'abs'] : dtype === 'bool' ? ['not'] : [];
+}
+
+function binaryOps(dtype: DType): string[] {
+  if (FLOATS.includes(dtype)) return [...ARITH, ...COMPARE];
+  if (dtype === 'i32') return [...ARITH, 'mod', ...COMPARE];
+  return dtype === 'bool' ? ['and', 'or', ...COMPARE] : dtype === 'u8' ? COMPARE : [];
+}
+
+const is = (dtypes: readonly DType[], minRank = 0) => (v: Value) => dtypes.includes(v.dtype) && v.shape.length >= minRank;
+const ranked = (v: Value) => v.shape.length >= 1;
+const typeOf = (v: Value) => (u: Value) => u.dtype === v.dtype && sameShape(u.shape, v.shape);
+const withDim = (shape: Shape, axis: number, size: number) => shape.map((d, i) => (i === axis ? size : d));
+
+/** A second operand of x's type: x itself, another value, a constant, or a value broadcast up to it. */
+function partner(ws: Workspace, c: Choices, x: Value): Value {
+  switch (c.pick(4)) {
+    case 0:
+      return x;
+    case 1:
+      return ws.pick(c, typeOf(x))!;
+    case 2:
+      return ws.full(c, x.dtype, x.shape);
+    default: {
+      const small = ws.pick(c, (u) => u.dtype === x.dtype && u.shape.length === x.shape.length && u.shape.every((d, i) => d === 1 || d === x.shape[i]));
+      return sameShape(small!.shape, x.shape) ? small! : ws.op('broadcast', [small!], { shape: [...x.shape] });
+    }
+  }
+}
+
+/** An i32 tensor of `shape` with every element in [0, bound): a literal, an iota, or data folded into range. */
+function indices(ws: Workspace, c: Choices, shape: Shape, bound: number): Value {
+  const intoRange = (v: Value) => {
+    const b = ws.op('full', [], { dtype: 'i32', shape: [...shape], value: bound });
+    return ws.op('mod', [ws.op('add', [ws.op('mod', [v, b]), b]), b]);
+  };
+  const mode = c.pick(3);
+  if (mode === 1 && shape.length > 0) {
+    const axis = c.pick(shape.length);
+    const ramp = ws.op('iota', [], { dtype: 'i32', shape: [...shape], axis });
+    return shape[axis]! <= bound ? ramp : intoRange(ramp);
+  }
+  const data = mode === 2 ? ws.pick(c, (v) => sameShape(v.shape, shape)) : undefined;
+  if (data) return intoRange(data.dtype === 'i32' ? data : ws.op('cast', [data], { dtype: 'i32' }));
+  return ws.op('literal', [], { dtype: 'i32', shape: [...shape], values: Array.from({ length: numel(shape) }, () => c.pick(bound)) });
+}
+
+const tensor = (ws: Workspace, v: Value) => new Tensor(ws.b, v);
+
+export const OP_RECIPES = {
+  unary: (ws, c) => {
+    const x = ws.pick(c, (v) => unaryOps(v.dtype).length > 0);
+    if (x) ws.op(c.pickFrom(unaryOps(x.dtype)), [x]);
+  },
+  binary: (ws, c) => {
+    const x = ws.pick(c, (v) => binaryOps(v.dtype).length > 0);
+    if (!x) return;
+    const y = partner(ws, c, x);
+    ws.op(c.pickFrom(binaryOps(x.dtype)), c.pick(2) ? [y, x] : [x, y]);
+  },
+  where: (ws, c) => {
+    const a = ws.pick(c, () => true)!;
+    const cond = ws.pick(c, (v) => v.dtype === 'bool' && sameShape(v.shape, a.shape)) ?? ws.op('cast', [a], { dtype: 'bool' });
+    ws.op('where', [cond, a, partner(ws, c, a)]);
+  },
+  cast: (ws, c) => {
+    const x = ws.pick(c, () => true)!;
+    const dtype = c.pickFrom(CAST_TARGETS);
+    if (isFp8(dtype)) {
+      const q = ws.op('cast', [x], { dtype, mode: c.pickFrom(['saturate', 'torch']) });
+      if (c.pick(2) === 0) ws.op('cast', [q], { dtype: 'f32' });
+    } else {
+      ws.op('cast', [x], { dtype });
+    }
+  },
+  reduce: (ws, c) => {
+    const x = ws.pick(c, is(NUMBERS, 1));
+    if (!x) return;
+    const op = c.pickFrom(['reduce_sum', 'reduce_max', 'reduce_min']);
+    const chosen = x.shape.map((_, i) => i).filter(() => c.pick(2) === 1);
+    ws.op(op, [x], { axes: chosen.length ? chosen : [0], keepdims: c.pick(2) === 1 });
+  },
+  cumsum: (ws, c) => {
+    const x = ws.pick(c, is(NUMBERS, 1));
+    if (x) ws.op('cumsum', [x], { axis: c.pick(x.shape.length) });
+  },
+  matmul: (ws, c) => {
+    const picked = ws.pick(c, is(FLOATS, 1));
+    if (!picked) return;
+    const a = picked.shape.length === 1 ? ws.op('reshape', [picked], { shape: [1, ...picked.shape] }) : picked;
+    const r = a.shape.length;
+    const [m, k] = a.shape.slice(-2) as [number, number];
+    const fitsB = (v: Value) => v.dtype === a.dtype && v.shape.length === r && v.shape[r - 2] === k && a.shape.slice(0, -2).every((d, i) => d === v.shape[i]);
+    const swap = a.shape.map((_, i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i));
+    const b = (c.pick(2) === 1 && ws.pick(c, fitsB)) || ws.op('permute', [a], { perm: swap });
+    const n = b.shape[r - 1]!;
+    if (ws.fits([...a.shape.slice(0, -2), m, n])) ws.op('matmul', [a, b]);
+  },
+  reshape: (ws, c) => {
+    const x = ws.pick(c, () => true)!;
+    let n = numel(x.shape);
+    const rank = Math.max(c.pick(MAX_RANK + 1), n > 1 ? 1 : 0);
+    const shape = new Array<number>(rank).fill(1);
+    for (let p = 2; n > 1; p++) {
+      for (; n % p === 0; n /= p) shape[c.pick(rank)]! *= p;
+    }
+    ws.op('reshape', [x], { shape });
+  },
+  permute: (ws, c) => {
+    const x = ws.pick(c, ranked);
+    if (!x) return;
+    const perm = x.shape.map((_, i) => i);
+    for (let i = perm.length - 1; i > 0; i--) {
+      const j = c.pick(i + 1);
+      [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+    }
+    ws.op('permute', [x], { perm });
+  },
+  broadcast: (ws, c) => {
+    let x = ws.pick(c, () => true)!;
+    if (x.shape.length < MAX_RANK && (!x.shape.includes(1) || c.pick(2) === 1)) {
+      const at = c.pick(x.shape.length + 1);
+      x = ws.op('reshape', [x], { shape: [...x.shape.slice(0, at), 1, ...x.shape.slice(at)] });
+    }
+    const shape = x.shape.map((d) => (d === 1 ? 1 + c.pick(5) : d));
+    if (ws.fits(shape)) ws.op('broadcast', [x], { shape });
+  },
+  slice: (ws, c) => {
+    const x = ws.pick(c, ranked);
+    if (!x) return;
+    const starts = x.shape.map((d) => c.pick(d));
+    const ends = x.shape.map((d, i) => starts[i]! + 1 + c.pick(d - starts[i]!));
+    ws.op('slice', [x], { starts, ends, steps: x.shape.map(() => 1 + c.pick(3)) });
+  },
+  concat: (ws, c) => {
+    const x = ws.pick(c, ranked);
+    if (!x) return;
+    const axis = c.pick(x.shape.length);
+    const fits = (v: Value) => v.dtype === x.dtype && v.shape.length === x.shape.length && v.shape.every((d, i) => i === axis || d === x.shape[i]);
+    const parts = [x, ...Array.from({ length: c.pick(3) }, () => ws.pick(c, fits)!)];
+    if (ws.fits(withDim(x.shape, axis, parts.reduce((s, v) => s + v.shape[axis]!, 0)))) ws.op('concat', parts, { axis });
+  },
+  pad: (ws, c) => {
+    const x = ws.pick(c, () => true)!;
+    const lo = x.shape.map(() => c.pick(3));
+    const hi = x.shape.map(() => c.pick(3));
+    if (ws.fits(x.shape.map((d, i) => lo[i]! + d + hi[i]!))) ws.op('pad', [x], { lo, hi, value: c.pickFrom(ws.constants(x.dtype)) });
+  },
+  take: (ws, c) => {
+    const x = ws.pick(c, ranked);
+    if (!x) return;
+    const axis = c.pick(x.shape.length);
+    const idxShape = Array.from({ length: c.pick(Math.min(2, MAX_RANK + 1 - x.shape.length) + 1) }, () => 1 + c.pick(4));
+    if (!ws.fits([...x.shape.slice(0, axis), ...idxShape, ...x.shape.slice(axis + 1)])) return;
+    ws.op('take', [x, indices(ws, c, idxShape, x.shape[axis]!)], { axis });
+  },
+  gather: (ws, c) => {
+    const x = ws.pick(c, ranked);
+    if (!x) return;
+    const axis = c.pick(x.shape.length);
+    const idxShape = withDim(x.shape, axis, 1 + c.pick(5));
+    if (ws.fits(idxShape)) ws.op('gather', [x, indices(ws, c, idxShape, x.shape[axis]!)], { axis });
+  },
+  scatter_add: (ws, c) => {
+    const x = ws.pick(c, is(NUMBERS, 1));
+    if (!x) return;
+    const axis = c.pick(x.shape.length);
+    const idxShape = withDim(x.shape, axis, 1 + c.pick(5));
+    if (!ws.fits(idxShape)) return;
+    const idx = indices(ws, c, idxShape, x.shape[axis]!);
+    const src = ws.pick(c, (v) => v.dtype === x.dtype && sameShape(v.shape, idxShape)) ?? ws.full(c, x.dtype, idxShape);
+    ws.op('scatter_add', [x, idx, src], { axis });
+  },
+  topk: (ws, c) => {
+    const x = ws.pick(c, is(NUMBERS, 1));
+    if (!x) return;
+    const axis = c.pick(x.shape.length);
+    ws.op('topk', [x], { axis, k: 1 + c.pick(x.shape[axis]!) });
+  },
+  dynamic_slice: (ws, c) => {
+    const x = ws.pick(c, ranked);
+    if (!x) return;
+    const axis = c.pick(x.shape.length);
+    ws.op('dynamic_slice', [x, ws.startScalar()], { axis, size: 1 + c.pick(x.shape[axis]!) });
+  },
+  dynamic_update_slice: (ws, c) => {
+    const x = ws.pick(c, ranked);
+    if (!x) return;
+    const axis = c.pick(x.shape.length);
+    const fits = (v: Value) => v.dtype === x.dtype && v.shape.length === x.shape.length && v.shape.every((d, i) => (i === axis ? d <= x.shape[i]! : d === x.shape[i]));
+    ws.op('dynamic_update_slice', [x, ws.pick(c, fits)!, ws.startScalar()], { axis });
+  },
+  source: (ws, c) => {
+    const shape = Array.from({ length: c.pick(3) }, () => 1 + c.pick(5));
+    const dtype = c.pickFrom(NUMBERS);
+    const kind = c.pickFrom(['full', 'iota', 'literal']);
+    if (kind === 'full') ws.full(c, dtype, shape);
+    // A rank-0 iota has no axis to count along.
+    else if (kind === 'iota' && shape.length) ws.op('iota', [], { dtype, shape, axis: c.pick(shape.length) });
+    else ws.op('literal', [], { dtype, shape, values: Array.from({ length: numel(shape) }, () => c.pickFrom(ws.constants(dtype))) });
+  },
+  rms_norm: (ws, c) => {
+    const x = ws.pick(c, is(FLOATS, 1));
+    if (!x) return;
+    const r = x.shape.length;
+    const d = x.shape[r - 1]!;
+    const w =
+      ws.pick(c, (v) => v.dtype === x.dtype && sameShape(v.shape, [d])) ??
+      (r === 1 ? x : ws.op('reduce_max', [x], { axes: x.shape.slice(1).map((_, i) => i), keepdims: false }));
+    ws.record(rmsNorm(tensor(ws, x), tensor(ws, w), c.pickFrom([1e-6, 0.5, 0])).value);
+  },
+  softmax: (ws, c) => {
+    const x = ws.pick(c, is(FLOATS, 1));
+    if (x) ws.record(softmax(tensor(ws, x), c.pick(x.shape.length)).value);
+  },
+  log_softmax: (ws, c) => {
+    const x = ws.pick(c, is(FLOATS, 1));
+    if (x) ws.record(logSoftmax(tensor(ws, x), c.pick(x.shape.length)).value);
+  },
+  silu: (ws, c) => {
+    const x = ws.pick(c, is(FLOATS));
+    if (x) ws.record(silu(tensor(ws, x)).value);
+  },
+  sigmoid: (ws, c) => {
+    const x = ws.pick(c, is(FLOATS));
+    if (x) ws.record(sigmoid(tensor(ws, x)).value);
+  },
+  swiglu: (ws, c) => {
+    const gate = ws.pick(c, is(FLOATS));
+    if (gate) ws.record(swiglu(tensor(ws, gate), tensor(ws, partner(ws, c, gate))).value);
+  },
+  rope: (ws, c) => {
+    const x = ws.pick(c, (v) => FLOATS.includes(v.dtype) && v.shape.length >= 1 && v.shape[v.shape.length - 1]! % 2 === 0);
+    if (!x) return;
+    const half = withDim(x.shape, x.shape.length - 1, x.shape[x.shape.length - 1]! / 2);
+    const broadcastsToHalf = (v: Value) => v.dtype === x.dtype && sameShape(broadcastShapes(v.shape, half) ?? [], half);
+    const angle = (c.pick(2) === 1 && ws.pick(c, broadcastsToHalf)) || ws.op('iota', [], { dtype: x.dtype, shape: half.slice(-1), axis: 0 });
+    ws.record(rope(tensor(ws, x), tensor(ws, ws.op('cos', [angle])), tensor(ws, ws.op('sin', [angle]))).value);
+  },
+  fp8_quantize: (ws, c) => {
+    const x = ws.pick(c, is(['f32'], 1));
+    if (!x) return;
+    const k = x.shape[x.shape.length - 1]!;
+    const block = c.pickFrom(Array.from({ length: k }, (_, i) => i + 1).filter((b) => k % b === 0));
+    fp8Quantize(tensor(ws, x), block, c.pickFrom(['none', 'ue8m0'])).forEach((t) => ws.record(t.value));
+  },
+} satisfies Record<string, Recipe>;
+
+export type OpKind = keyof typeof OP_RECIPES;
+
+export const OP_KINDS = Object.keys(OP_RECIPES) as OpKind[];

@@ -1,0 +1,78 @@
+// Random small valid graphs for property tests. A graph is generated as a recipe — input types, a list of op
+// recipes made of integer choices, output picks — and built from it deterministically, so fast-check shrinks
+// the recipe (fewer ops, choices towards 0) and a failure comes back as a small graph. Built graphs print as
+// their text form in counterexamples.
+
+import fc from 'fast-check';
+import { GraphBuilder, printGraph, type DType, type Graph, type TensorData } from '../../src/ir/index.js';
+import { Choices, MAX_RANK, Workspace } from './graph-workspace.js';
+import { OP_KINDS, OP_RECIPES, type OpKind } from './op-recipes.js';
+import { randomInputs, type RandomInputOptions } from './random-inputs.js';
+
+export { OP_KINDS, type OpKind } from './op-recipes.js';
+
+export interface InputRecipe {
+  readonly dtype: DType;
+  /** One entry per axis (1 to 5 each); an empty list is a scalar. */
+  readonly dims: readonly number[];
+}
+
+export interface OpRecipe {
+  readonly kind: OpKind;
+  readonly choices: readonly number[];
+}
+
+export interface GraphRecipe {
+  readonly inputs: readonly InputRecipe[];
+  readonly ops: readonly OpRecipe[];
+  /** Each output is a value picked counting back from the newest (0 = the last value made). */
+  readonly outputs: readonly number[];
+}
+
+export interface RandomGraphOptions {
+  /** 1 to maxInputs inputs (default 3). */
+  readonly maxInputs?: number;
+  /** 0 to maxOps op recipes (default 8); composites and index helpers add a few nodes each. */
+  readonly maxOps?: number;
+  /** Relative weights of input dtypes (default mostly f32, some i32, bool, f16, bf16); the first shrinks best. */
+  readonly inputDTypes?: Readonly<Partial<Record<DType, number>>>;
+  /** The op kinds drawn from (default all); the first is what a shrunk recipe falls back to. */
+  readonly kinds?: readonly OpKind[];
+  /** Whether constants in the graph may be -0, ±inf or NaN (default true). */
+  readonly specialConstants?: boolean;
+}
+
+/** Enough integer choices for any recipe; a recipe that asks for more gets 0s. */
+const CHOICES = 24;
+
+const DEFAULT_INPUT_DTYPES: Readonly<Partial<Record<DType, number>>> = { f32: 6, i32: 1, bool: 1, f16: 1, bf16: 1 };
+
+export function graphRecipe(options: RandomGraphOptions = {}): fc.Arbitrary<GraphRecipe> {
+  const weights = Object.entries(options.inputDTypes ?? DEFAULT_INPUT_DTYPES) as [DType, number][];
+  const dtype = fc.oneof(...weights.map(([d, weight]) => ({ arbitrary: fc.constant(d), weight })));
+  const input = fc.record({ dtype, dims: fc.array(fc.integer({ min: 1, max: 5 }), { maxLength: MAX_RANK }) });
+  const op = fc.record({ kind: fc.constantFrom(...(options.kinds ?? OP_KINDS)), choices: fc.array(fc.noBias(fc.nat(1000)), { minLength: CHOICES, maxLength: CHOICES }) });
+  return fc.record({
+    inputs: fc.array(input, { minLength: 1, maxLength: options.maxInputs ?? 3 }),
+    ops: fc.array(op, { maxLength: options.maxOps ?? 8 }),
+    outputs: fc.array(fc.nat(1000), { minLength: 1, maxLength: 3 }),
+  });
+}
+
+/** Builds the graph a recipe describes. Inputs are named x0, x1, ... (and `start` for dynamic slices). */
+export function buildGraph(recipe: GraphRecipe, options: Pick<RandomGraphOptions, 'specialConstants'> = {}): Graph {
+  const ws = new Workspace(new GraphBuilder('random'), options.specialConstants ?? true);
+  recipe.inputs.forEach((t, i) => ws.record(ws.b.input(`x${i}`, { dtype: t.dtype, shape: t.dims })));
+  for (const op of recipe.ops) OP_RECIPES[op.kind](ws, new Choices(op.choices));
+  const outputs = recipe.outputs.map((pick) => ws.values[ws.values.length - 1 - (pick % ws.values.length)]!);
+  const graph = ws.b.build(outputs);
+  return Object.assign(graph, { [fc.toStringMethod]: () => printGraph(graph) });
+}
+
+export const randomGraph = (options: RandomGraphOptions = {}): fc.Arbitrary<Graph> => graphRecipe(options).map((r) => buildGraph(r, options));
+
+/** A random graph with random data for its inputs, keyed by input name. */
+export const randomGraphWithInputs = (
+  options: RandomGraphOptions & RandomInputOptions = {},
+): fc.Arbitrary<{ graph: Graph; inputs: Record<string, TensorData> }> =>
+  randomGraph(options).chain((graph) => randomInputs(graph, options).map((inputs) => ({ graph, inputs })));
