@@ -113,6 +113,16 @@ export const OP_RECIPES = {
     const n = b.shape[r - 1]!;
     if (ws.fits([...a.shape.slice(0, -2), m, n])) ws.op('matmul', [a, b]);
   },
+  gather_matmul: (ws, c) => {
+    const x = ws.pick(c, (v) => FLOATS.includes(v.dtype) && v.shape.length === 2);
+    if (!x) return;
+    const [r, k] = x.shape as [number, number];
+    const fitsW = (v: Value) => v.dtype === x.dtype && v.shape.length === 3 && v.shape[1] === k;
+    const shape = [1 + c.pick(4), k, 1 + c.pick(5)];
+    // An iota along the expert axis makes every expert's matrix different, so a wrong expert shows.
+    const w = (c.pick(2) === 1 && ws.pick(c, fitsW)) || (ws.fits(shape) ? ws.op('iota', [], { dtype: x.dtype, shape, axis: c.pick(3) }) : undefined);
+    if (w && ws.fits([r, w.shape[2]!])) ws.op('gather_matmul', [x, w, indices(ws, c, [r], w.shape[0]!)]);
+  },
   reshape: (ws, c) => {
     const x = ws.pick(c, () => true)!;
     let n = numel(x.shape);

@@ -1,10 +1,10 @@
-// Random data for a graph's inputs: mostly plain values (small halves, then any float in [-8, 8]), some values
-// from the whole f32 or i32 range, and — unless turned off for comparisons that want finite data — specials:
-// ±0, ±inf and NaN for floats, the extremes for i32.
+// Random data for a graph's inputs: mostly plain values (halves, then any float in [-8, 8]), some of any value
+// the dtype holds, and — unless turned off for comparisons that want finite data — specials: ±0, ±inf and NaN for
+// floats, the extremes for i32.
 
 import fc from 'fast-check';
-import { inputName, isFloat, numel, tensorData, type DType, type Graph, type TensorData } from '../../src/ir/index.js';
-import { encodeFloats } from '../../src/numerics/index.js';
+import { allocStorage, byteSize, inputName, isFloat, numel, tensorData, type DType, type Graph, type TensorData } from '../../src/ir/index.js';
+import { decodeToF32, encodeFloats, roundToDType } from '../../src/numerics/index.js';
 
 export interface RandomInputOptions {
   /** Whether data may hold -0, ±inf, NaN and the i32 extremes (default true). */
@@ -14,16 +14,27 @@ export interface RandomInputOptions {
 const I32_MIN = -(2 ** 31);
 const I32_MAX = 2 ** 31 - 1;
 
-function floatElement(specials: boolean): fc.Arbitrary<number> {
-  const plain = fc.integer({ min: -16, max: 16 }).map((i) => i / 2);
-  const small = fc.float({ min: -8, max: 8, noNaN: true, noDefaultInfinity: true }).map((x) => (specials ? x : x + 0));
-  const wide = fc.float({ noNaN: !specials, noDefaultInfinity: !specials }).map((x) => (specials ? x : x + 0));
+/** Any value of a float dtype, drawn from its bit patterns. */
+function anyValueOf(dtype: DType): fc.Arbitrary<number> {
+  if (dtype === 'f32') return fc.float();
+  return fc.integer({ min: 0, max: 2 ** (8 * byteSize(dtype)) - 1 }).map((bits) => {
+    const storage = allocStorage(dtype, 1);
+    storage[0] = bits;
+    return decodeToF32(storage, dtype)[0]!;
+  });
+}
+
+const isPlain = (x: number) => Number.isFinite(x) && !Object.is(x, -0);
+
+function floatElement(dtype: DType, specials: boolean): fc.Arbitrary<number> {
   const parts = [
-    { arbitrary: plain, weight: 4 },
-    { arbitrary: small, weight: 4 },
-    { arbitrary: wide, weight: 1 },
+    { arbitrary: fc.integer({ min: -16, max: 16 }).map((i) => i / 2), weight: 4 },
+    { arbitrary: fc.float({ min: -8, max: 8, noNaN: true }), weight: 4 },
+    { arbitrary: anyValueOf(dtype), weight: 1 },
   ];
-  return specials ? fc.oneof(...parts, { arbitrary: fc.constantFrom(0, -0, Infinity, -Infinity, NaN), weight: 1 }) : fc.oneof(...parts);
+  if (specials) return fc.oneof(...parts, { arbitrary: fc.constantFrom(0, -0, Infinity, -Infinity, NaN), weight: 1 });
+  // Values that round to -0 or overflow in a narrow dtype count as specials too.
+  return fc.oneof(...parts).filter((x) => isPlain(roundToDType(x, dtype, 'saturate')));
 }
 
 function intElement(specials: boolean): fc.Arbitrary<number> {
@@ -35,7 +46,7 @@ function intElement(specials: boolean): fc.Arbitrary<number> {
 }
 
 function element(dtype: DType, specials: boolean): fc.Arbitrary<number> {
-  if (isFloat(dtype)) return floatElement(specials);
+  if (isFloat(dtype)) return floatElement(dtype, specials);
   if (dtype === 'i32') return intElement(specials);
   return fc.integer({ min: 0, max: dtype === 'bool' ? 1 : 255 });
 }
