@@ -25,6 +25,8 @@ export class GraphBuilder {
   readonly scope = nextScope++;
   private readonly inputs: Value[] = [];
   private readonly nodes: Node[] = [];
+  /** Recorded as the `origin` of nodes added from now on (passes set it while inlining composite bodies). */
+  origin: string | undefined;
 
   constructor(readonly name: string) {
     if (!NAME.test(name)) throw new IRError(`graph name ${JSON.stringify(name)} must match ${NAME}`);
@@ -118,9 +120,14 @@ export class GraphBuilder {
 
   private addNode(op: string, inputs: readonly Value[], attrs: Attrs, types: readonly TensorType[], body?: Graph): Value[] {
     const outputs = types.map((t) => this.newValue({ dtype: t.dtype, shape: [...t.shape] }));
-    const node: Node = body
-      ? { op, inputs: [...inputs], attrs: Object.freeze({ ...attrs }), outputs, body }
-      : { op, inputs: [...inputs], attrs: Object.freeze({ ...attrs }), outputs };
+    const node: Node = {
+      op,
+      inputs: [...inputs],
+      attrs: Object.freeze({ ...attrs }),
+      outputs,
+      ...(body ? { body } : {}),
+      ...(this.origin ? { origin: this.origin } : {}),
+    };
     outputs.forEach((v, index) => (v.def = { kind: 'node', node, index }));
     this.nodes.push(node);
     return outputs;

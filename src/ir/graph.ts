@@ -50,6 +50,8 @@ export interface Node {
   readonly outputs: readonly Value[];
   /** A composite's decomposition: a closed graph whose inputs correspond to `inputs`. */
   readonly body?: Graph;
+  /** The composite regions ("moe/softmax") an inlined node came from; kept for dumps, names and profiles. */
+  readonly origin?: string;
 }
 
 export interface GraphOutput {

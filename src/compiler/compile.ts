@@ -1,0 +1,46 @@
+// The compiler: graph -> ordered named passes -> fusion -> memory planning -> a Program of kernels.
+
+import { printGraph, verify, type Graph } from '../ir/index.js';
+import { fuse } from './fusion.js';
+import type { Program } from './kernel.js';
+import { planMemory } from './memory.js';
+import { graphPasses } from './passes/index.js';
+import { printProgram } from './print-kernel.js';
+
+export interface CompileOptions {
+  /** Composites the backend runs with its own kernels (kept as library kernels, not decomposed). */
+  readonly claimed?: ReadonlySet<string>;
+  /** Graph inputs whose buffers the program may overwrite (KV caches). */
+  readonly donated?: ReadonlySet<string>;
+  /** Receives the printed IR of every stage (`DSV3_DUMP`). */
+  readonly dump?: (stage: string, text: string) => void;
+  /** Runs the verifier after every pass (tests and debug runs). */
+  readonly verifyEachPass?: boolean;
+}
+
+export function compile(graph: Graph, options: CompileOptions = {}): Program {
+  const { dump, verifyEachPass = true } = options;
+  verify(graph);
+  dump?.('00-input', printGraph(graph));
+  let g = graph;
+  graphPasses(options.claimed ?? new Set()).forEach((pass, i) => {
+    g = pass.run(g);
+    if (verifyEachPass) verify(g);
+    dump?.(`${String(i + 1).padStart(2, '0')}-${pass.name}`, printGraph(g));
+  });
+  const fused = fuse(g, { donated: options.donated ?? new Set() });
+  const planned = planMemory(fused);
+  const shapeOf = (v: { shape: readonly number[] }) => [...v.shape];
+  const program: Program = {
+    name: graph.name,
+    buffers: planned.buffers,
+    kernels: planned.kernels,
+    inputs: planned.inputs,
+    params: planned.params,
+    outputs: planned.outputs,
+    outputShapes: Object.fromEntries(g.outputs.map((o) => [o.name, shapeOf(o.value)])),
+    inputShapes: Object.fromEntries(g.inputs.map((v) => [v.def.kind === 'input' ? v.def.name : '', shapeOf(v)])),
+  };
+  dump?.('90-kernels', printProgram(program));
+  return program;
+}

@@ -1,0 +1,351 @@
+// Fusion: decides which values are stored (materialized) and builds one kernel per stored value.
+//
+// - Inline ops (elementwise, casts, movement, index reads, splats) never get kernels: they are recomputed in
+//   every kernel that reads them, unless an expensive value has several readers.
+// - Anchors (reductions, matmuls, scans, sorts, scatters, grouped GEMMs, dynamic updates, claimed composites)
+//   each root a kernel. A matmul or reduction absorbs the chain of same-shape elementwise ops after it
+//   (its epilogue: bias, activation, residual, scaling, casts).
+// - A value computed from reductions of its own shape (softmax's normalisation, RMSNorm's scaling) becomes a
+//   row kernel: the reductions run as accumulators over each row, then the value is written in a second pass
+//   over the row. Reductions it needs become earlier accumulators of the same kernel.
+
+import { isFloat, sameShape, type Graph, type Node, type Value } from '../ir/index.js';
+import type { Expr } from './expr.js';
+import type { BufferDesc, BufferId, Kernel, KernelBody, Store } from './kernel.js';
+import { INLINE_OPS, KernelLowering, LoweringMismatch, UNARY_OPS, BINARY_OPS, type LoweringEnv } from './lower.js';
+
+const REDUCE_OPS: Record<string, 'sum' | 'max' | 'min'> = { reduce_sum: 'sum', reduce_max: 'max', reduce_min: 'min' };
+const LIBRARY_OPS: ReadonlySet<string> = new Set(['cumsum', 'topk', 'scatter_add', 'gather_matmul']);
+const ELEMENTWISE: ReadonlySet<string> = new Set([...UNARY_OPS, ...BINARY_OPS, 'where', 'cast']);
+const TRANSCENDENTAL: ReadonlySet<string> = new Set(['exp', 'exp2', 'log', 'log2', 'sin', 'cos', 'sqrt', 'recip', 'div']);
+/** An inline value read by several kernels is stored once instead when recomputing it costs more than this. */
+const RECOMPUTE_LIMIT = 24;
+
+export interface FusionOptions {
+  /** Graph inputs whose buffers may be overwritten (KV caches updated in place). */
+  readonly donated?: ReadonlySet<string>;
+}
+
+export interface FusedProgram {
+  readonly kernels: Kernel[];
+  readonly buffers: BufferDesc[];
+  readonly inputs: Record<string, BufferId>;
+  readonly params: string[];
+  readonly outputs: Record<string, BufferId>;
+}
+
+const isAnchor = (n: Node): boolean => n.body !== undefined || !INLINE_OPS.has(n.op) && !['weight', 'literal'].includes(n.op);
+
+export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
+  const donated = options.donated ?? new Set<string>();
+  const consumers = new Map<Value, Node[]>();
+  for (const n of g.nodes) for (const v of n.inputs) consumers.set(v, [...(consumers.get(v) ?? []), n]);
+  const graphOutputs = new Set(g.outputs.map((o) => o.value));
+
+  // Buffers: inputs, weights, literals, and (below) every materialized value.
+  const buffers: BufferDesc[] = [];
+  const bufferIds = new Map<Value, BufferId>();
+  const addBuffer = (v: Value, desc: Omit<BufferDesc, 'id' | 'dtype' | 'size'>): BufferId => {
+    const id = buffers.length;
+    buffers.push({ id, dtype: v.dtype, size: v.shape.reduce((a, b) => a * b, 1), ...desc });
+    bufferIds.set(v, id);
+    return id;
+  };
+  const params = new Map<Value, string>();
+  const inputs: Record<string, BufferId> = {};
+  for (const v of g.inputs) {
+    const name = v.def.kind === 'input' ? v.def.name : '';
+    if (v.dtype === 'i32' && v.shape.length === 0) params.set(v, name);
+    else inputs[name] = addBuffer(v, { role: 'input', name });
+  }
+  for (const n of g.nodes) {
+    if (n.op === 'weight') addBuffer(n.outputs[0]!, { role: 'weight', name: n.attrs.name as string });
+    if (n.op === 'literal') addBuffer(n.outputs[0]!, { role: 'constant', values: n.attrs.values as number[] });
+  }
+  const isSource = (v: Value) => bufferIds.has(v) || params.has(v);
+
+  // 1. What is stored.
+  const stored = new Set<Value>();
+  for (const v of graphOutputs) if (!isSource(v)) stored.add(v);
+  for (const n of g.nodes) {
+    if (!isAnchor(n)) continue;
+    n.outputs.forEach((v) => stored.add(v));
+    const readsWholeBuffers = n.body !== undefined || LIBRARY_OPS.has(n.op) || n.op === 'dynamic_update_slice';
+    if (readsWholeBuffers) {
+      const whole = n.op === 'dynamic_update_slice' ? [n.inputs[0]!] : n.inputs;
+      for (const v of whole) if (!isSource(v)) stored.add(v);
+    }
+  }
+  const cost = (v: Value, seen = new Set<Value>()): number => {
+    if (seen.has(v) || stored.has(v) || isSource(v) || !v.node) return 0;
+    seen.add(v);
+    const own = TRANSCENDENTAL.has(v.node.op) ? 8 : v.node.op === 'take' || v.node.op === 'gather' ? 2 : 1;
+    return own + v.node.inputs.reduce((s, x) => s + cost(x, seen), 0);
+  };
+  for (const n of g.nodes) {
+    const v = n.outputs[0];
+    if (v && !isAnchor(n) && !isSource(v) && (consumers.get(v)?.length ?? 0) > 1 && cost(v) > RECOMPUTE_LIMIT) stored.add(v);
+  }
+
+  // 2. Epilogues: a matmul or reduction computes the chain of same-shape elementwise ops that follows it.
+  const anchorOf = new Map<Value, Node>();
+  for (const n of g.nodes) {
+    if (n.op !== 'matmul' && !(n.op in REDUCE_OPS)) continue;
+    const out = n.outputs[0]!;
+    anchorOf.set(out, n);
+    if (graphOutputs.has(out)) continue;
+    let cur = out;
+    for (;;) {
+      const cs = consumers.get(cur) ?? [];
+      const next = cs[0]?.outputs[0];
+      if (cs.length !== 1 || !ELEMENTWISE.has(cs[0]!.op) || !next || !sameShape(next.shape, out.shape) || anchorOf.has(next)) break;
+      cur = next;
+      if (stored.has(cur)) break;
+    }
+    if (cur !== out) {
+      stored.delete(out);
+      stored.add(cur);
+      anchorOf.delete(out);
+      anchorOf.set(cur, n);
+    }
+  }
+  for (const v of stored) if (!bufferIds.has(v)) addBuffer(v, graphOutputs.has(v) ? { role: 'output' } : { role: 'temp' });
+
+  // dynamic_update_slice overwrites its operand's buffer when nothing else needs it afterwards.
+  const inPlace = new Set<Node>();
+  for (const n of g.nodes) {
+    if (n.op !== 'dynamic_update_slice') continue;
+    const x = n.inputs[0]!;
+    const onlyUse = consumers.get(x)!.length === 1 && !graphOutputs.has(x);
+    const writable = x.def.kind === 'input' ? donated.has(x.def.name) : !isSource(x);
+    if (onlyUse && writable) {
+      inPlace.add(n);
+      const out = n.outputs[0]!;
+      const own = bufferIds.get(out)!;
+      buffers[own] = { ...buffers[own]!, role: 'temp' };
+      bufferIds.set(out, bufferIds.get(x)!);
+      if (graphOutputs.has(out)) buffers[bufferIds.get(x)!] = { ...buffers[bufferIds.get(x)!]!, role: x.def.kind === 'input' ? 'input' : 'output' };
+    }
+  }
+
+  const env = (exclude: ReadonlySet<Value>): LoweringEnv => ({
+    bufferOf: (v) => {
+      if (exclude.has(v)) return undefined;
+      const id = bufferIds.get(v);
+      return id === undefined ? undefined : buffers[id]!;
+    },
+    paramOf: (v) => params.get(v),
+  });
+
+  // 3. Row kernels: reductions over a value's own rows join its kernel as accumulators.
+  const reduceAnchor = (v: Value): Node | undefined => {
+    const a = anchorOf.get(v);
+    return a && a.op in REDUCE_OPS ? a : undefined;
+  };
+  const nodeOrder = new Map(g.nodes.map((n, i) => [n, i]));
+  const merged = new Map<Value, Value>(); // reduction root -> the root whose kernel computes it
+  const stagesOf = new Map<Value, Value[]>(); // primary root -> merged reduction roots
+  const rowSpace = (v: Value): { shape: readonly number[]; axes: readonly number[] } | undefined => {
+    const r = reduceAnchor(v);
+    if (r) return { shape: r.inputs[0]!.shape, axes: r.attrs.axes as number[] };
+    return !anchorOf.has(v) && v.node && INLINE_OPS.has(v.node.op) ? { shape: v.shape, axes: [] } : undefined;
+  };
+  for (const root of stored) {
+    const space = rowSpace(root);
+    if (!space || merged.has(root)) continue;
+    const candidates = new Set<Value>();
+    let axes = space.axes.length ? space.axes : undefined;
+    const visited = new Set<Node>();
+    const visit = (v: Value) => {
+      if (v !== root && stored.has(v)) {
+        const r = reduceAnchor(v);
+        const rAxes = r?.attrs.axes as number[] | undefined;
+        if (r && !graphOutputs.has(v) && !merged.has(v) && sameShape(r.inputs[0]!.shape, space.shape) && (!axes || sameShape(axes, rAxes!))) {
+          axes ??= rAxes;
+          if (!candidates.has(v)) {
+            candidates.add(v);
+            walk(v);
+          }
+        }
+        return;
+      }
+      if (!v.node || isSource(v)) return;
+      walk(v);
+    };
+    const walk = (v: Value) => {
+      const n = v.node!;
+      if (visited.has(n)) return;
+      visited.add(n);
+      n.inputs.forEach(visit);
+    };
+    walk(root);
+    // A reduction can join only if every reader of it is part of this kernel.
+    for (const c of candidates) if (!consumers.get(c)!.every((n) => visited.has(n))) candidates.delete(c);
+    if (candidates.size === 0) continue;
+    for (;;) {
+      try {
+        buildKernel(root, [...candidates].sort((a, b) => nodeOrder.get(reduceAnchor(a)!)! - nodeOrder.get(reduceAnchor(b)!)!), true);
+        break;
+      } catch (e) {
+        if (!(e instanceof LoweringMismatch)) throw e;
+        candidates.delete(e.value);
+        if (candidates.size === 0) break;
+      }
+    }
+    if (candidates.size === 0) continue;
+    for (const c of candidates) merged.set(c, root);
+    stagesOf.set(root, [...candidates].sort((a, b) => nodeOrder.get(reduceAnchor(a)!)! - nodeOrder.get(reduceAnchor(b)!)!));
+  }
+
+  function buildKernel(root: Value, stages: readonly Value[], dryRun = false): Kernel {
+    const node = root.node!;
+    const anchor = anchorOf.get(root);
+    const reduce = reduceAnchor(root);
+    let lowering: KernelLowering;
+    let body: KernelBody;
+    const outBuffer = () => bufferIds.get(root)!;
+    if (stages.length > 0 || reduce) {
+      const primary = reduce ?? reduceAnchor(stages[0]!)!;
+      const shape = primary.inputs[0]!.shape;
+      const axes = primary.attrs.axes as number[];
+      const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
+      const order = [...stages.map((s) => reduceAnchor(s)!), ...(reduce ? [reduce] : [])];
+      const accIndex = new Map(order.map((r, j) => [r.outputs[0]!, j]));
+      const canonical = (r: Node, idx: (axis: number) => Expr, zero: Expr): Expr[] =>
+        r.attrs.keepdims ? shape.map((_, i) => (axes.includes(i) ? zero : idx(kept.indexOf(i)))) : kept.map((_, j) => idx(j));
+      const own = new Set([root, ...stages]);
+      lowering = new KernelLowering(
+        kept.map((i) => shape[i]!),
+        axes.map((i) => shape[i]!),
+        env(own),
+        own,
+        (v, index) => {
+          const j = accIndex.get(v);
+          if (j === undefined) return undefined;
+          const r = order[j]!;
+          const c = lowering.ctx;
+          const want = canonical(r, (a) => c.idx(a), c.int(0));
+          if (want.length !== index.length || want.some((e, i) => e !== index[i])) throw new LoweringMismatch(stageRootOf(r));
+          const acc = c.acc(j, v.dtype === 'i32' ? 'i32' : 'f32');
+          return isFloat(v.dtype) && v.dtype !== 'f32' ? c.cast(acc, 'f32', v.dtype) : acc;
+        },
+      );
+      const c = lowering.ctx;
+      const full = (): Expr[] => shape.map((_, i) => (axes.includes(i) ? c.ridx(axes.indexOf(i)) : c.idx(kept.indexOf(i))));
+      const accumulators = order.map((r) => ({
+        op: REDUCE_OPS[r.op]!,
+        type: r.outputs[0]!.dtype === 'i32' ? ('i32' as const) : ('f32' as const),
+        value: lowering.valueAt(r.inputs[0]!, full()),
+      }));
+      const stores: Store[] = [];
+      const rowStores: Store[] = [];
+      if (reduce) {
+        const idx = canonical(reduce, (a) => c.idx(a), c.int(0));
+        stores.push({ output: 0, index: lowering.flatIndex(idx, root.shape), value: lowering.valueAt(root, idx) });
+      } else {
+        rowStores.push({ output: 0, index: lowering.flatIndex(full(), root.shape), value: lowering.valueAt(root, full()) });
+      }
+      body = { kind: 'reduce', shape: kept.map((i) => shape[i]!), rshape: axes.map((i) => shape[i]!), accumulators, stores, rowStores };
+    } else if (anchor?.op === 'matmul') {
+      const [a, b] = anchor.inputs as [Value, Value];
+      const batch = a.shape.slice(0, -2);
+      const [m, k] = a.shape.slice(-2) as [number, number];
+      const n = b.shape[b.shape.length - 1]!;
+      const nb = batch.length;
+      const mm = anchor.outputs[0]!;
+      lowering = new KernelLowering([...batch, m, n], [k], env(new Set([root])), new Set([root]), (v, index) => {
+        if (v !== mm) return undefined;
+        const c = lowering.ctx;
+        const want = [...batch.map((_, i) => c.idx(i)), c.idx(nb), c.idx(nb + 1)];
+        if (want.some((e, i) => e !== index[i])) throw new Error('matmul epilogue read off its element');
+        const acc = c.acc(0, 'f32');
+        return mm.dtype === 'f32' ? acc : c.cast(acc, 'f32', mm.dtype);
+      });
+      const c = lowering.ctx;
+      const bIdx = batch.map((_, i) => c.idx(i));
+      const outIdx = [...bIdx, c.idx(nb), c.idx(nb + 1)];
+      body = {
+        kind: 'contraction',
+        batch,
+        m,
+        n,
+        k,
+        a: lowering.valueAt(a, [...bIdx, c.idx(nb), c.ridx(0)]),
+        b: lowering.valueAt(b, [...bIdx, c.ridx(0), c.idx(nb + 1)]),
+        stores: [{ output: 0, index: lowering.flatIndex(outIdx, root.shape), value: lowering.valueAt(root, outIdx) }],
+      };
+    } else if (node.op === 'dynamic_update_slice') {
+      const [x, u, start] = node.inputs as [Value, Value, Value];
+      const axis = node.attrs.axis as number;
+      const shape = inPlace.has(node) ? u.shape : x.shape;
+      lowering = new KernelLowering(shape, [], env(new Set([root])), new Set([root]));
+      const c = lowering.ctx;
+      const idx = shape.map((_, i) => c.idx(i));
+      const s = c.clamp(lowering.valueAt(start, []), 0, x.shape[axis]! - u.shape[axis]!);
+      let store: Store;
+      if (inPlace.has(node)) {
+        const at = idx.map((e, i) => (i === axis ? c.add(e, s) : e));
+        store = { output: 0, index: lowering.flatIndex(at, x.shape), value: lowering.valueAt(u, idx) };
+      } else {
+        const local = c.add(idx[axis]!, c.binary('sub', c.int(0), s));
+        const inWindow = c.binary('and', c.binary('le', c.int(0), local), c.binary('lt', local, c.int(u.shape[axis]!)));
+        const fromU = lowering.valueAt(u, idx.map((e, i) => (i === axis ? c.clamp(local, 0, u.shape[axis]! - 1) : e)));
+        store = { output: 0, index: lowering.flatIndex(idx, x.shape), value: c.where(inWindow, fromU, lowering.valueAt(x, idx)) };
+      }
+      body = { kind: 'map', shape, stores: [store] };
+    } else if (node.body || LIBRARY_OPS.has(node.op)) {
+      lowering = new KernelLowering([], [], env(new Set()), new Set());
+      const operands = node.inputs.map((v) => {
+        const e = lowering.valueAt(v, v.shape.map(() => lowering.ctx.int(0)));
+        return e.kind === 'param' ? { kind: 'param' as const, name: e.name } : { kind: 'buffer' as const, slot: (e as Expr & { input: number }).input };
+      });
+      body = { kind: 'library', op: node.op, attrs: node.attrs, operands, inputShapes: node.inputs.map((v) => v.shape), outputShapes: node.outputs.map((v) => v.shape) };
+    } else {
+      lowering = new KernelLowering(root.shape, [], env(new Set([root])), new Set([root]));
+      const c = lowering.ctx;
+      const idx = root.shape.map((_, i) => c.idx(i));
+      body = { kind: 'map', shape: root.shape, stores: [{ output: 0, index: lowering.flatIndex(idx, root.shape), value: lowering.valueAt(root, idx) }] };
+    }
+    const outputs = body.kind === 'library'
+      ? node.outputs.map((v) => ({ buffer: bufferIds.get(v)!, dtype: v.dtype, size: buffers[bufferIds.get(v)!]!.size }))
+      : [{ buffer: outBuffer(), dtype: root.dtype, size: buffers[outBuffer()]!.size }];
+    if (dryRun) return undefined as never;
+    const origin = (anchor ?? node).origin ?? node.origin;
+    const label = origin ? origin.split('/').pop()! : body.kind === 'library' ? node.op : (anchor ?? node).op;
+    return {
+      name: `k${kernels.length}_${label}`,
+      origin: origin ? origin.split('/') : [],
+      inputs: lowering.inputs,
+      outputs,
+      params: [...lowering.params].sort(),
+      body,
+    };
+  }
+
+  const stageRootOf = (r: Node): Value => {
+    for (const [v, a] of anchorOf) if (a === r) return v;
+    return r.outputs[0]!;
+  };
+
+  // 4. One kernel per stored value (library ops: per node), in graph order.
+  const kernels: Kernel[] = [];
+  const done = new Set<Node>();
+  for (const n of g.nodes) {
+    for (const v of n.outputs) {
+      if (!stored.has(v) || merged.has(v)) continue;
+      if (n.body || LIBRARY_OPS.has(n.op)) {
+        if (done.has(n)) continue;
+        done.add(n);
+      }
+      kernels.push(buildKernel(v, stagesOf.get(v) ?? []));
+    }
+  }
+
+  const outputs: Record<string, BufferId> = {};
+  for (const o of g.outputs) {
+    const id = bufferIds.get(o.value);
+    if (id === undefined) throw new Error(`fusion: output ${o.name} has no buffer`);
+    outputs[o.name] = id;
+  }
+  return { kernels, buffers, inputs, params: [...params.values()], outputs };
+}
