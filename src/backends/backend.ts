@@ -33,9 +33,14 @@ export interface Executable {
   dispose(): void;
 }
 
+export interface CompileRequest {
+  /** Graph inputs the executable may overwrite in place when a run donates them (KV caches). */
+  readonly donate?: readonly string[];
+}
+
 export interface Backend {
   readonly name: string;
-  compile(graph: Graph, weights: WeightStore): Promise<Executable>;
+  compile(graph: Graph, weights: WeightStore, request?: CompileRequest): Promise<Executable>;
   /** Uploads host data as a DeviceTensor of this backend. */
   upload(t: TensorData): DeviceTensor;
   dispose(): void;

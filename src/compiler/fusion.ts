@@ -66,7 +66,8 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
 
   // 1. What is stored.
   const stored = new Set<Value>();
-  for (const v of graphOutputs) if (!isSource(v)) stored.add(v);
+  // Outputs are stored; a runtime scalar returned as an output gets a buffer and a one-element kernel.
+  for (const v of graphOutputs) if (!bufferIds.has(v)) stored.add(v);
   for (const n of g.nodes) {
     if (!isAnchor(n)) continue;
     n.outputs.forEach((v) => stored.add(v));
@@ -137,6 +138,23 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
     paramOf: (v) => params.get(v),
   });
 
+  // Which kernels (named by the stored value they compute) read each stored value.
+  const readersOf = new Map<Value, Set<Value>>();
+  for (const v of stored) readersOf.set(v, new Set());
+  for (const root of stored) {
+    const seen = new Set<Value>();
+    const visit = (v: Value, top: boolean) => {
+      if (seen.has(v)) return;
+      seen.add(v);
+      if (!top && (stored.has(v) || isSource(v))) {
+        readersOf.get(v)?.add(root);
+        return;
+      }
+      v.node?.inputs.forEach((x) => visit(x, false));
+    };
+    visit(root, true);
+  }
+
   // 3. Row kernels: reductions over a value's own rows join its kernel as accumulators.
   const reduceAnchor = (v: Value): Node | undefined => {
     const a = anchorOf.get(v);
@@ -179,8 +197,8 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
       n.inputs.forEach(visit);
     };
     walk(root);
-    // A reduction can join only if every reader of it is part of this kernel.
-    for (const c of candidates) if (!consumers.get(c)!.every((n) => visited.has(n))) candidates.delete(c);
+    // A reduction can join only if no other kernel reads it.
+    for (const c of [...candidates]) if ([...readersOf.get(c)!].some((r) => r !== root && !candidates.has(r))) candidates.delete(c);
     if (candidates.size === 0) continue;
     for (;;) {
       try {
@@ -193,12 +211,21 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
       }
     }
     if (candidates.size === 0) continue;
-    for (const c of candidates) merged.set(c, root);
+    for (const c of candidates) {
+      merged.set(c, root);
+      for (const readers of readersOf.values()) if (readers.delete(c)) readers.add(root);
+    }
     stagesOf.set(root, [...candidates].sort((a, b) => nodeOrder.get(reduceAnchor(a)!)! - nodeOrder.get(reduceAnchor(b)!)!));
   }
 
+  /** The stored value whose kernel a reduction anchors. */
+  function stageRootOf(r: Node): Value {
+    for (const [v, a] of anchorOf) if (a === r) return v;
+    return r.outputs[0]!;
+  }
+
   function buildKernel(root: Value, stages: readonly Value[], dryRun = false): Kernel {
-    const node = root.node!;
+    const node = root.node ?? { op: 'param', inputs: [], attrs: {}, outputs: [root] };
     const anchor = anchorOf.get(root);
     const reduce = reduceAnchor(root);
     let lowering: KernelLowering;
@@ -235,6 +262,7 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
       const accumulators = order.map((r) => ({
         op: REDUCE_OPS[r.op]!,
         type: r.outputs[0]!.dtype === 'i32' ? ('i32' as const) : ('f32' as const),
+        dtype: r.outputs[0]!.dtype,
         value: lowering.valueAt(r.inputs[0]!, full()),
       }));
       const stores: Store[] = [];
@@ -322,14 +350,11 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
     };
   }
 
-  const stageRootOf = (r: Node): Value => {
-    for (const [v, a] of anchorOf) if (a === r) return v;
-    return r.outputs[0]!;
-  };
 
   // 4. One kernel per stored value (library ops: per node), in graph order.
   const kernels: Kernel[] = [];
   const done = new Set<Node>();
+  for (const v of g.inputs) if (stored.has(v)) kernels.push(buildKernel(v, []));
   for (const n of g.nodes) {
     for (const v of n.outputs) {
       if (!stored.has(v) || merged.has(v)) continue;

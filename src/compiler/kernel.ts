@@ -37,6 +37,8 @@ export type ReduceOp = 'sum' | 'max' | 'min';
 export interface Accumulator {
   readonly op: ReduceOp;
   readonly type: 'f32' | 'i32';
+  /** The reduction's result dtype: a float sum is rounded once to it (narrow floats: see spec/kernel-ir.md). */
+  readonly dtype: DType;
   /** The value accumulated at (idx, ridx); may read earlier accumulators as `acc`. */
   readonly value: Expr;
 }

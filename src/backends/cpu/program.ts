@@ -6,7 +6,7 @@ import { allocStorage, contiguousStrides, formatShape, numel, sameShape, type DT
 import { stridedF32Load } from '../../compiler/affine.js';
 import type { Expr } from '../../compiler/expr.js';
 import type { ContractionBody, Kernel, LibraryBody, Program } from '../../compiler/kernel.js';
-import { encodeScalar } from './kernels/source.js';
+import { literal } from './kernels/source.js';
 import { denseView, matmulF32, packB, gemmPacked, SMALL_M_MAX, type MatView, type PackedB } from './kernels/gemm.js';
 import { cumsum } from './kernels/reduce.js';
 import { topk } from './kernels/topk.js';
@@ -14,7 +14,7 @@ import { scatterAdd } from './kernels/indexing.js';
 import { gatherMatmul } from './kernels/matmul.js';
 import { JsWriter, type Loop } from './render-js.js';
 import { SCALAR_HELPERS } from './scalar-js.js';
-import type { CpuTensor } from './tensor.js';
+import { toTensorData, type CpuTensor } from './tensor.js';
 
 type Step = (buffers: StorageArray[], params: Readonly<Record<string, number>>) => void;
 type Generated = (ins: readonly StorageArray[], outs: readonly StorageArray[], params: Readonly<Record<string, number>>, extra?: unknown) => void;
@@ -88,7 +88,7 @@ function renderEpilogue(k: Kernel, body: ContractionBody): Generated {
   w.nest(vars, [], () => {
     let flat = vars[0]!.key.replace('idx', 'i');
     for (const v of vars.slice(1)) flat = `(${flat}) * ${v.extent} + ${v.key.replace('idx', 'i')}`;
-    w.line(`const a0 = extra[${flat}];`);
+    w.defineAcc(0, `extra[${flat}]`);
     w.declare(roots, w.depth);
     w.stores(body.stores, k.outputs.map((o) => o.dtype));
   });
@@ -169,7 +169,7 @@ function libraryStep(k: Kernel, body: LibraryBody): (ins: StorageArray[], outs: 
   return (ins, outs, params) => {
     const result = f(body.operands.map((_, i) => operand(ins, params, i)));
     if (!sameShape(result.shape, body.outputShapes[0]!)) throw new Error(`cpu ${body.op}: result ${formatShape(result.shape)} differs from ${formatShape(body.outputShapes[0]!)}`);
-    outs[0]!.set(result.data as never);
+    outs[0]!.set(toTensorData(result).data as never);
   };
 }
 
@@ -191,9 +191,7 @@ export class CpuProgramRunner {
         if (t.dtype !== b.dtype || t.data.length !== b.size) throw new Error(`weight "${b.name}": expected ${b.dtype} with ${b.size} elements, the store has ${t.dtype}[${t.shape.join(',')}]`);
         return t.data;
       }
-      const data = allocStorage(b.dtype, b.size);
-      if (b.values) b.values.forEach((v, i) => (data[i] = encodeScalar(v, b.dtype, 'literal')));
-      return data;
+      return b.values ? literal(b.dtype, [b.size], b.values).data : allocStorage(b.dtype, b.size);
     });
     const weightBuffers = new Set(program.buffers.filter((b) => b.role === 'weight').map((b) => b.id));
     this.steps = program.kernels.map((k) => {

@@ -57,6 +57,8 @@ export class JsWriter {
   private readonly frames: Expr[][] = [[]];
   private readonly levels = new Map<Expr, number>();
   private readonly varLevel = new Map<string, number>();
+  /** The loop depth at which each accumulator's final value was defined. */
+  private readonly accLevel = new Map<number, number>();
   private count = 0;
   private indent = '  ';
 
@@ -83,6 +85,8 @@ export class JsWriter {
       if (key) {
         // A variable whose loop is not open yet cannot be declared at any current level.
         l = this.varLevel.get(key) ?? Infinity;
+      } else if (e.kind === 'acc') {
+        l = this.accLevel.get(e.index) ?? Infinity;
       } else {
         l = Math.max(0, ...e.args.map((x) => this.level(x)));
       }
@@ -125,6 +129,13 @@ export class JsWriter {
     this.levels.clear();
   }
 
+  /** Declares accumulator `j` (`a<j>`) with the given JavaScript value at the current depth. */
+  defineAcc(j: number, value: string): void {
+    this.line(`const a${j} = ${value};`);
+    this.accLevel.set(j, this.depth);
+    this.levels.clear();
+  }
+
   /** The current loop depth (number of open loop variables). */
   get depth(): number {
     return this.varLevel.size;
@@ -134,7 +145,8 @@ export class JsWriter {
     for (const s of stores) {
       const value = this.name(s.value);
       const dtype = outputDTypes[s.output]!;
-      this.line(`out${s.output}[${this.name(s.index)}] = ${storeTemplate(dtype as never, 'saturate')(value)};`);
+      // Stored values are already rounded to the dtype (or ±inf/NaN), which the non-saturating encoder keeps.
+      this.line(`out${s.output}[${this.name(s.index)}] = ${storeTemplate(dtype as never, 'torch')(value)};`);
     }
   }
 
@@ -147,7 +159,8 @@ export class JsWriter {
       const step = acc.op === 'sum' ? (acc.type === 'f32' ? `s${j} + ${x}` : `(s${j} + ${x}) | 0`) : `Math.${acc.op}(s${j}, ${x})`;
       this.line(`s${j} = ${step};`);
     });
-    // Float sums run in float64 and round once, like the reference kernels.
-    this.line(`const a${j} = ${acc.op === 'sum' && acc.type === 'f32' ? `Math.fround(s${j})` : `s${j}`};`);
+    // Float sums run in float64 and round once, like the reference kernels: narrow results round to odd in f32
+    // here, so the later rounding to their dtype equals a single rounding of the float64 sum.
+    this.defineAcc(j, acc.op !== 'sum' || acc.type !== 'f32' ? `s${j}` : acc.dtype === 'f32' ? `Math.fround(s${j})` : `roundToOddF32(s${j})`);
   }
 }

@@ -1,0 +1,41 @@
+// The compiled CPU path computes exactly what the op-by-op oracle computes: same operation order, same
+// scalar semantics, so every output agrees bit for bit (NaNs as NaNs), and index errors are raised by both.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../src/compiler/compile.js';
+import { printProgram } from '../../src/compiler/print-kernel.js';
+import { CpuProgramRunner } from '../../src/backends/cpu/program.js';
+import { evaluate } from '../../src/backends/cpu/index.js';
+import { randomGraphWithInputs } from '../support/random-graph.js';
+import { bitMismatch } from '../support/compare.js';
+
+function outcome<T>(f: () => T): { value: T } | { error: Error } {
+  try {
+    return { value: f() };
+  } catch (e) {
+    return { error: e as Error };
+  }
+}
+
+describe('compiled CPU kernels vs the op-by-op oracle', () => {
+  it('agree bit for bit on random graphs', () => {
+    fc.assert(
+      fc.property(randomGraphWithInputs({ maxOps: 10 }), ({ graph, inputs }) => {
+        const program = compile(graph);
+        const expected = outcome(() => evaluate(graph, inputs));
+        const actual = outcome(() => new CpuProgramRunner(program, undefined).run(inputs));
+        if ('error' in expected) {
+          expect('error' in actual, `the oracle failed (${expected.error.message}) but the compiled program did not`).toBe(true);
+          return;
+        }
+        if ('error' in actual) throw new Error(`compiled program failed: ${actual.error.message}\n${printProgram(program)}`);
+        for (const [name, t] of Object.entries(expected.value)) {
+          const m = bitMismatch(actual.value[name]!, t);
+          if (m) throw new Error(`output ${name}: ${m}\n${printProgram(program)}`);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
