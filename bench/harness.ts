@@ -1,0 +1,69 @@
+// Timing and reporting for `npm run bench`. The machines are shared and noisy, so a figure is the best
+// (and median) of several timed runs after warm-up, and every kernel is reported next to a baseline
+// measured in the same run.
+
+export interface Timing {
+  /** Fastest single call, in seconds. */
+  best: number;
+  median: number;
+  /** Timed calls (after warm-up). */
+  runs: number;
+  /**
+   * CPU time this process got over wall-clock time while timing: near 1 on an idle core. Well below 1
+   * means other processes took the core, and the figures understate the code.
+   */
+  cpuShare: number;
+}
+
+export interface TimingOptions {
+  /** Keep timing until this much time has been spent (default 0.3 s)... */
+  targetSeconds?: number;
+  /** ...and at least this many runs (default 5), but never more than maxRuns (default 10000). */
+  minRuns?: number;
+  maxRuns?: number;
+  /** Untimed calls first, so the JIT has compiled the hot loops (default 1). */
+  warmupRuns?: number;
+}
+
+export function measure(fn: () => void, options: TimingOptions = {}): Timing {
+  const { targetSeconds = 0.3, minRuns = 5, maxRuns = 10_000, warmupRuns = 1 } = options;
+  for (let i = 0; i < warmupRuns; i++) fn();
+  const samples: number[] = [];
+  let spent = 0;
+  const cpuBefore = process.cpuUsage();
+  while (samples.length < maxRuns && (samples.length < minRuns || spent < targetSeconds)) {
+    const start = performance.now();
+    fn();
+    const seconds = (performance.now() - start) / 1000;
+    samples.push(seconds);
+    spent += seconds;
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  samples.sort((x, y) => x - y);
+  return { best: samples[0]!, median: samples[samples.length >> 1]!, runs: samples.length, cpuShare: (cpu.user + cpu.system) / 1e6 / spent };
+}
+
+/** One line saying how much of a core the timed code got, and a warning when it was far from all of it. */
+export function describeCpuShare(timings: readonly Timing[]): string {
+  const least = Math.min(...timings.map((t) => t.cpuShare));
+  const line = `least CPU share while timing: ${Math.round(least * 100)}% of a core`;
+  return least < 0.9 ? `${line} (machine busy: the figures understate the code; compare ratios)` : line;
+}
+
+/** Prints rows under a header, numbers right-aligned and text left-aligned, columns padded to fit. */
+export function printTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): void {
+  const cells = [header, ...rows].map((row) => row.map((cell) => (typeof cell === 'number' ? formatNumber(cell) : cell)));
+  const widths = header.map((_, c) => Math.max(...cells.map((row) => row[c]?.length ?? 0)));
+  const line = (row: readonly string[], raw: readonly (string | number)[]) =>
+    row.map((cell, c) => (typeof raw[c] === 'number' ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
+  console.log(line(cells[0]!, header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  rows.forEach((raw, r) => console.log(line(cells[r + 1]!, raw)));
+}
+
+/** Three significant digits, without exponent notation for the magnitudes benchmarks print. */
+export function formatNumber(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const magnitude = Math.abs(x);
+  return x.toFixed(magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : magnitude >= 1 ? 2 : 3);
+}

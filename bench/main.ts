@@ -1,0 +1,19 @@
+// `npm run bench [-- suite...]`: runs the named suites, or all of them. A suite is a function that
+// prints its own tables; add one by importing it and adding a line to SUITES.
+
+import { gemmSuite } from './cpu-gemm.js';
+
+const SUITES: Record<string, () => void | Promise<void>> = {
+  gemm: gemmSuite,
+};
+
+const requested = process.argv.slice(2);
+const unknown = requested.filter((name) => !(name in SUITES));
+if (unknown.length > 0) {
+  console.error(`bench: unknown suite ${unknown.map((n) => `'${n}'`).join(', ')}; known suites: ${Object.keys(SUITES).join(', ')}`);
+  process.exit(2);
+}
+for (const name of requested.length > 0 ? requested : Object.keys(SUITES)) {
+  console.log(`\n== ${name} ==`);
+  await SUITES[name]();
+}
