@@ -88,26 +88,37 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
     if (v && !isAnchor(n) && !isSource(v) && (consumers.get(v)?.length ?? 0) > 1 && cost(v) > RECOMPUTE_LIMIT) stored.add(v);
   }
 
-  // 2. Epilogues: a matmul or reduction computes the chain of same-shape elementwise ops that follows it.
+  // 2. Epilogues: a matmul or reduction computes the same-shape elementwise ops that follow it, as long as they
+  // form a region with one way out (silu(x)·y reads x twice; a residual add reads another value too).
   const anchorOf = new Map<Value, Node>();
+  const claimed = new Set<Value>();
+  const epilogueRoot = (out: Value): Value => {
+    const region = new Set<Value>([out]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const v of region) {
+        if (v !== out && stored.has(v)) continue;
+        for (const c of consumers.get(v) ?? []) {
+          const next = c.outputs[0];
+          if (!next || region.has(next) || claimed.has(next) || !ELEMENTWISE.has(c.op) || !sameShape(next.shape, out.shape)) continue;
+          region.add(next);
+          grew = true;
+        }
+      }
+    }
+    const exits = [...region].filter((v) => stored.has(v) && v !== out || graphOutputs.has(v) || (consumers.get(v) ?? []).some((c) => !region.has(c.outputs[0]!)));
+    // Every exit must be computed last: with one exit, the region is the exit's whole elementwise past.
+    return exits.length === 1 ? exits[0]! : out;
+  };
   for (const n of g.nodes) {
     if (n.op !== 'matmul' && !(n.op in REDUCE_OPS)) continue;
     const out = n.outputs[0]!;
-    anchorOf.set(out, n);
-    if (graphOutputs.has(out)) continue;
-    let cur = out;
-    for (;;) {
-      const cs = consumers.get(cur) ?? [];
-      const next = cs[0]?.outputs[0];
-      if (cs.length !== 1 || !ELEMENTWISE.has(cs[0]!.op) || !next || !sameShape(next.shape, out.shape) || anchorOf.has(next)) break;
-      cur = next;
-      if (stored.has(cur)) break;
-    }
-    if (cur !== out) {
+    const root = graphOutputs.has(out) ? out : epilogueRoot(out);
+    anchorOf.set(root, n);
+    if (root !== out) {
       stored.delete(out);
-      stored.add(cur);
-      anchorOf.delete(out);
-      anchorOf.set(cur, n);
+      stored.add(root);
+      claimed.add(root);
     }
   }
   for (const v of stored) if (!bufferIds.has(v)) addBuffer(v, graphOutputs.has(v) ? { role: 'output' } : { role: 'temp' });
@@ -224,23 +235,22 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
     return r.outputs[0]!;
   }
 
-  function buildKernel(root: Value, stages: readonly Value[], dryRun = false): Kernel {
+  function buildKernel(root: Value, stages: readonly Value[], dryRun = false, siblings: readonly Value[] = []): Kernel {
     const node = root.node ?? { op: 'param', inputs: [], attrs: {}, outputs: [root] };
     const anchor = anchorOf.get(root);
     const reduce = reduceAnchor(root);
     let lowering: KernelLowering;
     let body: KernelBody;
-    const outBuffer = () => bufferIds.get(root)!;
     if (stages.length > 0 || reduce) {
       const primary = reduce ?? reduceAnchor(stages[0]!)!;
       const shape = primary.inputs[0]!.shape;
       const axes = primary.attrs.axes as number[];
       const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
-      const order = [...stages.map((s) => reduceAnchor(s)!), ...(reduce ? [reduce] : [])];
+      const order = [...stages.map((s) => reduceAnchor(s)!), ...(reduce ? [reduce] : []), ...siblings.map((s) => reduceAnchor(s)!)];
       const accIndex = new Map(order.map((r, j) => [r.outputs[0]!, j]));
       const canonical = (r: Node, idx: (axis: number) => Expr, zero: Expr): Expr[] =>
         r.attrs.keepdims ? shape.map((_, i) => (axes.includes(i) ? zero : idx(kept.indexOf(i)))) : kept.map((_, j) => idx(j));
-      const own = new Set([root, ...stages]);
+      const own = new Set([root, ...stages, ...siblings]);
       lowering = new KernelLowering(
         kept.map((i) => shape[i]!),
         axes.map((i) => shape[i]!),
@@ -268,8 +278,10 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
       const stores: Store[] = [];
       const rowStores: Store[] = [];
       if (reduce) {
-        const idx = canonical(reduce, (a) => c.idx(a), c.int(0));
-        stores.push({ output: 0, index: lowering.flatIndex(idx, root.shape), value: lowering.valueAt(root, idx) });
+        [root, ...siblings].forEach((v, output) => {
+          const idx = canonical(reduceAnchor(v)!, (a) => c.idx(a), c.int(0));
+          stores.push({ output, index: lowering.flatIndex(idx, v.shape), value: lowering.valueAt(v, idx) });
+        });
       } else {
         rowStores.push({ output: 0, index: lowering.flatIndex(full(), root.shape), value: lowering.valueAt(root, full()) });
       }
@@ -336,7 +348,7 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
     }
     const outputs = body.kind === 'library'
       ? node.outputs.map((v) => ({ buffer: bufferIds.get(v)!, dtype: v.dtype, size: buffers[bufferIds.get(v)!]!.size }))
-      : [{ buffer: outBuffer(), dtype: root.dtype, size: buffers[outBuffer()]!.size }];
+      : [root, ...siblings].map((v) => ({ buffer: bufferIds.get(v)!, dtype: v.dtype, size: buffers[bufferIds.get(v)!]!.size }));
     if (dryRun) return undefined as never;
     const origin = (anchor ?? node).origin ?? node.origin;
     const label = origin ? origin.split('/').pop()! : body.kind === 'library' ? node.op : (anchor ?? node).op;
@@ -351,18 +363,51 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
   }
 
 
-  // 4. One kernel per stored value (library ops: per node), in graph order.
+  // 4. Reductions over the same rows that do not depend on each other run as one kernel (e.g. two statistics
+  // of one input), so the rows are read once.
+  const readsOf = new Map<Value, Set<Value>>([...stored].map((v) => [v, new Set<Value>()]));
+  for (const [v, readers] of readersOf) for (const r of readers) if (v !== r) readsOf.get(r)?.add(v);
+  const dependsOn = (from: Value, target: Value): boolean => {
+    const seen = new Set<Value>();
+    const stack = [from];
+    while (stack.length) {
+      const v = stack.pop()!;
+      for (const w of readsOf.get(v) ?? []) {
+        if (w === target) return true;
+        if (!seen.has(w)) seen.add(w), stack.push(w);
+      }
+    }
+    return false;
+  };
+  const siblingsOf = new Map<Value, Value[]>();
+  const asSibling = new Set<Value>();
+  const plainReductions = [...stored].filter((v) => reduceAnchor(v) && !merged.has(v) && !stagesOf.has(v));
+  for (const [i, a] of plainReductions.entries()) {
+    if (asSibling.has(a)) continue;
+    const ra = reduceAnchor(a)!;
+    for (const b of plainReductions.slice(i + 1)) {
+      const rb = reduceAnchor(b)!;
+      if (asSibling.has(b) || !sameShape(ra.inputs[0]!.shape, rb.inputs[0]!.shape) || !sameShape(ra.attrs.axes as number[], rb.attrs.axes as number[])) continue;
+      const group = [a, ...(siblingsOf.get(a) ?? [])];
+      if (group.some((x) => dependsOn(b, x) || dependsOn(x, b))) continue;
+      siblingsOf.set(a, [...(siblingsOf.get(a) ?? []), b]);
+      asSibling.add(b);
+      for (const w of readsOf.get(b)!) readsOf.get(a)!.add(w);
+    }
+  }
+
+  // 5. One kernel per stored value (library ops: per node), in graph order.
   const kernels: Kernel[] = [];
   const done = new Set<Node>();
   for (const v of g.inputs) if (stored.has(v)) kernels.push(buildKernel(v, []));
   for (const n of g.nodes) {
     for (const v of n.outputs) {
-      if (!stored.has(v) || merged.has(v)) continue;
+      if (!stored.has(v) || merged.has(v) || asSibling.has(v)) continue;
       if (n.body || LIBRARY_OPS.has(n.op)) {
         if (done.has(n)) continue;
         done.add(n);
       }
-      kernels.push(buildKernel(v, stagesOf.get(v) ?? []));
+      kernels.push(buildKernel(v, stagesOf.get(v) ?? [], false, siblingsOf.get(v) ?? []));
     }
   }
 
@@ -372,5 +417,29 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
     if (id === undefined) throw new Error(`fusion: output ${o.name} has no buffer`);
     outputs[o.name] = id;
   }
-  return { kernels, buffers, inputs, params: [...params.values()], outputs };
+  return { kernels: dependencyOrder(kernels), buffers, inputs, params: [...params.values()], outputs };
+}
+
+/**
+ * Kernels in an order where each runs after the kernels writing what it reads, and after earlier writers of the
+ * buffers it overwrites in place (stable: graph order otherwise).
+ */
+function dependencyOrder(kernels: readonly Kernel[]): Kernel[] {
+  const writers = new Map<BufferId, number[]>();
+  kernels.forEach((k, i) => k.outputs.forEach((o) => writers.set(o.buffer, [...(writers.get(o.buffer) ?? []), i])));
+  const done = new Set<number>();
+  const order: Kernel[] = [];
+  const visit = (i: number) => {
+    if (done.has(i)) return;
+    done.add(i);
+    const k = kernels[i]!;
+    for (const inp of k.inputs) {
+      const ws = writers.get(inp.buffer)?.filter((w) => w !== i) ?? [];
+      ws.forEach(visit);
+    }
+    for (const out of k.outputs) writers.get(out.buffer)!.filter((w) => w < i).forEach(visit);
+    order.push(k);
+  };
+  kernels.forEach((_, i) => visit(i));
+  return order;
 }
