@@ -1,7 +1,7 @@
 // The compiler: graph -> ordered named passes -> fusion -> memory planning -> a Program of kernels.
 
 import { printGraph, verify, type Graph } from '../ir/index.js';
-import { fuse } from './fusion.js';
+import { fuseWithinLimits } from './fusion.js';
 import type { Program } from './kernel.js';
 import { planMemory } from './memory.js';
 import { graphPasses } from './passes/index.js';
@@ -14,6 +14,8 @@ export interface CompileOptions {
   readonly donated?: ReadonlySet<string>;
   /** Receives the printed IR of every stage (`DSV3_DUMP`). */
   readonly dump?: (stage: string, text: string) => void;
+  /** The most buffers one kernel may bind (WebGPU: maxStorageBuffersPerShaderStage); larger kernels are split. */
+  readonly maxBuffersPerKernel?: number;
   /** Runs the verifier after every pass (tests and debug runs). */
   readonly verifyEachPass?: boolean;
 }
@@ -28,7 +30,7 @@ export function compile(graph: Graph, options: CompileOptions = {}): Program {
     if (verifyEachPass) verify(g);
     dump?.(`${String(i + 1).padStart(2, '0')}-${pass.name}`, printGraph(g));
   });
-  const fused = fuse(g, { donated: options.donated ?? new Set() });
+  const fused = fuseWithinLimits(g, { donated: options.donated ?? new Set() }, options.maxBuffersPerKernel ?? Infinity);
   const planned = planMemory(fused);
   const shapeOf = (v: { shape: readonly number[] }) => [...v.shape];
   const program: Program = {

@@ -24,9 +24,15 @@ const RECOMPUTE_LIMIT = 24;
 export interface FusionOptions {
   /** Graph inputs whose buffers may be overwritten (KV caches updated in place). */
   readonly donated?: ReadonlySet<string>;
+  /** Values to store even if the rules would inline them (how kernels are split to fit device limits). */
+  readonly split?: ReadonlySet<Value>;
 }
 
 export interface FusedProgram {
+  /** The graph values each kernel computes (for splitting and diagnostics). */
+  readonly rootsOf: ReadonlyMap<Kernel, readonly Value[]>;
+  /** Whether a value lives in a buffer (stored, an input, a weight, a constant). */
+  readonly isBuffer: (v: Value) => boolean;
   readonly kernels: Kernel[];
   readonly buffers: BufferDesc[];
   readonly inputs: Record<string, BufferId>;
@@ -77,6 +83,7 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
       for (const v of whole) if (!isSource(v)) stored.add(v);
     }
   }
+  for (const v of options.split ?? []) stored.add(v);
   const cost = (v: Value, seen = new Set<Value>()): number => {
     if (seen.has(v) || stored.has(v) || isSource(v) || !v.node) return 0;
     seen.add(v);
@@ -398,6 +405,7 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
 
   // 5. One kernel per stored value (library ops: per node), in graph order.
   const kernels: Kernel[] = [];
+  const rootsOf = new Map<Kernel, readonly Value[]>();
   const done = new Set<Node>();
   for (const v of g.inputs) if (stored.has(v)) kernels.push(buildKernel(v, []));
   for (const n of g.nodes) {
@@ -407,7 +415,9 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
         if (done.has(n)) continue;
         done.add(n);
       }
-      kernels.push(buildKernel(v, stagesOf.get(v) ?? [], false, siblingsOf.get(v) ?? []));
+      const k = buildKernel(v, stagesOf.get(v) ?? [], false, siblingsOf.get(v) ?? []);
+      rootsOf.set(k, n.body || LIBRARY_OPS.has(n.op) ? n.outputs : [v, ...(siblingsOf.get(v) ?? [])]);
+      kernels.push(k);
     }
   }
 
@@ -417,7 +427,7 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
     if (id === undefined) throw new Error(`fusion: output ${o.name} has no buffer`);
     outputs[o.name] = id;
   }
-  return { kernels: dependencyOrder(kernels), buffers, inputs, params: [...params.values()], outputs };
+  return { kernels: dependencyOrder(kernels), buffers, inputs, params: [...params.values()], outputs, rootsOf, isBuffer: (v) => bufferIds.has(v) && !merged.has(v) };
 }
 
 /**
@@ -442,4 +452,53 @@ function dependencyOrder(kernels: readonly Kernel[]): Kernel[] {
   };
   kernels.forEach((_, i) => visit(i));
   return order;
+}
+
+/**
+ * Fuses `g` so that no kernel (other than library ones) uses more than `maxBuffers` buffers: a kernel over the
+ * limit gets an inline value of its own stored instead — the one reading the most of its buffers, short of all
+ * of them — and fusion runs again.
+ */
+export function fuseWithinLimits(g: Graph, options: FusionOptions, maxBuffers: number): FusedProgram {
+  const split = new Set(options.split ?? []);
+  for (;;) {
+    const p = fuse(g, { ...options, split });
+    const over = p.kernels.find((k) => k.body.kind !== 'library' && k.inputs.length + k.outputs.length > maxBuffers);
+    if (!over) return p;
+    const value = splitPoint(p, over, split);
+    if (!value) throw new Error(`fusion: kernel ${over.name} needs ${over.inputs.length + over.outputs.length} buffers and cannot be split below ${maxBuffers}`);
+    split.add(value);
+  }
+}
+
+/** The inline value of `k`'s region reading the most distinct buffers: at least 2, fewer than all of them. */
+function splitPoint(p: FusedProgram, k: Kernel, split: ReadonlySet<Value>): Value | undefined {
+  const reads = new Map<Value, Set<Value>>();
+  const readsUnder = (v: Value): Set<Value> => {
+    let r = reads.get(v);
+    if (r) return r;
+    r = new Set();
+    if (p.isBuffer(v)) r.add(v);
+    else for (const x of v.node?.inputs ?? []) for (const b of readsUnder(x)) r.add(b);
+    reads.set(v, r);
+    return r;
+  };
+  const region = new Set<Value>();
+  const visit = (v: Value, top: boolean) => {
+    if (region.has(v) || (!top && p.isBuffer(v))) return;
+    if (!top) region.add(v);
+    v.node?.inputs.forEach((x) => visit(x, false));
+  };
+  p.rootsOf.get(k)!.forEach((v) => visit(v, true));
+  const total = new Set(p.rootsOf.get(k)!.flatMap((v) => (v.node?.inputs ?? []).flatMap((x) => [...readsUnder(x)]))).size;
+  let best: Value | undefined;
+  let bestCount = 1;
+  for (const v of region) {
+    const count = readsUnder(v).size;
+    if (!split.has(v) && v.node && INLINE_OPS.has(v.node.op) && count > bestCount && count < total) {
+      best = v;
+      bestCount = count;
+    }
+  }
+  return best;
 }

@@ -70,5 +70,5 @@ export function planMemory(p: FusedProgram): FusedProgram {
     return { ...k, inputs: k.inputs.map(map), outputs: k.outputs.map(map) };
   });
   const remap = (r: Record<string, BufferId>) => Object.fromEntries(Object.entries(r).map(([k, id]) => [k, assigned.get(id)!]));
-  return { kernels, buffers: physical, inputs: remap(p.inputs), params: p.params, outputs: remap(p.outputs) };
+  return { ...p, kernels, buffers: physical, inputs: remap(p.inputs), outputs: remap(p.outputs) };
 }

@@ -19,10 +19,10 @@ function outcome<T>(f: () => T): { value: T } | { error: Error } {
 }
 
 describe('compiled CPU kernels vs the op-by-op oracle', () => {
-  it('agree bit for bit on random graphs', () => {
+  const agree = (maxBuffersPerKernel: number) => () => {
     fc.assert(
       fc.property(randomGraphWithInputs({ maxOps: 10 }), ({ graph, inputs }) => {
-        const program = compile(graph);
+        const program = compile(graph, { maxBuffersPerKernel });
         const expected = outcome(() => evaluate(graph, inputs));
         const actual = outcome(() => new CpuProgramRunner(program, undefined).run(inputs));
         if ('error' in expected) {
@@ -37,5 +37,7 @@ describe('compiled CPU kernels vs the op-by-op oracle', () => {
       }),
       { numRuns: 300 },
     );
-  });
+  };
+  it('agree bit for bit on random graphs', agree(Infinity));
+  it('agree when kernels are split to bind at most 4 buffers', agree(4));
 });

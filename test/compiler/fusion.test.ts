@@ -93,6 +93,19 @@ describe('fusion of known patterns', () => {
     expect(p.kernels[0]!.outputs.length).toBe(3);
   });
 
+  it('kernels over the buffer limit are split, not refused', () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    const g = ops.trace('wide', Object.fromEntries(names.map((n) => [n, { dtype: 'f32' as const, shape: [5] }])), (x) => ({
+      y: names.slice(1).reduce((acc, n) => ops.add(acc, ops.mul(x[n]!, 2)), x.a!),
+    }));
+    expect(compile(g).kernels.length).toBe(1);
+    const p = compile(g, { maxBuffersPerKernel: 4 });
+    expect(p.kernels.length).toBeGreaterThan(1);
+    expect(p.kernels.every((k) => k.inputs.length + k.outputs.length <= 4)).toBe(true);
+    const inputs = Object.fromEntries(names.map((n, i) => [n, tensorData('f32', [5], values(5, i))]));
+    expect(bitMismatch(new CpuProgramRunner(p, undefined).run(inputs).y!, evaluate(g, inputs).y!)).toBeUndefined();
+  });
+
   it('dependent reductions over the same rows are not merged as siblings', () => {
     const g = ops.trace('dependent', { x: { dtype: 'f32', shape: [4, 12] } }, ({ x }) => {
       const m = ops.max(x!, -1, true);
