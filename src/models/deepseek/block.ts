@@ -1,0 +1,58 @@
+// The pre-norm decoder block (official `Block.forward`): x + attn(attn_norm(x)), then + ffn(ffn_norm(.)), with a
+// dense MLP in the first `first_k_dense_replace` layers and MoE after. Weights are passed by operand name:
+// attn_norm, ffn_norm, attn.<MLA weight>, ffn.<MLP or MoE weight>.
+
+import { add, reshape, rmsNorm, type Tensor } from '../../ops/index.js';
+import type { LayerWeights, TensorSlot } from './layout.js';
+import { mlaAttention, mlaWeightNames, mlaWeightSlots, type MlaAttrs } from './mla.js';
+import { mlp, mlpWeightSlots } from './mlp.js';
+import { moe, moeWeightNames, moeWeightSlots, type MoeAttrs } from './moe.js';
+import { withoutPrefix, withPrefix, type Named } from './operands.js';
+
+/** What a block computes besides its attention: a dense MLP, or MoE with these routing settings. */
+export type FeedForward = { readonly kind: 'dense' } | { readonly kind: 'moe'; readonly attrs: MoeAttrs };
+
+export function blockWeightSlots(l: LayerWeights): Record<string, TensorSlot> {
+  const ffn = l.ffn.kind === 'dense' ? mlpWeightSlots(l.ffn.mlp) : moeWeightSlots(l.ffn.moe);
+  return { attn_norm: l.attnNorm, ffn_norm: l.ffnNorm, ...withPrefix(mlaWeightSlots(l.attn), 'attn.'), ...withPrefix(ffn, 'ffn.') };
+}
+
+export function blockWeightNames(mla: MlaAttrs, ffn: FeedForward): string[] {
+  const ffnNames = ffn.kind === 'dense' ? ['gate', 'up', 'down'] : moeWeightNames(ffn.attrs);
+  return ['attn_norm', 'ffn_norm', ...mlaWeightNames(mla.q_lora).map((n) => `attn.${n}`), ...ffnNames.map((n) => `ffn.${n}`)];
+}
+
+export interface BlockOutputs {
+  /** The residual stream after the block [B, S, D]. */
+  readonly out: Tensor;
+  /** The sub-layer outputs before their residual adds [B, S, D]. */
+  readonly attn: Tensor;
+  readonly ffn: Tensor;
+  readonly caches: readonly [Tensor, Tensor];
+  /** MoE blocks: expert indices and routing weights [B·S, k]. */
+  readonly gate: { readonly indices: Tensor; readonly weights: Tensor } | undefined;
+}
+
+export interface BlockInputs {
+  readonly x: Tensor;
+  readonly cos: Tensor;
+  readonly sin: Tensor;
+  readonly startPos: Tensor;
+  readonly caches: readonly [Tensor, Tensor];
+}
+
+export function decoderBlock(inp: BlockInputs, w: Named, mla: MlaAttrs, ffn: FeedForward): BlockOutputs {
+  const { x } = inp;
+  const [attn, cacheA, cacheB] = mlaAttention(rmsNorm(x, w.attn_norm!, mla.eps), inp.cos, inp.sin, inp.startPos, inp.caches, withoutPrefix(w, 'attn.'), mla);
+  const h = add(x, attn!);
+  const ffnIn = rmsNorm(h, w.ffn_norm!, mla.eps);
+  const ffnWeights = withoutPrefix(w, 'ffn.');
+  if (ffn.kind === 'dense') {
+    const y = mlp(ffnIn, ffnWeights);
+    return { out: add(h, y), attn: attn!, ffn: y, caches: [cacheA!, cacheB!], gate: undefined };
+  }
+  const [B, S, D] = x.shape as [number, number, number];
+  const routed = moe(reshape(ffnIn, [B * S, D]), ffnWeights, ffn.attrs);
+  const y = reshape(routed.y, [B, S, D]);
+  return { out: add(h, y), attn: attn!, ffn: y, caches: [cacheA!, cacheB!], gate: { indices: routed.indices, weights: routed.weights } };
+}

@@ -1,0 +1,287 @@
+// The model's hyperparameters, parsed from a Hugging Face DeepSeek-V3/V2 `config.json`. Every key is either a
+// model setting (checked for type and consistency) or known bookkeeping that does not change the maths; anything
+// else is an error naming the key, so a config this code does not understand is never half-read.
+
+import fs from 'node:fs';
+import { join } from 'node:path';
+
+export type ModelType = 'deepseek_v3' | 'deepseek_v2';
+export type ScoringFunc = 'sigmoid' | 'softmax';
+/** noaux_tc: biased, group-limited top-k (V3); greedy: plain top-k; group_limited_greedy: groups ranked by max score (V2). */
+export type TopkMethod = 'noaux_tc' | 'greedy' | 'group_limited_greedy';
+
+export interface YarnScaling {
+  readonly factor: number;
+  readonly originalMaxPositionEmbeddings: number;
+  readonly betaFast: number;
+  readonly betaSlow: number;
+  /** The official code's single `mscale` (HF `mscale` and `mscale_all_dim`, which must be equal). */
+  readonly mscale: number;
+}
+
+export interface Fp8Quantization {
+  readonly blockSize: readonly [number, number];
+  /** `ue8m0` rounds activation scales up to powers of two (DeepSeek-V3.1); `none` is amax / 448. */
+  readonly scaleFmt: 'none' | 'ue8m0';
+}
+
+export interface ModelConfig {
+  readonly modelType: ModelType;
+  readonly vocabSize: number;
+  readonly hiddenSize: number;
+  readonly intermediateSize: number;
+  readonly moeIntermediateSize: number;
+  readonly numHiddenLayers: number;
+  /** Layers [0, firstKDenseReplace) use the dense MLP, the rest MoE. */
+  readonly firstKDenseReplace: number;
+  readonly numAttentionHeads: number;
+  readonly nRoutedExperts: number;
+  readonly nSharedExperts: number;
+  readonly numExpertsPerTok: number;
+  readonly nGroup: number;
+  readonly topkGroup: number;
+  readonly routedScalingFactor: number;
+  readonly scoringFunc: ScoringFunc;
+  readonly topkMethod: TopkMethod;
+  readonly normTopkProb: boolean;
+  /** 0 means no query compression (`q_proj`), as `null` does in the file. */
+  readonly qLoraRank: number;
+  readonly kvLoraRank: number;
+  readonly qkNopeHeadDim: number;
+  readonly qkRopeHeadDim: number;
+  readonly vHeadDim: number;
+  readonly ropeTheta: number;
+  readonly ropeScaling: YarnScaling | null;
+  readonly maxPositionEmbeddings: number;
+  /** As stated by the file; the official code ignores it (see OFFICIAL_NORM_EPS in settings.ts). */
+  readonly rmsNormEps: number;
+  readonly numNextnPredictLayers: number;
+  readonly quantization: Fp8Quantization | null;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Json = Record<string, unknown>;
+
+/** Keys Hugging Face writes that do not affect inference; a few must hold the one value this model supports. */
+const BOOKKEEPING: Readonly<Record<string, (v: unknown) => string | undefined>> = {
+  architectures: () => undefined,
+  auto_map: () => undefined,
+  _name_or_path: () => undefined,
+  model_type: () => undefined,
+  bos_token_id: () => undefined,
+  eos_token_id: () => undefined,
+  pad_token_id: () => undefined,
+  torch_dtype: () => undefined,
+  dtype: () => undefined,
+  transformers_version: () => undefined,
+  use_cache: () => undefined,
+  initializer_range: () => undefined,
+  attention_dropout: () => undefined,
+  num_key_value_heads: () => undefined,
+  ep_size: () => undefined,
+  aux_loss_alpha: () => undefined,
+  seq_aux: () => undefined,
+  pretraining_tp: () => undefined,
+  tie_word_embeddings: (v) => (v === false ? undefined : 'must be false: the output head is not tied to the embedding'),
+  attention_bias: (v) => (v === false ? undefined : 'must be false: DeepSeek projections have no bias'),
+  hidden_act: (v) => (v === 'silu' ? undefined : 'must be "silu": the MLPs are SwiGLU'),
+  moe_layer_freq: (v) => (v === 1 ? undefined : 'must be 1: every layer from first_k_dense_replace on is MoE'),
+  rope_interleave: (v) => (v === true ? undefined : 'must be true: the checkpoints rotate interleaved pairs'),
+};
+
+const MODEL_KEYS = [
+  'vocab_size', 'hidden_size', 'intermediate_size', 'moe_intermediate_size', 'num_hidden_layers', 'first_k_dense_replace',
+  'num_attention_heads', 'n_routed_experts', 'n_shared_experts', 'num_experts_per_tok', 'n_group', 'topk_group',
+  'routed_scaling_factor', 'scoring_func', 'topk_method', 'norm_topk_prob', 'q_lora_rank', 'kv_lora_rank',
+  'qk_nope_head_dim', 'qk_rope_head_dim', 'v_head_dim', 'rope_theta', 'rope_scaling', 'max_position_embeddings',
+  'rms_norm_eps', 'num_nextn_predict_layers', 'quantization_config',
+];
+
+const ROPE_SCALING_KEYS = ['type', 'rope_type', 'factor', 'original_max_position_embeddings', 'beta_fast', 'beta_slow', 'mscale', 'mscale_all_dim'];
+const QUANTIZATION_KEYS = ['quant_method', 'fmt', 'activation_scheme', 'weight_block_size', 'scale_fmt'];
+
+class Reader {
+  constructor(
+    private readonly json: Json,
+    /** Where the keys live, for messages: `config.json` or `config.json: "rope_scaling"`. */
+    private readonly where: string,
+    private readonly prefix = '',
+  ) {}
+
+  fail(key: string, msg: string): never {
+    throw new ConfigError(`${this.where}: "${this.prefix}${key}" ${msg}`);
+  }
+
+  has(key: string): boolean {
+    return Object.hasOwn(this.json, key) && this.json[key] !== undefined;
+  }
+
+  raw(key: string): unknown {
+    if (!this.has(key)) this.fail(key, 'is missing');
+    return this.json[key];
+  }
+
+  int(key: string, min: number, fallback?: number): number {
+    if (!this.has(key) && fallback !== undefined) return fallback;
+    const v = this.raw(key);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) this.fail(key, `must be an integer, got ${JSON.stringify(v)}`);
+    if (v < min) this.fail(key, `must be >= ${min}, got ${v}`);
+    return v;
+  }
+
+  positive(key: string): number {
+    const v = this.raw(key);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) this.fail(key, `must be a positive number, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  bool(key: string): boolean {
+    const v = this.raw(key);
+    if (typeof v !== 'boolean') this.fail(key, `must be true or false, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  choice<T extends string>(key: string, values: readonly T[]): T {
+    const v = this.raw(key);
+    if (typeof v !== 'string' || !(values as readonly string[]).includes(v))
+      this.fail(key, `must be one of ${values.map((s) => JSON.stringify(s)).join(', ')}, got ${JSON.stringify(v)}`);
+    return v as T;
+  }
+
+  object(key: string): Json | null {
+    if (!this.has(key) || this.json[key] === null) return null;
+    const v = this.json[key];
+    if (typeof v !== 'object' || Array.isArray(v)) this.fail(key, `must be an object or null, got ${JSON.stringify(v)}`);
+    return v as Json;
+  }
+
+  onlyKeys(allowed: readonly string[]): void {
+    for (const key of Object.keys(this.json)) if (!allowed.includes(key)) this.fail(key, `is not a known key; expected one of ${allowed.join(', ')}`);
+  }
+}
+
+function parseRopeScaling(json: Json, where: string): YarnScaling {
+  const r = new Reader(json, where, 'rope_scaling.');
+  r.onlyKeys(ROPE_SCALING_KEYS);
+  const typeKey = r.has('type') ? 'type' : 'rope_type';
+  r.choice(typeKey, ['yarn']);
+  const mscale = r.positive('mscale');
+  const mscaleAllDim = r.positive('mscale_all_dim');
+  if (mscale !== mscaleAllDim)
+    r.fail('mscale', `(${mscale}) must equal "rope_scaling.mscale_all_dim" (${mscaleAllDim}): the official code has a single mscale`);
+  return {
+    factor: r.positive('factor'),
+    originalMaxPositionEmbeddings: r.int('original_max_position_embeddings', 1),
+    betaFast: r.positive('beta_fast'),
+    betaSlow: r.positive('beta_slow'),
+    mscale,
+  };
+}
+
+function parseQuantization(json: Json, where: string): Fp8Quantization {
+  const r = new Reader(json, where, 'quantization_config.');
+  r.onlyKeys(QUANTIZATION_KEYS);
+  r.choice('quant_method', ['fp8']);
+  r.choice('fmt', ['e4m3']);
+  r.choice('activation_scheme', ['dynamic']);
+  const block = r.raw('weight_block_size');
+  if (!Array.isArray(block) || block.length !== 2 || block[0] !== 128 || block[1] !== 128)
+    r.fail('weight_block_size', `must be [128, 128], got ${JSON.stringify(block)}`);
+  return { blockSize: [128, 128], scaleFmt: r.has('scale_fmt') ? r.choice('scale_fmt', ['ue8m0']) : 'none' };
+}
+
+/** Parses and checks a config.json object; `where` names the file in errors. */
+export function parseModelConfig(json: unknown, where = 'config.json'): ModelConfig {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ConfigError(`${where}: expected a JSON object`);
+  const r = new Reader(json as Json, where);
+  r.onlyKeys([...MODEL_KEYS, ...Object.keys(BOOKKEEPING)]);
+  for (const [key, check] of Object.entries(BOOKKEEPING)) {
+    const problem = r.has(key) ? check((json as Json)[key]) : undefined;
+    if (problem) r.fail(key, `${problem}, got ${JSON.stringify((json as Json)[key])}`);
+  }
+  const modelType = r.choice('model_type', ['deepseek_v3', 'deepseek_v2']);
+  const qLora = r.raw('q_lora_rank');
+  const ropeScaling = r.object('rope_scaling');
+  const quantization = r.object('quantization_config');
+  const config: ModelConfig = {
+    modelType,
+    vocabSize: r.int('vocab_size', 1),
+    hiddenSize: r.int('hidden_size', 1),
+    intermediateSize: r.int('intermediate_size', 1),
+    moeIntermediateSize: r.int('moe_intermediate_size', 1),
+    numHiddenLayers: r.int('num_hidden_layers', 1),
+    firstKDenseReplace: r.int('first_k_dense_replace', 0),
+    numAttentionHeads: r.int('num_attention_heads', 1),
+    nRoutedExperts: r.int('n_routed_experts', 1),
+    nSharedExperts: r.int('n_shared_experts', 0),
+    numExpertsPerTok: r.int('num_experts_per_tok', 1),
+    nGroup: r.int('n_group', 1, 1),
+    topkGroup: r.int('topk_group', 1, 1),
+    routedScalingFactor: r.positive('routed_scaling_factor'),
+    scoringFunc: r.choice('scoring_func', ['sigmoid', 'softmax']),
+    topkMethod: r.choice('topk_method', ['noaux_tc', 'greedy', 'group_limited_greedy']),
+    normTopkProb: r.bool('norm_topk_prob'),
+    qLoraRank: qLora === null ? 0 : r.int('q_lora_rank', 0),
+    kvLoraRank: r.int('kv_lora_rank', 1),
+    qkNopeHeadDim: r.int('qk_nope_head_dim', 0),
+    qkRopeHeadDim: r.int('qk_rope_head_dim', 2),
+    vHeadDim: r.int('v_head_dim', 1),
+    ropeTheta: r.positive('rope_theta'),
+    ropeScaling: ropeScaling === null ? null : parseRopeScaling(ropeScaling, where),
+    maxPositionEmbeddings: r.int('max_position_embeddings', 1),
+    rmsNormEps: r.positive('rms_norm_eps'),
+    numNextnPredictLayers: r.int('num_nextn_predict_layers', 0, 0),
+    quantization: quantization === null ? null : parseQuantization(quantization, where),
+  };
+  checkConsistency(config, r);
+  return config;
+}
+
+function checkConsistency(c: ModelConfig, r: Reader): void {
+  if (c.qkRopeHeadDim % 2 !== 0) r.fail('qk_rope_head_dim', `must be even (RoPE rotates pairs), got ${c.qkRopeHeadDim}`);
+  if (c.firstKDenseReplace > c.numHiddenLayers)
+    r.fail('first_k_dense_replace', `(${c.firstKDenseReplace}) must not exceed "num_hidden_layers" (${c.numHiddenLayers})`);
+  if (c.numExpertsPerTok > c.nRoutedExperts)
+    r.fail('num_experts_per_tok', `(${c.numExpertsPerTok}) must not exceed "n_routed_experts" (${c.nRoutedExperts})`);
+  if (c.nRoutedExperts % c.nGroup !== 0) r.fail('n_routed_experts', `(${c.nRoutedExperts}) must be divisible by "n_group" (${c.nGroup})`);
+  if (c.topkGroup > c.nGroup) r.fail('topk_group', `(${c.topkGroup}) must not exceed "n_group" (${c.nGroup})`);
+  if (c.numNextnPredictLayers > 1)
+    r.fail('num_nextn_predict_layers', `must be 0 or 1 (DeepSeek-V3 releases one MTP module), got ${c.numNextnPredictLayers}`);
+  const groupLimited = c.topkMethod !== 'greedy' && c.nGroup > 1;
+  if (groupLimited && c.topkGroup * (c.nRoutedExperts / c.nGroup) < c.numExpertsPerTok)
+    r.fail('topk_group', `(${c.topkGroup}) groups of ${c.nRoutedExperts / c.nGroup} experts cannot supply "num_experts_per_tok" (${c.numExpertsPerTok}) experts`);
+  if (groupLimited && c.topkMethod === 'noaux_tc' && c.nRoutedExperts / c.nGroup < 2)
+    r.fail('n_group', `(${c.nGroup}) leaves fewer than 2 experts per group; noaux_tc scores a group by its top-2 experts`);
+  // The official code normalises sigmoid routing weights over the selected experts and never softmax ones;
+  // a config asking for the other combination describes a model this code does not compute.
+  const officialNorm = c.scoringFunc === 'sigmoid';
+  if (c.normTopkProb !== officialNorm)
+    r.fail('norm_topk_prob', `must be ${officialNorm} with "scoring_func" "${c.scoringFunc}": the official code ${officialNorm ? 'always normalises sigmoid' : 'never normalises softmax'} routing weights`);
+}
+
+/** Reads and parses `<dir>/config.json`. */
+export function loadModelConfig(dir: string): ModelConfig {
+  const path = join(dir, 'config.json');
+  let text: string;
+  try {
+    text = fs.readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${path}: cannot read (${(e as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  return parseModelConfig(json, path);
+}
+
+/** Whether layer `i` (a main layer, or the MTP layer at index numHiddenLayers) has a MoE feed-forward. */
+export const isMoeLayer = (c: ModelConfig, i: number): boolean => i >= c.firstKDenseReplace;
+
+/** Whether the router has `e_score_correction_bias` (V3's auxiliary-loss-free balancing). */
+export const hasRouterBias = (c: ModelConfig): boolean => c.topkMethod === 'noaux_tc';

@@ -1,0 +1,23 @@
+// FP8 block dequantisation, the one place a quantised checkpoint weight becomes f32: the official
+// `weight_dequant`, w[r, c] = e4m3(w8[r, c]) · scale_inv[r / 128, c / 128], one f32 multiply per element.
+// Blocks at the right and bottom edges may be partial; scale_inv is a multiplier, not a divisor (quirk 9).
+
+import { decodeFp8 } from '../../numerics/index.js';
+
+export const FP8_BLOCK = 128;
+
+/** The shape of the scale tensor for an [rows, cols] weight. */
+export const scaleShape = (rows: number, cols: number): [number, number] => [Math.ceil(rows / FP8_BLOCK), Math.ceil(cols / FP8_BLOCK)];
+
+/** Dequantises an [rows, cols] e4m3fn weight (raw bytes) with its block scales into a new Float32Array. */
+export function dequantizeFp8(w8: Uint8Array, scaleInv: Float32Array, rows: number, cols: number): Float32Array {
+  const [scaleRows, scaleCols] = scaleShape(rows, cols);
+  if (w8.length !== rows * cols) throw new RangeError(`dequantizeFp8: ${w8.length} weight bytes for a [${rows}, ${cols}] matrix`);
+  if (scaleInv.length !== scaleRows * scaleCols) throw new RangeError(`dequantizeFp8: ${scaleInv.length} scales, expected [${scaleRows}, ${scaleCols}]`);
+  const w = decodeFp8(w8, 'f8e4m3fn');
+  for (let r = 0; r < rows; r++) {
+    const scaleRow = Math.floor(r / FP8_BLOCK) * scaleCols;
+    for (let c = 0; c < cols; c++) w[r * cols + c] = w[r * cols + c]! * scaleInv[scaleRow + Math.floor(c / FP8_BLOCK)]!;
+  }
+  return w;
+}

@@ -1,0 +1,183 @@
+// Which tensors a DeepSeek checkpoint holds for a given config, under their Hugging Face names and shapes
+// ([out_features, in_features] for projections), and which weights the graphs read. The MTP module is layer
+// `num_hidden_layers` (FACTS §4.3). Routed experts are read by the graphs as one stacked weight per projection,
+// [E, in, out], so that gather_matmul can pick each row's expert; the store builds it from the per-expert tensors.
+
+import { isMoeLayer, hasRouterBias, type ModelConfig } from './config.js';
+
+export interface TensorSlot {
+  readonly name: string;
+  readonly shape: readonly number[];
+}
+
+/** A graph weight made of one [out, in] checkpoint tensor per expert, stored transposed as [E, in, out]. */
+export interface StackedSlot extends TensorSlot {
+  readonly parts: readonly TensorSlot[];
+}
+
+export interface AttentionWeights {
+  /** With query compression: wq_a, q_norm, wq_b; without: wq. */
+  readonly query: { readonly wqA: TensorSlot; readonly qNorm: TensorSlot; readonly wqB: TensorSlot } | { readonly wq: TensorSlot };
+  readonly wkvA: TensorSlot;
+  readonly kvNorm: TensorSlot;
+  readonly wkvB: TensorSlot;
+  readonly wo: TensorSlot;
+}
+
+/** SwiGLU projections: down(silu(gate x) · up x). */
+export interface MlpWeights {
+  readonly gate: TensorSlot;
+  readonly up: TensorSlot;
+  readonly down: TensorSlot;
+}
+
+export interface MoeWeights {
+  readonly router: TensorSlot;
+  readonly bias: TensorSlot | undefined;
+  readonly experts: { readonly gate: StackedSlot; readonly up: StackedSlot; readonly down: StackedSlot };
+  readonly shared: MlpWeights | undefined;
+}
+
+export interface LayerWeights {
+  readonly index: number;
+  readonly attnNorm: TensorSlot;
+  readonly ffnNorm: TensorSlot;
+  readonly attn: AttentionWeights;
+  readonly ffn: { readonly kind: 'dense'; readonly mlp: MlpWeights } | { readonly kind: 'moe'; readonly moe: MoeWeights };
+}
+
+export interface MtpWeights {
+  readonly embed: TensorSlot;
+  readonly enorm: TensorSlot;
+  readonly hnorm: TensorSlot;
+  readonly ehProj: TensorSlot;
+  readonly block: LayerWeights;
+  readonly headNorm: TensorSlot;
+  readonly head: TensorSlot;
+}
+
+export interface ModelLayout {
+  readonly embed: TensorSlot;
+  readonly layers: readonly LayerWeights[];
+  readonly norm: TensorSlot;
+  readonly head: TensorSlot;
+  readonly mtp: MtpWeights | undefined;
+  /** The rotary table the graphs slice at run time, [max_position_embeddings, rope_dim / 2]; computed, not stored. */
+  readonly ropeCos: TensorSlot;
+  readonly ropeSin: TensorSlot;
+}
+
+const slot = (name: string, ...shape: number[]): TensorSlot => ({ name, shape });
+
+function mlp(prefix: string, inner: number, dim: number): MlpWeights {
+  return {
+    gate: slot(`${prefix}.gate_proj.weight`, inner, dim),
+    up: slot(`${prefix}.up_proj.weight`, inner, dim),
+    down: slot(`${prefix}.down_proj.weight`, dim, inner),
+  };
+}
+
+function stacked(prefix: string, proj: string, experts: number, inDim: number, outDim: number): StackedSlot {
+  const parts = Array.from({ length: experts }, (_, e) => slot(`${prefix}.experts.${e}.${proj}.weight`, outDim, inDim));
+  return { name: `${prefix}.experts.${proj}.stacked`, shape: [experts, inDim, outDim], parts };
+}
+
+function attention(c: ModelConfig, p: string): AttentionWeights {
+  const qkHead = c.qkNopeHeadDim + c.qkRopeHeadDim;
+  const H = c.numAttentionHeads;
+  const D = c.hiddenSize;
+  return {
+    query:
+      c.qLoraRank > 0
+        ? { wqA: slot(`${p}.q_a_proj.weight`, c.qLoraRank, D), qNorm: slot(`${p}.q_a_layernorm.weight`, c.qLoraRank), wqB: slot(`${p}.q_b_proj.weight`, H * qkHead, c.qLoraRank) }
+        : { wq: slot(`${p}.q_proj.weight`, H * qkHead, D) },
+    wkvA: slot(`${p}.kv_a_proj_with_mqa.weight`, c.kvLoraRank + c.qkRopeHeadDim, D),
+    kvNorm: slot(`${p}.kv_a_layernorm.weight`, c.kvLoraRank),
+    wkvB: slot(`${p}.kv_b_proj.weight`, H * (c.qkNopeHeadDim + c.vHeadDim), c.kvLoraRank),
+    wo: slot(`${p}.o_proj.weight`, D, H * c.vHeadDim),
+  };
+}
+
+function moe(c: ModelConfig, p: string): MoeWeights {
+  const [E, D, I] = [c.nRoutedExperts, c.hiddenSize, c.moeIntermediateSize];
+  return {
+    router: slot(`${p}.gate.weight`, E, D),
+    bias: hasRouterBias(c) ? slot(`${p}.gate.e_score_correction_bias`, E) : undefined,
+    experts: { gate: stacked(p, 'gate_proj', E, D, I), up: stacked(p, 'up_proj', E, D, I), down: stacked(p, 'down_proj', E, I, D) },
+    shared: c.nSharedExperts > 0 ? mlp(`${p}.shared_experts`, c.nSharedExperts * I, D) : undefined,
+  };
+}
+
+function layer(c: ModelConfig, index: number): LayerWeights {
+  const p = `model.layers.${index}`;
+  return {
+    index,
+    attnNorm: slot(`${p}.input_layernorm.weight`, c.hiddenSize),
+    ffnNorm: slot(`${p}.post_attention_layernorm.weight`, c.hiddenSize),
+    attn: attention(c, `${p}.self_attn`),
+    ffn: isMoeLayer(c, index) ? { kind: 'moe', moe: moe(c, `${p}.mlp`) } : { kind: 'dense', mlp: mlp(`${p}.mlp`, c.intermediateSize, c.hiddenSize) },
+  };
+}
+
+function mtp(c: ModelConfig): MtpWeights {
+  const L = c.numHiddenLayers;
+  const p = `model.layers.${L}`;
+  const D = c.hiddenSize;
+  return {
+    embed: slot(`${p}.embed_tokens.weight`, c.vocabSize, D),
+    enorm: slot(`${p}.enorm.weight`, D),
+    hnorm: slot(`${p}.hnorm.weight`, D),
+    ehProj: slot(`${p}.eh_proj.weight`, D, 2 * D),
+    block: layer(c, L),
+    headNorm: slot(`${p}.shared_head.norm.weight`, D),
+    head: slot(`${p}.shared_head.head.weight`, c.vocabSize, D),
+  };
+}
+
+export function modelLayout(c: ModelConfig): ModelLayout {
+  const half = c.qkRopeHeadDim / 2;
+  return {
+    embed: slot('model.embed_tokens.weight', c.vocabSize, c.hiddenSize),
+    layers: Array.from({ length: c.numHiddenLayers }, (_, i) => layer(c, i)),
+    norm: slot('model.norm.weight', c.hiddenSize),
+    head: slot('lm_head.weight', c.vocabSize, c.hiddenSize),
+    mtp: c.numNextnPredictLayers > 0 ? mtp(c) : undefined,
+    ropeCos: slot('rope.cos', c.maxPositionEmbeddings, half),
+    ropeSin: slot('rope.sin', c.maxPositionEmbeddings, half),
+  };
+}
+
+/** A tensor the checkpoint must hold; `projection` marks Linear weights, which an FP8 checkpoint may quantise. */
+export interface CheckpointTensor extends TensorSlot {
+  readonly projection: boolean;
+}
+
+function layerTensors(l: LayerWeights): CheckpointTensor[] {
+  const plain = (...slots: TensorSlot[]) => slots.map((s) => ({ ...s, projection: false }));
+  const proj = (...slots: TensorSlot[]) => slots.map((s) => ({ ...s, projection: true }));
+  const mlpProj = (m: MlpWeights) => proj(m.gate, m.up, m.down);
+  const q = l.attn.query;
+  const out = [
+    ...plain(l.attnNorm, l.ffnNorm, l.attn.kvNorm),
+    ...('wq' in q ? proj(q.wq) : [...proj(q.wqA, q.wqB), ...plain(q.qNorm)]),
+    ...proj(l.attn.wkvA, l.attn.wkvB, l.attn.wo),
+  ];
+  if (l.ffn.kind === 'dense') return [...out, ...mlpProj(l.ffn.mlp)];
+  const m = l.ffn.moe;
+  const { gate, up, down } = m.experts;
+  return [
+    ...out,
+    ...plain(m.router, ...(m.bias ? [m.bias] : [])),
+    ...proj(...gate.parts, ...up.parts, ...down.parts),
+    ...(m.shared ? mlpProj(m.shared) : []),
+  ];
+}
+
+/** Every tensor a checkpoint for this layout holds (FP8 scale tensors aside). */
+export function checkpointTensors(layout: ModelLayout): CheckpointTensor[] {
+  const plain = (s: TensorSlot): CheckpointTensor => ({ ...s, projection: false });
+  const out = [plain(layout.embed), plain(layout.norm), plain(layout.head), ...layout.layers.flatMap(layerTensors)];
+  const m = layout.mtp;
+  if (m) out.push(plain(m.embed), plain(m.enorm), plain(m.hnorm), { ...m.ehProj, projection: true }, ...layerTensors(m.block), plain(m.headNorm), plain(m.head));
+  return out;
+}

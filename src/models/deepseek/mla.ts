@@ -1,0 +1,158 @@
+// Multi-head Latent Attention (FACTS §1, the official `MLA.forward`) as the composite `mla_attention`.
+//
+// Operands: x [B, S, D]; cos, sin [S, rope/2] (the rotary table at positions start_pos .. start_pos + S); start_pos
+// (i32 scalar); the layer's two caches; its weights. Results: the attention output [B, S, D] and both caches with
+// this chunk written at start_pos. Query i (at position start_pos + i) sees cache positions <= start_pos + i, so
+// one compiled graph serves prefill (causal), decode steps at any position, and chunked prefill.
+//
+// absorb (the official default) caches kv_norm(c_kv) [B, T, kv_lora] and the rotated k_pe [B, T, rope], folds
+// W_UK into the query and applies W_UV after attending over the latent cache. naive caches per-head K
+// [B, T, H, nope + rope] and V [B, T, H, v]. Softmax runs in f32 with the official scale (rope.ts).
+
+import { defineComposite, type GraphBuilder } from '../../ir/index.js';
+import {
+  add, broadcastTo, concat, dynamicUpdateSlice, iota, lessEqual, linear, matmul, mul, permute, reshape, rmsNorm, rope, slice, softmax, split, transpose, where,
+  type Tensor,
+} from '../../ops/index.js';
+import type { ModelConfig } from './config.js';
+import type { AttentionWeights, TensorSlot } from './layout.js';
+import { callComposite, namedInputs, type Named } from './operands.js';
+import { softmaxScale } from './rope.js';
+import type { AttentionMode, ModelSettings } from './settings.js';
+
+export type MlaAttrs = {
+  readonly heads: number;
+  readonly qk_nope: number;
+  readonly qk_rope: number;
+  readonly v_head: number;
+  readonly kv_lora: number;
+  /** 0: the query comes from wq directly. */
+  readonly q_lora: number;
+  readonly attention: AttentionMode;
+  readonly softmax_scale: number;
+  readonly eps: number;
+};
+
+export const MLA_ATTRS = {
+  heads: { kind: 'int' },
+  qk_nope: { kind: 'int' },
+  qk_rope: { kind: 'int' },
+  v_head: { kind: 'int' },
+  kv_lora: { kind: 'int' },
+  q_lora: { kind: 'int' },
+  attention: { kind: 'enum', values: ['absorb', 'naive'] },
+  softmax_scale: { kind: 'float' },
+  eps: { kind: 'float' },
+} as const;
+
+export function mlaAttrs(c: ModelConfig, s: ModelSettings): MlaAttrs {
+  return {
+    heads: c.numAttentionHeads,
+    qk_nope: c.qkNopeHeadDim,
+    qk_rope: c.qkRopeHeadDim,
+    v_head: c.vHeadDim,
+    kv_lora: c.kvLoraRank,
+    q_lora: c.qLoraRank,
+    attention: s.attention,
+    softmax_scale: softmaxScale(c),
+    eps: s.normEps,
+  };
+}
+
+/** The two cache operands: names and shapes for a batch of B and a cache of T positions. */
+export function mlaCacheTypes(a: MlaAttrs, batch: number, positions: number): Record<string, readonly number[]> {
+  return a.attention === 'absorb'
+    ? { kv_cache: [batch, positions, a.kv_lora], pe_cache: [batch, positions, a.qk_rope] }
+    : { k_cache: [batch, positions, a.heads, a.qk_nope + a.qk_rope], v_cache: [batch, positions, a.heads, a.v_head] };
+}
+
+export const mlaCacheNames = (attention: AttentionMode): [string, string] => (attention === 'absorb' ? ['kv_cache', 'pe_cache'] : ['k_cache', 'v_cache']);
+
+export const mlaWeightNames = (qLora: number): string[] => [...(qLora > 0 ? ['wq_a', 'q_norm', 'wq_b'] : ['wq']), 'wkv_a', 'kv_norm', 'wkv_b', 'wo'];
+
+export function mlaWeightSlots(w: AttentionWeights): Record<string, TensorSlot> {
+  const q: Record<string, TensorSlot> = 'wq' in w.query ? { wq: w.query.wq } : { wq_a: w.query.wqA, q_norm: w.query.qNorm, wq_b: w.query.wqB };
+  return { ...q, wkv_a: w.wkvA, kv_norm: w.kvNorm, wkv_b: w.wkvB, wo: w.wo };
+}
+
+const operands = (a: MlaAttrs): string[] => ['x', 'cos', 'sin', 'start_pos', ...mlaCacheNames(a.attention), ...mlaWeightNames(a.q_lora)];
+
+/** Whether each cache position (column) is visible to each query of the chunk (row): position <= start_pos + row. */
+function visible(like: Tensor, queries: number, positions: number, startPos: Tensor): Tensor {
+  return lessEqual(iota(like, [queries, positions], 1), add(iota(like, [queries, positions], 0), startPos));
+}
+
+interface Projected {
+  /** [B, S, H, nope] and the rotated [B, S, H, rope]. */
+  readonly qNope: Tensor;
+  readonly qPe: Tensor;
+  /** [B, S, kv_lora] before kv_norm, and the rotated shared key [B, S, rope]. */
+  readonly cKv: Tensor;
+  readonly kPe: Tensor;
+}
+
+function project(x: Tensor, cos: Tensor, sin: Tensor, w: Named, a: MlaAttrs): Projected {
+  const [B, S] = x.shape as [number, number];
+  const q = a.q_lora > 0 ? linear(rmsNorm(linear(x, w.wq_a!), w.q_norm!, a.eps), w.wq_b!) : linear(x, w.wq!);
+  const [qNope, qPe] = split(reshape(q, [B, S, a.heads, a.qk_nope + a.qk_rope]), [a.qk_nope, a.qk_rope], -1) as [Tensor, Tensor];
+  const [cKv, kPe] = split(linear(x, w.wkv_a!), [a.kv_lora, a.qk_rope], -1) as [Tensor, Tensor];
+  const perHead = (t: Tensor) => reshape(t, [S, 1, a.qk_rope / 2]);
+  return { qNope, qPe: rope(qPe, perHead(cos), perHead(sin)), cKv, kPe: rope(kPe, cos, sin) };
+}
+
+/** [B, S, H, x] -> [H, B·S, x], so per-head weights apply as one batched matmul. */
+const headsFirst = (t: Tensor) => reshape(permute(t, [2, 0, 1, 3]), [t.shape[2]!, t.shape[0]! * t.shape[1]!, t.shape[3]!]);
+/** The inverse of headsFirst. */
+const headsBack = (t: Tensor, B: number, S: number) => permute(reshape(t, [t.shape[0]!, B, S, t.shape[2]!]), [1, 2, 0, 3]);
+
+function absorbed(x: Tensor, p: Projected, startPos: Tensor, [kvCache, peCache]: Tensor[], w: Named, a: MlaAttrs): Tensor[] {
+  const [B, S] = x.shape as [number, number];
+  const T = kvCache!.shape[1]!;
+  const wkvB = reshape(w.wkv_b!, [a.heads, a.qk_nope + a.v_head, a.kv_lora]);
+  const wUK = slice(wkvB, 1, 0, a.qk_nope);
+  const wUV = slice(wkvB, 1, a.qk_nope);
+  const kv = dynamicUpdateSlice(kvCache!, rmsNorm(p.cKv, w.kv_norm!, a.eps), startPos, 1);
+  const pe = dynamicUpdateSlice(peCache!, p.kPe, startPos, 1);
+  const qLatent = headsBack(matmul(headsFirst(p.qNope), wUK), B, S);
+  const rows = (t: Tensor) => reshape(t, [B, S * a.heads, t.shape[3]!]);
+  const scores = mul(add(matmul(rows(qLatent), transpose(kv)), matmul(rows(p.qPe), transpose(pe))), a.softmax_scale);
+  const masked = where(reshape(visible(x, S, T, startPos), [S, 1, T]), reshape(scores, [B, S, a.heads, T]), -Infinity);
+  const latent = reshape(matmul(reshape(softmax(masked, -1), [B, S * a.heads, T]), kv), [B, S, a.heads, a.kv_lora]);
+  const heads = headsBack(matmul(headsFirst(latent), transpose(wUV)), B, S);
+  return [linear(reshape(heads, [B, S, a.heads * a.v_head]), w.wo!), kv, pe];
+}
+
+function naive(x: Tensor, p: Projected, startPos: Tensor, [kCache, vCache]: Tensor[], w: Named, a: MlaAttrs): Tensor[] {
+  const [B, S] = x.shape as [number, number];
+  const T = kCache!.shape[1]!;
+  const kvB = reshape(linear(rmsNorm(p.cKv, w.kv_norm!, a.eps), w.wkv_b!), [B, S, a.heads, a.qk_nope + a.v_head]);
+  const [kNope, v] = split(kvB, [a.qk_nope, a.v_head], -1) as [Tensor, Tensor];
+  const kPe = broadcastTo(reshape(p.kPe, [B, S, 1, a.qk_rope]), [B, S, a.heads, a.qk_rope]);
+  const k = dynamicUpdateSlice(kCache!, concat([kNope, kPe], -1), startPos, 1);
+  const vs = dynamicUpdateSlice(vCache!, v, startPos, 1);
+  const q = permute(concat([p.qNope, p.qPe], -1), [0, 2, 1, 3]);
+  const scores = mul(matmul(q, permute(k, [0, 2, 3, 1])), a.softmax_scale);
+  const masked = where(visible(x, S, T, startPos), scores, -Infinity);
+  const out = matmul(softmax(masked, -1), permute(vs, [0, 2, 1, 3]));
+  return [linear(reshape(permute(out, [0, 2, 1, 3]), [B, S, a.heads * a.v_head]), w.wo!), k, vs];
+}
+
+defineComposite({
+  name: 'mla_attention',
+  operands: (attrs) => operands(attrs as MlaAttrs),
+  attrs: MLA_ATTRS,
+  decompose: (b: GraphBuilder, inputs, attrs) => {
+    const a = attrs as MlaAttrs;
+    const [cacheA, cacheB] = mlaCacheNames(a.attention);
+    const n = namedInputs(b, inputs, operands(a));
+    const p = project(n.x!, n.cos!, n.sin!, n, a);
+    const form = a.attention === 'absorb' ? absorbed : naive;
+    return form(n.x!, p, n.start_pos!, [n[cacheA]!, n[cacheB]!], n, a).map((t) => t.value);
+  },
+});
+
+/** Runs one layer's attention; returns [output, updated cache A, updated cache B] (cache names: mlaCacheNames). */
+export function mlaAttention(x: Tensor, cos: Tensor, sin: Tensor, startPos: Tensor, caches: readonly [Tensor, Tensor], weights: Named, a: MlaAttrs): Tensor[] {
+  const [cacheA, cacheB] = mlaCacheNames(a.attention);
+  return callComposite('mla_attention', { x, cos, sin, start_pos: startPos, [cacheA]: caches[0], [cacheB]: caches[1], ...weights }, a);
+}

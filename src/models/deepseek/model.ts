@@ -1,0 +1,100 @@
+// The whole model as one graph for a chunk of S tokens per row at a runtime position:
+//   inputs  tokens i32 [B, S], start_pos i32 [], cache.<i>.<name> for every layer (mla.ts names the two caches);
+//   outputs logits [B, S, vocab], final_norm [B, S, D], gate.<i>.indices i32 / gate.<i>.weights [B·S, k] for MoE
+//           layers, cache.<i>.<name> updated; with `captures`, embed and block.<i> / attn.<i> / ffn.<i> [B, S, D];
+//           with `mtp`, mtp.logits [B, S-1, vocab] and mtp.gate.indices / mtp.gate.weights.
+// A prefill is this graph at start_pos 0; a decode step is the S = 1 graph. Token ids are range-checked by `take`
+// when the graph runs; the session also checks them on the host with a clearer message.
+
+import type { Graph } from '../../ir/index.js';
+import { dynamicSlice, full, linear, rmsNorm, slice, take, Trace, type Tensor } from '../../ops/index.js';
+import { blockWeightSlots, decoderBlock, type FeedForward } from './block.js';
+import type { ModelConfig } from './config.js';
+import type { ModelLayout } from './layout.js';
+import { mlaAttrs, mlaCacheTypes } from './mla.js';
+import { moeAttrs } from './moe.js';
+import { mtpBlock, mtpWeightSlots } from './mtp.js';
+import { bindWeights } from './operands.js';
+import type { ModelSettings } from './settings.js';
+
+export interface GraphOptions {
+  readonly batch: number;
+  readonly seqLen: number;
+  /** Also output embed, block.<i>, attn.<i> and ffn.<i>, for per-block comparisons. */
+  readonly captures?: boolean;
+  /**
+   * Also run the MTP module over the chunk (needs the checkpoint's MTP layer and S >= 2). It sees positions
+   * 0 .. S-2 with a fresh cache, so it describes a prefill at start_pos 0.
+   */
+  readonly mtp?: boolean;
+}
+
+export interface CacheSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+}
+
+/** The graph inputs (and outputs) that carry the KV caches, all f32, zero before the first prefill. */
+export function cacheSpecs(config: ModelConfig, settings: ModelSettings, batch: number): CacheSpec[] {
+  const types = mlaCacheTypes(mlaAttrs(config, settings), batch, settings.maxSeqLen);
+  return Array.from({ length: config.numHiddenLayers }, (_, i) => Object.entries(types).map(([name, shape]) => ({ name: `cache.${i}.${name}`, shape }))).flat();
+}
+
+function checkOptions(config: ModelConfig, settings: ModelSettings, layout: ModelLayout, o: GraphOptions): void {
+  if (!Number.isSafeInteger(o.batch) || o.batch < 1) throw new RangeError(`batch must be a positive integer, got ${o.batch}`);
+  if (!Number.isSafeInteger(o.seqLen) || o.seqLen < 1 || o.seqLen > settings.maxSeqLen)
+    throw new RangeError(`seqLen must be an integer in [1, ${settings.maxSeqLen}] (the cache length), got ${o.seqLen}`);
+  if (o.mtp && !layout.mtp) throw new RangeError(`mtp: the config has no MTP layer (num_nextn_predict_layers is ${config.numNextnPredictLayers})`);
+  if (o.mtp && o.seqLen < 2) throw new RangeError(`mtp needs seqLen >= 2 (it predicts from pairs of positions), got ${o.seqLen}`);
+}
+
+export function buildModelGraph(config: ModelConfig, settings: ModelSettings, layout: ModelLayout, o: GraphOptions): Graph {
+  checkOptions(config, settings, layout, o);
+  const { batch: B, seqLen: S } = o;
+  const t = new Trace(S === 1 ? 'deepseek_decode' : 'deepseek_prefill');
+  const tokens = t.input('tokens', 'i32', [B, S]);
+  const startPos = t.input('start_pos', 'i32', []);
+  const specs = cacheSpecs(config, settings, B);
+  const caches = specs.map((c) => t.input(c.name, 'f32', c.shape));
+  const ropeCos = t.weight(layout.ropeCos.name, 'f32', layout.ropeCos.shape);
+  const ropeSin = t.weight(layout.ropeSin.name, 'f32', layout.ropeSin.shape);
+  const cos = dynamicSlice(ropeCos, startPos, 0, S);
+  const sin = dynamicSlice(ropeSin, startPos, 0, S);
+  const mla = mlaAttrs(config, settings);
+  const moe = { kind: 'moe', attrs: moeAttrs(config) } as const satisfies FeedForward;
+  const out: Record<string, Tensor> = {};
+
+  let h = take(t.weight(layout.embed.name, 'f32', layout.embed.shape), tokens, 0);
+  if (o.captures) out.embed = h;
+  layout.layers.forEach((l, i) => {
+    const [a, b] = [caches[2 * i]!, caches[2 * i + 1]!];
+    const r = decoderBlock({ x: h, cos, sin, startPos, caches: [a, b] }, bindWeights(t, blockWeightSlots(l)), mla, l.ffn.kind === 'dense' ? { kind: 'dense' } : moe);
+    h = r.out;
+    out[specs[2 * i]!.name] = r.caches[0];
+    out[specs[2 * i + 1]!.name] = r.caches[1];
+    if (r.gate) Object.assign(out, { [`gate.${i}.indices`]: r.gate.indices, [`gate.${i}.weights`]: r.gate.weights });
+    if (o.captures) Object.assign(out, { [`block.${i}`]: h, [`attn.${i}`]: r.attn, [`ffn.${i}`]: r.ffn });
+  });
+  const finalNorm = rmsNorm(h, t.weight(layout.norm.name, 'f32', layout.norm.shape), settings.normEps);
+  out.final_norm = finalNorm;
+  out.logits = linear(finalNorm, t.weight(layout.head.name, 'f32', layout.head.shape));
+
+  if (o.mtp && layout.mtp) {
+    const hidden = settings.mtpHidden === 'final_norm' ? finalNorm : h;
+    const fresh = Object.values(mlaCacheTypes(mla, B, S - 1)).map((shape) => full(hidden, 0, shape));
+    const r = mtpBlock(
+      {
+        tokens: slice(tokens, 1, 1),
+        hidden: slice(hidden, 1, 0, S - 1),
+        cos: slice(ropeCos, 0, 0, S - 1),
+        sin: slice(ropeSin, 0, 0, S - 1),
+        startPos: full(startPos, 0),
+        caches: [fresh[0]!, fresh[1]!],
+      },
+      bindWeights(t, mtpWeightSlots(layout.mtp)),
+      { ...mla, ...moe.attrs },
+    );
+    Object.assign(out, { 'mtp.logits': r.logits, 'mtp.gate.indices': r.gate.indices, 'mtp.gate.weights': r.gate.weights });
+  }
+  return t.build(out);
+}

@@ -1,0 +1,143 @@
+// The model's weights: a checkpoint directory checked against the layout its config implies (every tensor present
+// with the right shape and dtype, nothing unexpected), served to the graphs as f32 through the WeightStore
+// interface. Tensors are read when first asked for and kept; F32/BF16/F16 decode exactly, FP8 dequantises
+// (dequant.ts). Stacked expert weights are assembled expert by expert, each read on its own, so a store that
+// serves single experts can be added without changing the layout or the graphs.
+
+import { tensorData, type TensorData, type WeightStore } from '../../ir/index.js';
+import { Checkpoint } from '../../io/checkpoint.js';
+import type { FileDType } from '../../io/safetensors.js';
+import { decodeBf16, decodeF16 } from '../../numerics/index.js';
+import type { ModelConfig } from './config.js';
+import { dequantizeFp8, scaleShape } from './dequant.js';
+import { checkpointTensors, modelLayout, type ModelLayout, type StackedSlot, type TensorSlot } from './layout.js';
+import { ropeTable } from './rope.js';
+
+const FLOAT_DTYPES: readonly FileDType[] = ['F32', 'BF16', 'F16'];
+const SCALE_SUFFIX = '_scale_inv';
+
+export class WeightError extends Error {
+  override name = 'WeightError';
+}
+
+const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
+
+/** Checks the checkpoint's tensor names, dtypes and shapes against the layout (headers only; no data is read). */
+function checkCheckpoint(ckpt: Checkpoint, layout: ModelLayout, config: ModelConfig): void {
+  const where = (name: string) => `${ckpt.dir}/${ckpt.info(name).file}: tensor "${name}"`;
+  const expected = new Set<string>();
+  for (const t of checkpointTensors(layout)) {
+    expected.add(t.name);
+    if (!ckpt.has(t.name)) throw new WeightError(`${ckpt.dir}: missing tensor "${t.name}" (expected ${fmt(t.shape)})`);
+    const info = ckpt.info(t.name);
+    if (info.shape.length !== t.shape.length || info.shape.some((d, i) => d !== t.shape[i]))
+      throw new WeightError(`${where(t.name)} has shape ${fmt(info.shape)}, expected ${fmt(t.shape)}`);
+    if (info.dtype === 'F8_E4M3' && t.projection) {
+      if (config.quantization === null)
+        throw new WeightError(`${where(t.name)} is F8_E4M3, but config.json has no quantization_config`);
+      const scale = t.name + SCALE_SUFFIX;
+      const want = scaleShape(t.shape[0]!, t.shape[1]!);
+      if (!ckpt.has(scale)) throw new WeightError(`${ckpt.dir}: missing tensor "${scale}" (F32 ${fmt(want)}), the block scales of F8_E4M3 "${t.name}"`);
+      const s = ckpt.info(scale);
+      if (s.dtype !== 'F32') throw new WeightError(`${where(scale)} has dtype ${s.dtype}, expected F32`);
+      if (s.shape.length !== 2 || s.shape[0] !== want[0] || s.shape[1] !== want[1])
+        throw new WeightError(`${where(scale)} has shape ${fmt(s.shape)}, expected ${fmt(want)} (128x128 blocks of ${fmt(t.shape)})`);
+      expected.add(scale);
+    } else if (!FLOAT_DTYPES.includes(info.dtype)) {
+      const allowed = FLOAT_DTYPES.join(', ') + (t.projection && config.quantization !== null ? ' or F8_E4M3 with weight_scale_inv' : '');
+      throw new WeightError(`${where(t.name)} has dtype ${info.dtype}, expected ${allowed}`);
+    }
+  }
+  for (const name of ckpt.names()) {
+    if (!expected.has(name))
+      throw new WeightError(`${where(name)} is unexpected: a ${config.modelType} model with this config.json has no such tensor`);
+  }
+}
+
+export class ModelWeights implements WeightStore {
+  private readonly cache = new Map<string, TensorData>();
+  private readonly slots: ReadonlyMap<string, TensorSlot | StackedSlot>;
+
+  private constructor(
+    readonly config: ModelConfig,
+    readonly layout: ModelLayout,
+    private readonly ckpt: Checkpoint,
+  ) {
+    const slots = new Map<string, TensorSlot>();
+    for (const t of checkpointTensors(layout)) slots.set(t.name, t);
+    for (const l of [...layout.layers, ...(layout.mtp ? [layout.mtp.block] : [])]) {
+      if (l.ffn.kind === 'moe') for (const s of Object.values(l.ffn.moe.experts)) slots.set(s.name, s);
+    }
+    slots.set(layout.ropeCos.name, layout.ropeCos);
+    slots.set(layout.ropeSin.name, layout.ropeSin);
+    this.slots = slots;
+  }
+
+  /** Opens `dir` and checks it against `config`; throws a WeightError naming the first problem. */
+  static open(dir: string, config: ModelConfig): ModelWeights {
+    const ckpt = Checkpoint.open(dir);
+    try {
+      const layout = modelLayout(config);
+      checkCheckpoint(ckpt, layout, config);
+      return new ModelWeights(config, layout, ckpt);
+    } catch (e) {
+      ckpt.close();
+      throw e;
+    }
+  }
+
+  get(name: string): TensorData {
+    let t = this.cache.get(name);
+    if (t === undefined) {
+      const s = this.slots.get(name);
+      if (s === undefined) throw new WeightError(`weight "${name}" is not part of this ${this.config.modelType} model`);
+      t = tensorData('f32', s.shape, this.load(s), `weight "${name}"`);
+      this.cache.set(name, t);
+    }
+    return t;
+  }
+
+  close(): void {
+    this.cache.clear();
+    this.ckpt.close();
+  }
+
+  private load(s: TensorSlot | StackedSlot): Float32Array {
+    if ('parts' in s) return this.stack(s);
+    if (s.name === this.layout.ropeCos.name || s.name === this.layout.ropeSin.name) {
+      const table = ropeTable(this.config, s.shape[0]!);
+      return s.name === this.layout.ropeCos.name ? table.cos : table.sin;
+    }
+    return this.readF32(s);
+  }
+
+  /** One checkpoint tensor as f32 values. */
+  private readF32(s: TensorSlot): Float32Array {
+    const { dtype } = this.ckpt.info(s.name);
+    const data = this.ckpt.read(s.name);
+    switch (dtype) {
+      case 'F32':
+        return data as Float32Array;
+      case 'BF16':
+        return decodeBf16(data as Uint16Array);
+      case 'F16':
+        return decodeF16(data as Uint16Array);
+      case 'F8_E4M3':
+        return dequantizeFp8(data as Uint8Array, this.ckpt.read(s.name + SCALE_SUFFIX) as Float32Array, s.shape[0]!, s.shape[1]!);
+      default:
+        throw new WeightError(`${this.ckpt.dir}: tensor "${s.name}" has dtype ${dtype}, which was not checked at open`);
+    }
+  }
+
+  /** [E, in, out] from the experts' [out, in] matrices, transposed one expert at a time. */
+  private stack(s: StackedSlot): Float32Array {
+    const [E, inDim, outDim] = s.shape as [number, number, number];
+    const out = new Float32Array(E * inDim * outDim);
+    s.parts.forEach((part, e) => {
+      const w = this.readF32(part);
+      const base = e * inDim * outDim;
+      for (let o = 0; o < outDim; o++) for (let i = 0; i < inDim; i++) out[base + i * outDim + o] = w[o * inDim + i]!;
+    });
+    return out;
+  }
+}
