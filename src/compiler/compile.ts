@@ -1,7 +1,7 @@
 // The compiler: graph -> ordered named passes -> fusion -> memory planning -> a Program of kernels.
 
 import { printGraph, verify, type Graph } from '../ir/index.js';
-import { fuseWithinLimits } from './fusion.js';
+import { fuseWithinLimits, type FusedProgram } from './fusion.js';
 import type { Program } from './kernel.js';
 import { planMemory } from './memory.js';
 import { graphPasses } from './passes/index.js';
@@ -20,7 +20,14 @@ export interface CompileOptions {
   readonly verifyEachPass?: boolean;
 }
 
-export function compile(graph: Graph, options: CompileOptions = {}): Program {
+/** Every stage of a compile: the graph after the passes, the fusion (with each kernel's graph values), the program. */
+export interface CompileStages {
+  readonly graph: Graph;
+  readonly fused: FusedProgram;
+  readonly program: Program;
+}
+
+export function compileStages(graph: Graph, options: CompileOptions = {}): CompileStages {
   const { dump, verifyEachPass = true } = options;
   verify(graph);
   dump?.('00-input', printGraph(graph));
@@ -44,5 +51,7 @@ export function compile(graph: Graph, options: CompileOptions = {}): Program {
     inputShapes: Object.fromEntries(g.inputs.map((v) => [v.def.kind === 'input' ? v.def.name : '', shapeOf(v)])),
   };
   dump?.('90-kernels', printProgram(program));
-  return program;
+  return { graph: g, fused, program };
 }
+
+export const compile = (graph: Graph, options: CompileOptions = {}): Program => compileStages(graph, options).program;
