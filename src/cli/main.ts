@@ -1,0 +1,49 @@
+// The `dsv3` command line: a table of subcommands, each in its own file under commands/.
+
+import { parseCommandArgs, UsageError, type Command } from './command.js';
+import { demo } from './commands/demo.js';
+
+const COMMANDS: readonly Command[] = [demo];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'dsv3 — a TypeScript reference implementation of DeepSeek-V3 built around a compute-graph compiler.',
+    '',
+    'Usage: dsv3 <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run 'dsv3 <command> --help' for a command's options.",
+  ].join('\n');
+}
+
+/** Runs the command line `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    console.error(`dsv3: unknown command "${name}"; expected one of ${COMMANDS.map((c) => c.name).join(', ')}\nRun 'dsv3 --help' for usage.`);
+    return 2;
+  }
+  try {
+    const { values, positionals } = parseCommandArgs(cmd, rest);
+    if (values.help) {
+      console.log(cmd.help);
+      return 0;
+    }
+    return await cmd.run(values, positionals);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(e.message);
+      return 2;
+    }
+    console.error(`dsv3 ${cmd.name}: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}
