@@ -170,6 +170,7 @@ class Parser {
   }
 
   private composite(b: GraphBuilder, scope: Scope, opTok: Token, operands: Value[], attrs: Attrs): Value[] {
+    if (PRIMITIVES.has(opTok.text)) this.fail(opTok, `"${opTok.text}" is a primitive op; write it without "composite" and without a body`);
     const def = compositeDef(opTok.text);
     const attrError = def && checkAttrs(def.attrs, attrs);
     if (attrError) this.fail(opTok, `composite ${opTok.text}: ${attrError}`);

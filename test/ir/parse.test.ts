@@ -135,6 +135,7 @@ describe('parse errors give the position and what was expected', () => {
     ['exp(%x) :', 'exp(%x {', "2:15: expected ')' after operands, found '{'"],
     ['exp(%x)', 'exq(%x)', '2:8: unknown primitive op "exq"'],
     ['exp(%x)', 'softmax(%x)', '2:8: unknown primitive op "softmax"; "softmax" is a composite, write "composite softmax(...) : types { body }"'],
+    ['composite softmax', 'composite exp', '3:18: "exp" is a primitive op; write it without "composite" and without a body'],
     ['neg(%x)', 'neg(%9)', '5:14: undefined value %9'],
     ['neg(%x)', 'neg(%0)', '5:14: %0 is defined outside this composite body; a body sees only its inputs and its own values'],
     ['%2 = neg(%x) : f32[2,3]', '%2 = neg(%x) : f32[3,2]', '5:20: neg gives f32[2,3], but the text says f32[3,2]'],

@@ -5,7 +5,7 @@ import { GraphBuilder, numel, type Attrs, type DType, type Shape, type Value } f
 import { roundToDType } from '../../src/numerics/index.js';
 
 /** Results may not grow past this many elements, so graphs stay cheap to run op by op. */
-export const MAX_ELEMENTS = 1024;
+const MAX_ELEMENTS = 1024;
 export const MAX_RANK = 4;
 
 export const FLOATS: readonly DType[] = ['f32', 'f16', 'bf16'];
@@ -27,7 +27,7 @@ export class Choices {
 const CONSTANTS = [0, 1, -1, 2, 0.5, -3.25, 448, -0, Infinity, -Infinity, NaN];
 
 /** Whether `x` is exactly a value of `dtype` (what the IR asks of constants in attributes). */
-export function isExactIn(x: number, dtype: DType): boolean {
+function isExactIn(x: number, dtype: DType): boolean {
   const r = roundToDType(x, dtype, 'torch');
   return Object.is(r, x) || (Number.isNaN(r) && Number.isNaN(x));
 }
@@ -56,6 +56,12 @@ export class Workspace {
   pick(c: Choices, ok: (v: Value) => boolean): Value | undefined {
     const candidates = this.values.filter(ok);
     return candidates.length ? candidates[candidates.length - 1 - c.pick(candidates.length)] : undefined;
+  }
+
+  /** Like pick, for ops that need an axis: a scalar comes back reshaped to [1] (so shrunk scalar inputs still serve). */
+  pickRanked(c: Choices, ok: (v: Value) => boolean): Value | undefined {
+    const v = this.pick(c, ok);
+    return v && v.shape.length === 0 ? this.op('reshape', [v], { shape: [1] }) : v;
   }
 
   /** The rank-0 i32 graph input that dynamic slices start from, declared on first use. */

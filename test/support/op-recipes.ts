@@ -24,8 +24,7 @@ function binaryOps(dtype: DType): string[] {
   return dtype === 'bool' ? ['and', 'or', ...COMPARE] : dtype === 'u8' ? COMPARE : [];
 }
 
-const is = (dtypes: readonly DType[], minRank = 0) => (v: Value) => dtypes.includes(v.dtype) && v.shape.length >= minRank;
-const ranked = (v: Value) => v.shape.length >= 1;
+const is = (dtypes: readonly DType[]) => (v: Value) => dtypes.includes(v.dtype);
 const typeOf = (v: Value) => (u: Value) => u.dtype === v.dtype && sameShape(u.shape, v.shape);
 const withDim = (shape: Shape, axis: number, size: number) => shape.map((d, i) => (i === axis ? size : d));
 
@@ -91,18 +90,18 @@ export const OP_RECIPES = {
     }
   },
   reduce: (ws, c) => {
-    const x = ws.pick(c, is(NUMBERS, 1));
+    const x = ws.pickRanked(c, is(NUMBERS));
     if (!x) return;
     const op = c.pickFrom(['reduce_sum', 'reduce_max', 'reduce_min']);
     const chosen = x.shape.map((_, i) => i).filter(() => c.pick(2) === 1);
     ws.op(op, [x], { axes: chosen.length ? chosen : [0], keepdims: c.pick(2) === 1 });
   },
   cumsum: (ws, c) => {
-    const x = ws.pick(c, is(NUMBERS, 1));
+    const x = ws.pickRanked(c, is(NUMBERS));
     if (x) ws.op('cumsum', [x], { axis: c.pick(x.shape.length) });
   },
   matmul: (ws, c) => {
-    const picked = ws.pick(c, is(FLOATS, 1));
+    const picked = ws.pickRanked(c, is(FLOATS));
     if (!picked) return;
     const a = picked.shape.length === 1 ? ws.op('reshape', [picked], { shape: [1, ...picked.shape] }) : picked;
     const r = a.shape.length;
@@ -114,9 +113,11 @@ export const OP_RECIPES = {
     if (ws.fits([...a.shape.slice(0, -2), m, n])) ws.op('matmul', [a, b]);
   },
   gather_matmul: (ws, c) => {
-    const x = ws.pick(c, (v) => FLOATS.includes(v.dtype) && v.shape.length === 2);
-    if (!x) return;
-    const [r, k] = x.shape as [number, number];
+    const picked = ws.pick(c, is(FLOATS));
+    if (!picked) return;
+    const k = picked.shape[picked.shape.length - 1] ?? 1;
+    const x = picked.shape.length === 2 ? picked : ws.op('reshape', [picked], { shape: [numel(picked.shape) / k, k] });
+    const r = x.shape[0]!;
     const fitsW = (v: Value) => v.dtype === x.dtype && v.shape.length === 3 && v.shape[1] === k;
     const shape = [1 + c.pick(4), k, 1 + c.pick(5)];
     // An iota along the expert axis makes every expert's matrix different, so a wrong expert shows.
@@ -134,7 +135,7 @@ export const OP_RECIPES = {
     ws.op('reshape', [x], { shape });
   },
   permute: (ws, c) => {
-    const x = ws.pick(c, ranked);
+    const x = ws.pickRanked(c, () => true);
     if (!x) return;
     const perm = x.shape.map((_, i) => i);
     for (let i = perm.length - 1; i > 0; i--) {
@@ -153,14 +154,14 @@ export const OP_RECIPES = {
     if (ws.fits(shape)) ws.op('broadcast', [x], { shape });
   },
   slice: (ws, c) => {
-    const x = ws.pick(c, ranked);
+    const x = ws.pickRanked(c, () => true);
     if (!x) return;
     const starts = x.shape.map((d) => c.pick(d));
     const ends = x.shape.map((d, i) => starts[i]! + 1 + c.pick(d - starts[i]!));
     ws.op('slice', [x], { starts, ends, steps: x.shape.map(() => 1 + c.pick(3)) });
   },
   concat: (ws, c) => {
-    const x = ws.pick(c, ranked);
+    const x = ws.pickRanked(c, () => true);
     if (!x) return;
     const axis = c.pick(x.shape.length);
     const fits = (v: Value) => v.dtype === x.dtype && v.shape.length === x.shape.length && v.shape.every((d, i) => i === axis || d === x.shape[i]);
@@ -174,7 +175,7 @@ export const OP_RECIPES = {
     if (ws.fits(x.shape.map((d, i) => lo[i]! + d + hi[i]!))) ws.op('pad', [x], { lo, hi, value: c.pickFrom(ws.constants(x.dtype)) });
   },
   take: (ws, c) => {
-    const x = ws.pick(c, ranked);
+    const x = ws.pickRanked(c, () => true);
     if (!x) return;
     const axis = c.pick(x.shape.length);
     const idxShape = Array.from({ length: c.pick(Math.min(2, MAX_RANK + 1 - x.shape.length) + 1) }, () => 1 + c.pick(4));
@@ -182,14 +183,14 @@ export const OP_RECIPES = {
     ws.op('take', [x, indices(ws, c, idxShape, x.shape[axis]!)], { axis });
   },
   gather: (ws, c) => {
-    const x = ws.pick(c, ranked);
+    const x = ws.pickRanked(c, () => true);
     if (!x) return;
     const axis = c.pick(x.shape.length);
     const idxShape = withDim(x.shape, axis, 1 + c.pick(5));
     if (ws.fits(idxShape)) ws.op('gather', [x, indices(ws, c, idxShape, x.shape[axis]!)], { axis });
   },
   scatter_add: (ws, c) => {
-    const x = ws.pick(c, is(NUMBERS, 1));
+    const x = ws.pickRanked(c, is(NUMBERS));
     if (!x) return;
     const axis = c.pick(x.shape.length);
     const idxShape = withDim(x.shape, axis, 1 + c.pick(5));
@@ -199,19 +200,19 @@ export const OP_RECIPES = {
     ws.op('scatter_add', [x, idx, src], { axis });
   },
   topk: (ws, c) => {
-    const x = ws.pick(c, is(NUMBERS, 1));
+    const x = ws.pickRanked(c, is(NUMBERS));
     if (!x) return;
     const axis = c.pick(x.shape.length);
     ws.op('topk', [x], { axis, k: 1 + c.pick(x.shape[axis]!) });
   },
   dynamic_slice: (ws, c) => {
-    const x = ws.pick(c, ranked);
+    const x = ws.pickRanked(c, () => true);
     if (!x) return;
     const axis = c.pick(x.shape.length);
     ws.op('dynamic_slice', [x, ws.startScalar()], { axis, size: 1 + c.pick(x.shape[axis]!) });
   },
   dynamic_update_slice: (ws, c) => {
-    const x = ws.pick(c, ranked);
+    const x = ws.pickRanked(c, () => true);
     if (!x) return;
     const axis = c.pick(x.shape.length);
     const fits = (v: Value) => v.dtype === x.dtype && v.shape.length === x.shape.length && v.shape.every((d, i) => (i === axis ? d <= x.shape[i]! : d === x.shape[i]));
@@ -227,7 +228,7 @@ export const OP_RECIPES = {
     else ws.op('literal', [], { dtype, shape, values: Array.from({ length: numel(shape) }, () => c.pickFrom(ws.constants(dtype))) });
   },
   rms_norm: (ws, c) => {
-    const x = ws.pick(c, is(FLOATS, 1));
+    const x = ws.pickRanked(c, is(FLOATS));
     if (!x) return;
     const r = x.shape.length;
     const d = x.shape[r - 1]!;
@@ -237,11 +238,11 @@ export const OP_RECIPES = {
     ws.record(rmsNorm(tensor(ws, x), tensor(ws, w), c.pickFrom([1e-6, 0.5, 0])).value);
   },
   softmax: (ws, c) => {
-    const x = ws.pick(c, is(FLOATS, 1));
+    const x = ws.pickRanked(c, is(FLOATS));
     if (x) ws.record(softmax(tensor(ws, x), c.pick(x.shape.length)).value);
   },
   log_softmax: (ws, c) => {
-    const x = ws.pick(c, is(FLOATS, 1));
+    const x = ws.pickRanked(c, is(FLOATS));
     if (x) ws.record(logSoftmax(tensor(ws, x), c.pick(x.shape.length)).value);
   },
   silu: (ws, c) => {
@@ -257,15 +258,19 @@ export const OP_RECIPES = {
     if (gate) ws.record(swiglu(tensor(ws, gate), tensor(ws, partner(ws, c, gate))).value);
   },
   rope: (ws, c) => {
-    const x = ws.pick(c, (v) => FLOATS.includes(v.dtype) && v.shape.length >= 1 && v.shape[v.shape.length - 1]! % 2 === 0);
-    if (!x) return;
-    const half = withDim(x.shape, x.shape.length - 1, x.shape[x.shape.length - 1]! / 2);
+    const picked = ws.pickRanked(c, is(FLOATS));
+    if (!picked) return;
+    const last = picked.shape.length - 1;
+    // Rotation works on pairs: an odd last axis is doubled by concatenating the value with itself.
+    const x = picked.shape[last]! % 2 === 0 ? picked : ws.op('concat', [picked, picked], { axis: last });
+    if (!ws.fits(x.shape)) return;
+    const half = withDim(x.shape, last, x.shape[last]! / 2);
     const broadcastsToHalf = (v: Value) => v.dtype === x.dtype && sameShape(broadcastShapes(v.shape, half) ?? [], half);
     const angle = (c.pick(2) === 1 && ws.pick(c, broadcastsToHalf)) || ws.op('iota', [], { dtype: x.dtype, shape: half.slice(-1), axis: 0 });
     ws.record(rope(tensor(ws, x), tensor(ws, ws.op('cos', [angle])), tensor(ws, ws.op('sin', [angle]))).value);
   },
   fp8_quantize: (ws, c) => {
-    const x = ws.pick(c, is(['f32'], 1));
+    const x = ws.pickRanked(c, is(['f32']));
     if (!x) return;
     const k = x.shape[x.shape.length - 1]!;
     const block = c.pickFrom(Array.from({ length: k }, (_, i) => i + 1).filter((b) => k % b === 0));

@@ -29,9 +29,9 @@ export const BINARY_DTYPES: Readonly<Record<string, readonly DType[]>> = {
   and: ['bool'],
   or: ['bool'],
 };
-export const COMPARISONS = ['lt', 'le', 'eq', 'ne'];
+const COMPARISONS = ['lt', 'le', 'eq', 'ne'];
 
-export const dim = fc.integer({ min: 0, max: 5 });
+const dim = fc.integer({ min: 0, max: 5 });
 export const shapeOf = (minRank = 0, maxRank = 4, minDim = 0) => fc.array(fc.integer({ min: minDim, max: 5 }), { minLength: minRank, maxLength: maxRank });
 const dtypeIn = (dtypes: readonly DType[]) => fc.constantFrom(...dtypes);
 const t = (dtype: DType, shape: readonly number[]): TensorType => ({ dtype, shape });
