@@ -1,0 +1,14 @@
+export { BufferPool, bucketSize } from './buffer-pool.js';
+export { READBACK_USAGE, STORAGE_USAGE, UNIFORM_USAGE } from './buffer-usage.js';
+export type { AcquireOptions, AdapterDescription, DeviceLimits } from './device.js';
+export { acquireDevice, environmentGpu, REQUESTED_LIMITS, WebGpuDevice } from './device.js';
+export type { KernelBinding, WorkgroupGrid } from './dispatch.js';
+export { dispatch, workgroupGrid } from './dispatch.js';
+export { DeviceLostError, GpuOperationError, NoAdapterError, ShaderCompileError, WebGpuError } from './errors.js';
+export type { ComputeKernel, KernelOptions } from './pipelines.js';
+export { PipelineCache } from './pipelines.js';
+export { packedByteLength, readStorage, uploadStorage, writeStorage } from './transfers.js';
+export type { UniformField, UniformScalarType } from './uniforms.js';
+export { UniformBlock } from './uniforms.js';
+export type { PackedWidth, WgslNumericsName } from './wgsl-numerics.js';
+export { packedLoad, packedStore, WGSL_NUMERICS_NAMES, wgslNumerics } from './wgsl-numerics.js';
