@@ -1,0 +1,51 @@
+// Autoregressive generation on a Session: the prompts as one chunk, then one token per row per step.
+// Rows finish at a stop token (which ends their output) or after maxNew tokens. A finished row keeps its batch
+// slot until every row is done: it is fed its last token again and whatever it computes is discarded, so it
+// emits nothing more. Row b samples from its own PRNG stream (seed + b), so its tokens do not depend on when other
+// rows stop. Prompts in one batch have the same length (the session keeps one position for all rows).
+
+import type { TensorData } from '../../ir/index.js';
+import { Sampler, type SamplingOptions } from './sampling.js';
+import type { Session } from './session.js';
+
+export interface GenerateOptions {
+  readonly maxNew: number;
+  readonly sampling: SamplingOptions;
+  /** Token ids that end a row; the stop token is the last token of that row's output. */
+  readonly stop?: readonly number[];
+}
+
+/** Row b's logits at the chunk's last position. */
+function lastLogits(logits: TensorData, b: number): ArrayLike<number> {
+  const [, S, V] = logits.shape as [number, number, number];
+  return logits.data.subarray((b * S + S - 1) * V, (b * S + S) * V);
+}
+
+/** Generates up to `maxNew` tokens after `prompts`; returns each row's new tokens. */
+export async function generate(session: Session, prompts: readonly (readonly number[])[], o: GenerateOptions): Promise<number[][]> {
+  const { vocabSize } = session.model.config;
+  const { maxSeqLen } = session.model.settings;
+  if (!Number.isSafeInteger(o.maxNew) || o.maxNew < 1) throw new RangeError(`maxNew must be a positive integer, got ${o.maxNew}`);
+  for (const id of o.stop ?? []) if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new RangeError(`stop token ${id} is out of range: vocab_size is ${vocabSize}`);
+  const promptLen = prompts[0]?.length ?? 0;
+  // The last new token is never fed back, so the cache needs room for prompt + maxNew - 1 positions.
+  const needed = session.position + promptLen + o.maxNew - 1;
+  if (needed > maxSeqLen)
+    throw new RangeError(`a ${promptLen}-token prompt at position ${session.position} plus ${o.maxNew} new tokens needs ${needed} cache positions; maxSeqLen is ${maxSeqLen}`);
+  const samplers = prompts.map((_, b) => new Sampler({ ...o.sampling, seed: o.sampling.seed + b }, vocabSize));
+  const stop = new Set(o.stop ?? []);
+  const out: number[][] = prompts.map(() => []);
+  const done = prompts.map(() => false);
+  let { logits } = await session.forward(prompts);
+  for (;;) {
+    const next = prompts.map((_, b) => {
+      if (done[b]) return out[b]!.at(-1)!;
+      const id = samplers[b]!.next(lastLogits(logits, b));
+      out[b]!.push(id);
+      done[b] = stop.has(id) || out[b]!.length === o.maxNew;
+      return id;
+    });
+    if (done.every(Boolean)) return out;
+    ({ logits } = await session.forward(next.map((id) => [id])));
+  }
+}
