@@ -85,6 +85,13 @@ export class GraphBuilder {
 
   /** Adds a composite node with a given body (used by the parser and by passes that rewrite bodies). */
   region(op: string, inputs: readonly Value[], attrs: Attrs, body: Graph): Value[] {
+    if (PRIMITIVES.has(op)) throw new IRError(`"${op}" is a primitive op, not a composite region`);
+    if (!NAME.test(op)) throw new IRError(`composite name ${JSON.stringify(op)} must match ${NAME}`);
+    const badKey = Object.keys(attrs).find((k) => !NAME.test(k));
+    if (badKey !== undefined) throw new IRError(`composite ${op}: attribute name ${JSON.stringify(badKey)} must match ${NAME}`);
+    const def = compositeDef(op);
+    const attrError = def && checkAttrs(def.attrs, attrs);
+    if (attrError) throw new IRError(`${describeCall(op, inputs, attrs)}: ${attrError}`);
     this.checkOperands(op, inputs);
     if (body.inputs.length !== inputs.length || body.inputs.some((p, i) => !sameType(p.type, inputs[i]!.type)))
       throw new IRError(`${describeCall(op, inputs, attrs)}: body inputs (${body.inputs.map((p) => formatType(p.type)).join(', ')}) do not match the operands`);

@@ -148,6 +148,9 @@ class Parser {
     do types.push({ tok: this.peek(), type: this.type() });
     while (this.eatPunct(','));
     if (types.length !== names.length) this.fail(colon, `${names.length} result name(s) but ${types.length} type(s)`);
+    const fromRegion = this.peek().kind === 'ident' && this.peek().text === 'from';
+    if (fromRegion) this.pos++;
+    b.origin = fromRegion ? (JSON.parse(this.expect('string', 'the region a node came from, as a string').text) as string) : undefined;
     const results = isComposite ? this.composite(b, scope, opTok, operands, attrs) : [this.primitive(b, opTok, operands, attrs, names)];
     if (results.length !== names.length) this.fail(names[0]!, `composite ${opTok.text} has ${results.length} result(s) but ${names.length} name(s) are given`);
     results.forEach((v, i) => {

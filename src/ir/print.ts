@@ -11,6 +11,8 @@
 //     }
 //     return y = %2
 //   }
+//
+// A node inlined from a composite by the compiler records its region: `%7 = mul(%5, %6) : f32[2,4] from "rms_norm"`.
 
 import { formatAttrValue } from './attrs.js';
 import { formatType, type Attrs, type Graph, type Value } from './graph.js';
@@ -41,7 +43,7 @@ export function printGraph(g: Graph): string {
         return name;
       });
       const head = `${indent}${results.join(', ')} = ${n.body ? 'composite ' : ''}${n.op}(${n.inputs.map(ref).join(', ')})${formatAttrs(n.attrs)}`;
-      const types = n.outputs.map((v) => formatType(v.type)).join(', ');
+      const types = n.outputs.map((v) => formatType(v.type)).join(', ') + (n.origin ? ` from ${JSON.stringify(n.origin)}` : '');
       if (!n.body) {
         lines.push(`${head} : ${types}`);
         continue;

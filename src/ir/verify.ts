@@ -26,6 +26,8 @@ function nodeProblems(n: Node, where: string): string[] {
   const def = PRIMITIVES.get(n.op);
   if (!def) return [`${where}: unknown primitive op "${n.op}"`];
   if (n.outputs.length !== 1) problems.push(`${where}: a primitive has exactly one result, found ${n.outputs.length}`);
+  const arityOk = def.operands === 'variadic' ? n.inputs.length > 0 : n.inputs.length === def.operands;
+  if (!arityOk) return [...problems, `${where}: expected ${def.operands === 'variadic' ? 'at least one operand' : `${def.operands} operand(s)`}, found ${n.inputs.length}`];
   const attrError = checkAttrs(def.attrs, n.attrs);
   if (attrError) return [...problems, `${where}: ${attrError}`];
   try {

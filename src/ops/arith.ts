@@ -1,13 +1,16 @@
 // Elementwise arithmetic, comparisons and selection, with numpy broadcasting. A plain number operand takes
 // the dtype of the tensor operand; tensor operands must share a dtype (cast explicitly — no implicit promotion).
 
-import { full } from './creation.js';
+import { full, scalarIn } from './creation.js';
 import { broadcastAll } from './movement.js';
 import { prim, Tensor } from './tensor.js';
 import { typed } from './typed.js';
 
 type Binary = (a: Tensor | number, b: Tensor | number) => Tensor;
 type Unary = (x: Tensor) => Tensor;
+
+/** A number operand as a constant of the tensor operand's dtype and shape (errors name the op called). */
+const splat = (op: string, like: Tensor, x: number): Tensor => prim(like, 'full', [], { dtype: like.dtype, shape: [...like.shape], value: scalarIn(like.dtype, x, op) });
 
 function binaryOp(op: string): Binary {
   const apply = (a: Tensor, b: Tensor) => {
@@ -16,8 +19,8 @@ function binaryOp(op: string): Binary {
   };
   return typed(op, {
     'Tensor, Tensor': apply,
-    'Tensor, number': (a: Tensor, b: number) => prim(a, op, [a, full(a, b)]),
-    'number, Tensor': (a: number, b: Tensor) => prim(b, op, [full(b, a), b]),
+    'Tensor, number': (a: Tensor, b: number) => prim(a, op, [a, splat(op, a, b)]),
+    'number, Tensor': (a: number, b: Tensor) => prim(b, op, [splat(op, b, a), b]),
   }) as Binary;
 }
 
