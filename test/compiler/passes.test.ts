@@ -2,7 +2,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { verifyProblems, type Graph } from '../../src/ir/index.js';
+import { parseGraph, printGraph, verifyProblems, type Graph } from '../../src/ir/index.js';
 import { graphPasses } from '../../src/compiler/passes/index.js';
 import { commonSubexpressions, deadCodeElimination, foldConstants, simplify } from '../../src/compiler/passes/index.js';
 import { evaluate } from '../../src/backends/cpu/index.js';
@@ -42,6 +42,18 @@ describe('graph passes', () => {
       );
     });
   }
+
+  it('decomposed graphs keep their regions through print and parse', () => {
+    fc.assert(
+      fc.property(randomGraphWithInputs({ maxOps: 6 }), ({ graph }) => {
+        const text = printGraph(passes[0]!.run(graph));
+        expect(printGraph(parseGraph(text))).toBe(text);
+      }),
+      { numRuns: 40 },
+    );
+    const g = passes[0]!.run(ops.trace('region', { x: { dtype: 'f32', shape: [2, 4] } }, ({ x }) => ({ y: ops.softmax(x!) })));
+    expect(printGraph(g)).toContain('from "softmax"');
+  });
 
   it('fold-constants evaluates splat arithmetic, movement and reductions', () => {
     const g = ops.trace('fold', { x: { dtype: 'f32', shape: [2, 3] } }, ({ x }) => {
