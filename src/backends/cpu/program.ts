@@ -12,7 +12,8 @@ import { cumsum } from './kernels/reduce.js';
 import { topk } from './kernels/topk.js';
 import { scatterAdd } from './kernels/indexing.js';
 import { gatherMatmul } from './kernels/matmul.js';
-import { JsWriter, type Loop } from './render-js.js';
+import { JsWriter } from './render-js.js';
+import { loops, loopVarName, type Loop } from '../../compiler/nest-writer.js';
 import { SCALAR_HELPERS } from './scalar-js.js';
 import { toTensorData, type CpuTensor } from './tensor.js';
 
@@ -38,8 +39,6 @@ function generate(k: Kernel, w: JsWriter, prelude: readonly string[] = []): { fn
   return { fn: new Function('helpers', source)(HELPERS) as Generated, source };
 }
 
-const loops = (prefix: 'idx' | 'ridx', shape: readonly number[], from = 0): Loop[] => shape.map((extent, i) => ({ key: `${prefix}${from + i}`, extent }));
-
 /** JavaScript source of a map or reduce kernel. */
 export function renderKernel(k: Kernel): { fn: Generated; source: string } {
   const w = new JsWriter();
@@ -54,10 +53,10 @@ export function renderKernel(k: Kernel): { fn: Generated; source: string } {
     const rows = b.rowStores.flatMap((s) => [s.index, s.value]);
     w.nest(loops('idx', b.shape), [], () => {
       b.accumulators.forEach((acc, j) => w.accumulate(j, acc, loops('ridx', b.rshape)));
-      w.declare(stores, w.depth);
+      w.declare(stores);
       w.stores(b.stores, outDTypes);
       if (rows.length) {
-        w.declare(rows, w.depth);
+        w.declare(rows);
         w.nest(loops('ridx', b.rshape), rows, () => w.stores(b.rowStores, outDTypes));
       }
     });
@@ -72,8 +71,8 @@ function renderOperand(k: Kernel, value: Expr, vars: readonly Loop[]): Generated
   const w = new JsWriter();
   w.declare([value], 0);
   w.nest(vars, [value], () => {
-    let flat = vars[0] ? String(vars[0].key.replace('ridx', 'r').replace('idx', 'i')) : '0';
-    for (const v of vars.slice(1)) flat = `(${flat}) * ${v.extent} + ${v.key.replace('ridx', 'r').replace('idx', 'i')}`;
+    let flat = vars[0] ? loopVarName(vars[0].key) : '0';
+    for (const v of vars.slice(1)) flat = `(${flat}) * ${v.extent} + ${loopVarName(v.key)}`;
     w.line(`extra[${flat}] = ${w.name(value)};`);
   });
   return generate(k, w).fn;
@@ -86,10 +85,10 @@ function renderEpilogue(k: Kernel, body: ContractionBody): Generated {
   const vars = loops('idx', [...body.batch, body.m, body.n]);
   w.declare(roots, 0);
   w.nest(vars, [], () => {
-    let flat = vars[0]!.key.replace('idx', 'i');
-    for (const v of vars.slice(1)) flat = `(${flat}) * ${v.extent} + ${v.key.replace('idx', 'i')}`;
+    let flat = loopVarName(vars[0]!.key);
+    for (const v of vars.slice(1)) flat = `(${flat}) * ${v.extent} + ${loopVarName(v.key)}`;
     w.defineAcc(0, `extra[${flat}]`);
-    w.declare(roots, w.depth);
+    w.declare(roots);
     w.stores(body.stores, k.outputs.map((o) => o.dtype));
   });
   return generate(k, w).fn;
