@@ -1,0 +1,60 @@
+// A localhost HTTP server for the browser tests: the page, and the project's TypeScript modules transpiled on
+// request (a request for x.js under src/ or test/ serves x.ts compiled to an ES module), so the page runs the same
+// WebGPU code as Node without a bundler.
+
+import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { join, normalize, sep } from 'node:path';
+import ts from 'typescript';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SERVED_DIRS = ['src', 'test'].map((d) => join(ROOT, d) + sep);
+
+export const PAGE_PATH = '/test/browser/page.html';
+
+const PAGE = `<!doctype html>
+<meta charset="utf-8">
+<title>dsv3 WebGPU jobs</title>
+<script type="module" src="/test/browser/page-entry.js"></script>
+`;
+
+async function transpiled(urlPath: string): Promise<string | undefined> {
+  const file = normalize(join(ROOT, urlPath.replace(/\.js$/, '.ts')));
+  if (!SERVED_DIRS.some((dir) => file.startsWith(dir))) return undefined;
+  const source = await readFile(file, 'utf8').catch(() => undefined);
+  if (source === undefined) return undefined;
+  return ts.transpileModule(source, {
+    fileName: file,
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+}
+
+export interface JobServer {
+  readonly pageUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startJobServer(): Promise<JobServer> {
+  const server: Server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const reply = (status: number, type: string, body: string): void => {
+      response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      response.end(body);
+    };
+    if (path === PAGE_PATH) return reply(200, 'text/html', PAGE);
+    if (!path.endsWith('.js')) return reply(404, 'text/plain', `not served: ${path}`);
+    transpiled(path).then(
+      (code) => (code === undefined ? reply(404, 'text/plain', `no TypeScript source for ${path}`) : reply(200, 'text/javascript', code)),
+      (e: unknown) => reply(500, 'text/plain', String(e)),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    pageUrl: `http://127.0.0.1:${port}${PAGE_PATH}`,
+    close: () => new Promise((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+  };
+}
