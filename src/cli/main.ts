@@ -2,8 +2,12 @@
 
 import { parseCommandArgs, UsageError, type Command } from './command.js';
 import { demo } from './commands/demo.js';
+import { forward } from './commands/forward.js';
+import { generate } from './commands/generate.js';
+import { inspect } from './commands/inspect.js';
+import { verify } from './commands/verify.js';
 
-const COMMANDS: readonly Command[] = [demo];
+const COMMANDS: readonly Command[] = [demo, verify, inspect, forward, generate];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,50 @@
+// `dsv3 inspect`: what a config.json describes: its settings, parameter counts, and the KV cache each attention
+// form needs per token. Reads only config.json.
+
+import { loadModelConfig, type ModelConfig } from '../../models/deepseek/config.js';
+import { activeYarn, softmaxScale } from '../../models/deepseek/rope.js';
+import { kvCacheBytesPerToken, parameterCounts } from '../../models/deepseek/stats.js';
+import { UsageError, type Command } from '../command.js';
+
+const count = (n: number) => `${n.toLocaleString('en-US')} (${n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : `${(n / 1e6).toFixed(2)}M`})`;
+
+function settings(c: ModelConfig): string[] {
+  const yarn = activeYarn(c);
+  return [
+    `model type            ${c.modelType}`,
+    `layers                ${c.numHiddenLayers} (${c.firstKDenseReplace} dense, ${c.numHiddenLayers - c.firstKDenseReplace} MoE)${c.numNextnPredictLayers ? ' + 1 MTP' : ''}`,
+    `hidden size           ${c.hiddenSize}; vocab ${c.vocabSize}; dense MLP ${c.intermediateSize}`,
+    `attention             ${c.numAttentionHeads} heads; q_lora ${c.qLoraRank || 'none'}; kv_lora ${c.kvLoraRank}; nope ${c.qkNopeHeadDim} / rope ${c.qkRopeHeadDim} / v ${c.vHeadDim}`,
+    `experts               ${c.nRoutedExperts} routed (top ${c.numExpertsPerTok}) + ${c.nSharedExperts} shared, ${c.moeIntermediateSize} wide`,
+    `routing               ${c.scoringFunc}, ${c.topkMethod}, ${c.nGroup} groups (top ${c.topkGroup}), scale ${c.routedScalingFactor}`,
+    `rope                  theta ${c.ropeTheta}; ${yarn ? `YaRN factor ${yarn.factor} from ${yarn.originalMaxPositionEmbeddings}` : 'no YaRN'}; softmax scale ${softmaxScale(c).toPrecision(7)}`,
+    `max positions         ${c.maxPositionEmbeddings}`,
+    `weights               ${c.quantization ? `FP8 e4m3, 128x128 block scales${c.quantization.scaleFmt === 'ue8m0' ? ', ue8m0 activation scales' : ''}` : 'unquantised'}`,
+  ];
+}
+
+export const inspect: Command = {
+  name: 'inspect',
+  summary: 'summarise a config: settings, parameter counts, KV cache per token',
+  help: `Usage: dsv3 inspect --model DIR
+
+Reads DIR/config.json and prints its settings, the parameter count (total, and activated per token, counting
+only the top-k routed experts of each MoE layer; the MTP module separately), and the KV-cache bytes per token
+over the main layers for absorbed MLA (kv_lora + rope per layer), naive MLA (per-head K and V) and standard
+multi-head attention with head dim qk_nope_head_dim (2·heads·head_dim per layer), in bf16 and f32.`,
+  options: { model: { type: 'string' } },
+  async run(values) {
+    const dir = values.model as string | undefined;
+    if (dir === undefined) throw new UsageError('dsv3 inspect: --model DIR is required');
+    const c = loadModelConfig(dir);
+    const p = parameterCounts(c);
+    const lines = [...settings(c), '', `parameters            ${count(p.total)}`, `activated per token   ${count(p.activated)}`];
+    if (p.mtp) lines.push(`MTP module            ${count(p.mtp)} (activated ${count(p.mtpActivated)}), sharing the embedding and head`);
+    lines.push('', 'KV cache per token     bf16            f32');
+    const [bf16, f32] = [kvCacheBytesPerToken(c, 2), kvCacheBytesPerToken(c, 4)];
+    for (const [label, key] of [['absorbed MLA', 'absorbed'], ['naive MLA', 'naive'], ['standard MHA', 'mha']] as const)
+      lines.push(`  ${label.padEnd(20)} ${bf16[key].toLocaleString('en-US').padStart(12)} B  ${f32[key].toLocaleString('en-US').padStart(12)} B`);
+    console.log(lines.join('\n'));
+    return 0;
+  },
+};

@@ -1,0 +1,99 @@
+// `dsv3 verify`: runs the golden cases (spec/golden) on every backend, in each attention form the goldens have,
+// and prints every compared tensor with its error, tolerance and verdict. Exits 1 if anything fails.
+
+import fs from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Backend } from '../../backends/backend.js';
+import type { Comparison } from '../../models/deepseek/verify/compare.js';
+import { GoldenCase } from '../../models/deepseek/verify/golden-case.js';
+import { verifyRun } from '../../models/deepseek/verify/run-case.js';
+import { UsageError, type Command } from '../command.js';
+import { BACKEND_NAMES, openBackend } from './forward.js';
+
+/** spec/golden of this package, found by walking up from this file (it runs from src/ or from dist/src/). */
+function bundledGoldenDir(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    const golden = join(dir, 'spec', 'golden');
+    if (fs.existsSync(join(golden, 'README.md'))) return golden;
+  }
+  throw new Error('cannot find spec/golden above this installation; pass case folders explicitly');
+}
+
+/** The model cases under spec/golden (folders with a config.json). */
+function bundledCases(): string[] {
+  const root = bundledGoldenDir();
+  return fs.readdirSync(root).sort().map((name) => join(root, name)).filter((dir) => fs.existsSync(join(dir, 'config.json')));
+}
+
+const line = (c: Comparison) =>
+  `    ${c.pass ? 'pass' : 'FAIL'}  ${c.name.padEnd(40)} max |Δ| ${c.maxError.toExponential(2).padStart(9)}  tolerance ${c.tolerance}${c.detail ? `  (${c.detail})` : ''}`;
+
+async function verifyCase(dir: string, backends: readonly Backend[]): Promise<{ failures: number; checked: number }> {
+  const golden = GoldenCase.open(dir);
+  let failures = 0;
+  let checked = 0;
+  try {
+    const { runs, skipped } = golden.runs();
+    console.log(`${golden.name}`);
+    for (const s of skipped) console.log(`  skip ${s.name}: ${s.reason}`);
+    for (const backend of backends) {
+      for (const run of runs) {
+        const title = `  ${backend.name} ${run.name} (${run.attention})`;
+        let results: Comparison[];
+        try {
+          results = await verifyRun(golden, run, backend);
+        } catch (e) {
+          console.log(`${title}: ERROR ${e instanceof Error ? e.message : String(e)}`);
+          failures++;
+          continue;
+        }
+        const failed = results.filter((c) => !c.pass).length;
+        console.log(`${title}: ${results.length - failed}/${results.length} pass`);
+        for (const c of results) console.log(line(c));
+        failures += failed;
+        checked += results.length;
+      }
+    }
+  } finally {
+    golden.close();
+  }
+  return { failures, checked };
+}
+
+export const verify: Command = {
+  name: 'verify',
+  summary: 'check the model against the official golden outputs on every backend',
+  help: `Usage: dsv3 verify [CASE_DIR...] [--backend NAME]...
+
+Runs each golden case (default: every model case bundled in spec/golden) the way the official outputs were
+made: a prefill of the stored prompt at position 0, then one-token decode steps. Every stored tensor the run
+has is compared: logits, final norm, per-block outputs, routing indices (exact sets per token) and weights
+(by expert, within 1e-5), caches, and MTP logits. Floats pass within |a - b| <= 2e-5 + 1e-5·|b|.
+Runs that need FP8 GEMMs or are float64 references are listed as skipped.
+
+  --backend NAME      ${BACKEND_NAMES.join(' or ')}; repeat for several (default: all of them)
+
+Exit status: 0 when everything passes, 1 when any tensor fails or a run errors.`,
+  options: { backend: { type: 'string', multiple: true } },
+  positionals: true,
+  async run(values, positionals) {
+    const names = (values.backend as string[] | undefined) ?? [...BACKEND_NAMES];
+    const cases = positionals.length > 0 ? positionals : bundledCases();
+    for (const dir of cases) if (!fs.existsSync(join(dir, 'config.json'))) throw new UsageError(`dsv3 verify: ${dir} is not a golden model case (no config.json)`);
+    const backends = names.map((n) => openBackend(n, 'verify'));
+    let failures = 0;
+    let checked = 0;
+    try {
+      for (const dir of cases) {
+        const r = await verifyCase(dir, backends);
+        failures += r.failures;
+        checked += r.checked;
+      }
+    } finally {
+      for (const b of backends) b.dispose();
+    }
+    console.log(failures === 0 ? `all ${checked} comparisons pass` : `${failures} failure(s) in ${checked} comparisons`);
+    return failures === 0 ? 0 : 1;
+  },
+};

@@ -1,0 +1,137 @@
+// The model commands run in-process through main(): output, exit codes and written files.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { SafetensorsFile, writeSafetensors, type FileArray, type TensorSpec } from '../../src/io/safetensors.js';
+import { compareF32 } from '../../src/models/deepseek/verify/compare.js';
+import { tempDir } from '../io/temp-dir.js';
+import { DEEPSEEK_V3_CONFIG } from './deepseek-v3-config.js';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** Runs the command line and returns its exit code and what it printed. */
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  const code = await main(argv);
+  vi.restoreAllMocks();
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const V3 = 'spec/golden/v3-tiny-f32';
+const PROMPT = '4,486,292,467,359,225,327,405,393,192,218,64;328,362,388,297,104,83,381,282,464,418,292,22';
+const REF = ['--backend', 'cpu-reference'];
+
+describe('dsv3 inspect', () => {
+  it('summarises a golden config', async () => {
+    const r = await run('inspect', '--model', V3);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/layers\s+3 \(1 dense, 2 MoE\)/);
+    expect(r.out).toMatch(/parameters\s+\d/);
+    expect(r.out).toMatch(/absorbed MLA\s+240 B\s+480 B/);
+  });
+
+  it("prints DeepSeek-V3's 70,272 bytes of bf16 KV cache per token", async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(DEEPSEEK_V3_CONFIG));
+    const r = await run('inspect', '--model', dir);
+    expect(r.out).toMatch(/absorbed MLA\s+70,272 B\s+140,544 B/);
+    expect(r.out).toMatch(/parameters\s+[\d,]+ \(671\.\d\dB\)/);
+    expect(r.out).toMatch(/MTP module\s+[\d,]+ \(11\.\d\dB\)/);
+  });
+
+  it('names a bad config key', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...DEEPSEEK_V3_CONFIG, n_group: 7 }));
+    const r = await run('inspect', '--model', dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/"n_routed_experts" \(256\) must be divisible by "n_group" \(7\)/);
+  });
+});
+
+describe('dsv3 forward', () => {
+  it('writes prefill, routing and decode tensors that match the goldens, and never overwrites', async () => {
+    const out = path.join(tempDir(), 'out.safetensors');
+    const r = await run('forward', '--model', V3, '--tokens', PROMPT, '--decode', '505,509;281,396', '--attn', 'naive', ...REF, '--out', out);
+    expect(r.code).toBe(0);
+    using f = SafetensorsFile.open(out);
+    using golden = SafetensorsFile.open(`${V3}/expected.safetensors`);
+    expect(f.names()).toEqual([
+      'decode.0.logits', 'decode.1.logits', 'prefill.final_norm', 'prefill.gate.1.indices', 'prefill.gate.1.weights',
+      'prefill.gate.2.indices', 'prefill.gate.2.weights', 'prefill.logits',
+    ]);
+    expect(f.info('prefill.gate.1.indices')).toMatchObject({ dtype: 'I32', shape: [24, 4] });
+    for (const [mine, theirs] of [['prefill.logits', 'naive.prefill.logits_all'], ['decode.0.logits', 'naive.decode.0.logits'], ['decode.1.logits', 'naive.decode.1.logits']]) {
+      expect(f.info(mine!).shape).toEqual(golden.info(theirs!).shape);
+      expect(compareF32(mine!, f.readIR(mine!), golden.readIR(theirs!)).pass).toBe(true);
+    }
+    const again = await run('forward', '--model', V3, '--tokens', '1;2', ...REF, '--out', out);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/already exists; refusing to overwrite/);
+  });
+
+  it('prints a summary without --out, and MTP logits for a checkpoint with an MTP layer', async () => {
+    const r = await run('forward', '--model', 'spec/golden/v3-tiny-mtp', '--tokens', PROMPT, ...REF);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^prefill\.logits f32\[2,12,512\] argmax( \d+){24}$/m);
+    expect(r.out).toMatch(/^mtp\.logits f32\[2,11,512\]/m);
+  });
+
+  it('rejects bad tokens with the token, its place and the vocabulary size', async () => {
+    const bad = await run('forward', '--model', V3, '--tokens', '1,2;3,999', ...REF);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/token id 999 at row 1, position 1 is out of range: vocab_size is 512/);
+    const malformed = await run('forward', '--model', V3, '--tokens', '1,x', ...REF);
+    expect(malformed.code).toBe(2);
+    expect(malformed.err).toMatch(/--tokens: "x" is not a token id/);
+    const decodeRows = await run('forward', '--model', V3, '--tokens', '1;2', '--decode', '3', ...REF);
+    expect(decodeRows.code).toBe(2);
+    expect(decodeRows.err).toMatch(/--decode has 1 rows, --tokens has 2/);
+  });
+});
+
+describe('dsv3 generate', () => {
+  it('prints each row greedily, and repeats sampled runs with a seed', async () => {
+    const greedy = await run('generate', '--model', V3, '--tokens', '4,486;328,362', '--max-new', '3', ...REF);
+    expect(greedy.code).toBe(0);
+    expect(greedy.out).toMatch(/^row 0: \d+ \d+ \d+\nrow 1: \d+ \d+ \d+$/);
+    const sample = ['generate', '--model', V3, '--tokens', '4,486;328,362', '--max-new', '4', '--temperature', '1.2', '--top-k', '40', '--top-p', '0.9', '--seed', '11', ...REF];
+    const first = await run(...sample);
+    expect(first.code).toBe(0);
+    expect((await run(...sample)).out).toBe(first.out);
+    const bad = await run('generate', '--model', V3, '--tokens', '4', '--max-new', 'three', ...REF);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--max-new must be an integer, got "three"/);
+  });
+});
+
+describe('dsv3 verify', () => {
+  it('passes a golden case and prints every tensor', async () => {
+    const r = await run('verify', V3, ...REF);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/cpu-reference absorb \(absorb\): 87\/87 pass/);
+    expect(r.out).toMatch(/pass {2}absorb\.prefill\.logits_all\s+max \|Δ\| +\d\.\d\de-\d+ {2}tolerance 0\.00002 \+ 0\.00001·\|b\|/);
+    expect(r.out).toMatch(/skip absorb_f64/);
+    expect(r.out).toMatch(/all 174 comparisons pass/);
+  });
+
+  it('fails, with exit code 1, when the weights differ from the goldens', async () => {
+    const dir = tempDir();
+    for (const f of ['config.json', 'expected.safetensors', 'manifest.json']) fs.copyFileSync(path.join(V3, f), path.join(dir, f));
+    using src = SafetensorsFile.open(`${V3}/model.safetensors`);
+    const tensors: Record<string, TensorSpec & { data: FileArray }> = Object.fromEntries(src.names().map((n) => [n, { ...src.info(n), data: src.read(n) }]));
+    const norm = tensors['model.norm.weight']!.data as Float32Array;
+    norm.forEach((w, i) => (norm[i] = w * 1.001));
+    writeSafetensors(path.join(dir, 'model.safetensors'), tensors);
+    const r = await run('verify', dir, ...REF);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/FAIL {2}absorb\.prefill\.final_norm/);
+    expect(r.out).toMatch(/pass {2}absorb\.prefill\.block\.2/);
+  });
+});
