@@ -35,7 +35,7 @@ class Checker {
     if (got !== undefined && this.golden.has(key)) this.results.push(compareF32(key, got, this.golden.tensor(key)));
   }
 
-  /** gate.<i>.indices / .weights (or gate.indices / gate.weights) under `prefix`, from our outputs `ours`. */
+  /** Expert indices (as sets per token) and routing weights (by expert) against `<prefix>.indices` / `.weights`. */
   gate(prefix: string, indices: TensorData | undefined, weights: TensorData | undefined): void {
     const [ki, kw] = [`${prefix}.indices`, `${prefix}.weights`];
     if (indices === undefined || weights === undefined || !this.golden.has(ki)) return;
