@@ -114,8 +114,11 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
       }
     }
     const exits = [...region].filter((v) => stored.has(v) && v !== out || graphOutputs.has(v) || (consumers.get(v) ?? []).some((c) => !region.has(c.outputs[0]!)));
-    // Every exit must be computed last: with one exit, the region is the exit's whole elementwise past.
-    return exits.length === 1 ? exits[0]! : out;
+    // With one exit, every value of the region flows into it: the region is the exit's whole elementwise past.
+    if (exits.length !== 1 || exits[0] === out) return out;
+    // Another anchor's epilogue must not reach into this one.
+    for (const v of region) if (v !== out) claimed.add(v);
+    return exits[0]!;
   };
   for (const n of g.nodes) {
     if (n.op !== 'matmul' && !(n.op in REDUCE_OPS)) continue;
@@ -125,7 +128,6 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
     if (root !== out) {
       stored.delete(out);
       stored.add(root);
-      claimed.add(root);
     }
   }
   for (const v of stored) if (!bufferIds.has(v)) addBuffer(v, graphOutputs.has(v) ? { role: 'output' } : { role: 'temp' });

@@ -75,6 +75,13 @@ describe('fusion of known patterns', () => {
     expect(kinds(compiled(g))).toEqual(['contraction']);
   });
 
+  it('two matmuls meeting in one elementwise tail: one takes the tail, the other is stored', () => {
+    const g = ops.trace('meet', { q: { dtype: 'f32', shape: [2, 3, 4] }, k: { dtype: 'f32', shape: [2, 5, 4] }, p: { dtype: 'f32', shape: [2, 3, 2] }, e: { dtype: 'f32', shape: [2, 5, 2] } }, ({ q, k, p, e }) => ({
+      y: ops.softmax(ops.mul(ops.add(ops.matmul(q!, ops.transpose(k!)), ops.matmul(p!, ops.transpose(e!))), 0.5)),
+    }));
+    expect(kinds(compiled(g))).toEqual(['contraction', 'contraction', 'reduce']);
+  });
+
   it('RoPE never gets a kernel of its own', () => {
     const g = ops.trace('rope', { x: { dtype: 'f32', shape: [2, 3, 8] }, cos: { dtype: 'f32', shape: [3, 4] }, sin: { dtype: 'f32', shape: [3, 4] } }, ({ x, cos, sin }, t) => {
       const q = ops.reshape(ops.linear(x!, t.weight('wq', 'f32', [8, 8])), [2, 3, 8]);
