@@ -21,6 +21,7 @@ export function useOptionalResource<T>(spec: OptionalResource<T>): () => T {
   let missing: string | undefined;
   let file = '';
   let skipped = 0;
+  // vitest requires the hook's context argument to be a destructuring pattern, even an empty one.
   beforeAll(async ({}, suite) => {
     file = suite.file.name;
     try {

@@ -33,9 +33,10 @@ export class BufferPool {
     if (!Number.isSafeInteger(byteLength) || byteLength < 0) {
       throw new RangeError(`${this.label}: cannot allocate ${byteLength} bytes; expected a non-negative integer`);
     }
-    const size = bucketSize(byteLength);
     const maxBytes = this.gpu.limits.maxBufferSize;
-    if (size > maxBytes) throw new RangeError(`${this.label}: ${byteLength} bytes exceed the device's maxBufferSize (${maxBytes})`);
+    if (byteLength > maxBytes) throw new RangeError(`${this.label}: ${byteLength} bytes exceed the device's maxBufferSize (${maxBytes})`);
+    // The largest buckets may pass the limit; those buffers get the largest size the device allows.
+    const size = Math.min(bucketSize(byteLength), maxBytes);
     const device = this.gpu.use(`allocate ${byteLength} bytes in ${this.label}`);
     const recycled = this.free.get(size)?.pop();
     if (recycled !== undefined) {

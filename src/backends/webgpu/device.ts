@@ -43,6 +43,7 @@ export class WebGpuDevice {
   readonly lost: Promise<DeviceLostError>;
   private lostError: DeviceLostError | undefined;
   private readonly uncaptured: GPUError[] = [];
+  private readonly waitingOnLoss = new Set<(e: DeviceLostError) => void>();
 
   constructor(
     readonly device: GPUDevice,
@@ -50,7 +51,11 @@ export class WebGpuDevice {
     readonly limits: DeviceLimits,
     readonly debug: boolean,
   ) {
-    this.lost = device.lost.then((info) => (this.lostError ??= new DeviceLostError(info.reason, info.message)));
+    this.lost = device.lost.then((info) => {
+      this.lostError ??= new DeviceLostError(info.reason, info.message);
+      for (const onLost of this.waitingOnLoss) onLost(this.lostError);
+      return this.lostError;
+    });
     device.addEventListener('uncapturederror', (event) => {
       // Raised at the next use instead of being logged by the implementation.
       event.preventDefault();
@@ -81,16 +86,30 @@ export class WebGpuDevice {
    * Settles like `promise`, or rejects with the loss if the device is lost first: the promises of a lost device may
    * never settle.
    */
-  async untilLost<T>(promise: Promise<T>, what: string): Promise<T> {
-    const loss = this.lost.then((e) => Promise.reject(e.during(what)));
-    loss.catch(() => undefined);
-    try {
-      return await Promise.race([promise, loss]);
-    } catch (e) {
-      if (e instanceof WebGpuError) throw e;
-      if (this.lostError !== undefined) throw this.lostError.during(what);
-      throw new WebGpuError(`WebGPU: could not ${what}: ${e instanceof Error ? `${e.name}: ${e.message.trim()}` : String(e)}`, { cause: e });
-    }
+  untilLost<T>(promise: Promise<T>, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.lostError !== undefined) return reject(this.lostError.during(what));
+      // A callback per pending operation rather than a race against `lost`, which would keep one reaction per call
+      // alive for as long as the device lives.
+      const onLost = (e: DeviceLostError): void => reject(e.during(what));
+      this.waitingOnLoss.add(onLost);
+      promise.then(
+        (value) => {
+          this.waitingOnLoss.delete(onLost);
+          resolve(value);
+        },
+        (e: unknown) => {
+          this.waitingOnLoss.delete(onLost);
+          reject(this.failure(e, what));
+        },
+      );
+    });
+  }
+
+  private failure(e: unknown, what: string): Error {
+    if (e instanceof WebGpuError) return e;
+    if (this.lostError !== undefined) return this.lostError.during(what);
+    return new WebGpuError(`WebGPU: could not ${what}: ${e instanceof Error ? `${e.name}: ${e.message.trim()}` : String(e)}`, { cause: e });
   }
 
   /**
