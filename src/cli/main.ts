@@ -1,13 +1,14 @@
 // The `dsv3` command line: a table of subcommands, each in its own file under commands/.
 
 import { parseCommandArgs, UsageError, type Command } from './command.js';
+import { compileCommand } from './commands/compile.js';
 import { demo } from './commands/demo.js';
 import { forward } from './commands/forward.js';
 import { generate } from './commands/generate.js';
 import { inspect } from './commands/inspect.js';
 import { verify } from './commands/verify.js';
 
-const COMMANDS: readonly Command[] = [demo, verify, inspect, forward, generate];
+const COMMANDS: readonly Command[] = [demo, compileCommand, verify, inspect, forward, generate];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -3,6 +3,7 @@
 
 import { formatType, printGraph, sameType, type Graph, type TensorData, type WeightStore } from '../../ir/index.js';
 import { compile } from '../../compiler/compile.js';
+import { dumpTo, envDumpDir } from '../../compiler/dump.js';
 import type { Program } from '../../compiler/kernel.js';
 import { printProgram } from '../../compiler/print-kernel.js';
 import { isDeviceTensor, type Backend, type CompileRequest, type DeviceTensor, type Executable, type RunInput, type RunOptions, type RunResult } from '../backend.js';
@@ -13,7 +14,7 @@ export type CpuMode = 'compiled' | 'reference';
 
 export interface CpuBackendOptions {
   readonly mode?: CpuMode;
-  /** Receives every compile stage (see compiler/dump.ts). */
+  /** Receives every compile stage (see compiler/dump.ts); by default, stages go to $DSV3_DUMP when it is set. */
   readonly dump?: (graph: string, stage: string, text: string) => void;
 }
 
@@ -88,7 +89,7 @@ export function cpuBackend(options: CpuBackendOptions = {}): Backend {
     async compile(graph: Graph, weights: WeightStore, request: CompileRequest = {}): Promise<Executable> {
       const donate = new Set(request.donate ?? []);
       if (mode === 'reference') return new CpuExecutable(graph, (inputs) => evaluate(graph, inputs, weights), new Set());
-      const dump = options.dump ? (stage: string, text: string) => options.dump!(graph.name, stage, text) : undefined;
+      const dump = options.dump ? (stage: string, text: string) => options.dump!(graph.name, stage, text) : dumpTo(envDumpDir(), graph.name);
       // Programs are cached by graph signature: the printed graph and what may be donated.
       const key = `${JSON.stringify([...donate].sort())}\n${printGraph(graph)}`;
       let program = dump ? undefined : cache.get(key);
