@@ -9,6 +9,8 @@ import {
   expectSameBits,
   expectSameTensor,
   f32FromBits,
+  maxOf,
+  minOf,
   roundedValue,
   runOp,
   storageBitsOf,
@@ -26,8 +28,6 @@ const RUNS = { numRuns: 40 };
 /** A float op computed as for f32 (one rounding from the exact or double result), then rounded to the dtype. */
 const viaF32 = (exact: number, d: DType): number => encodeF32(roundedValue(exact, 'f32'), d);
 
-const maxOf = (a: number, b: number) => (a !== a || b !== b ? NaN : a === b ? (Object.is(a, -0) ? b : a) : a > b ? a : b);
-const minOf = (a: number, b: number) => (a !== a || b !== b ? NaN : a === b ? (Object.is(a, -0) ? a : b) : a < b ? a : b);
 
 const FLOAT_UNARY: Record<string, (x: number) => number> = {
   sqrt: Math.sqrt,

@@ -119,8 +119,9 @@ export function elementArb(dtype: DType): fc.Arbitrary<number> {
   }
 }
 
-export const tensorArb = (dtype: DType, shape: Shape): fc.Arbitrary<TensorData> =>
-  fc.array(elementArb(dtype), { minLength: numel(shape), maxLength: numel(shape) }).map((els) => tensorOf(dtype, shape, els));
+/** A tensor of `shape` whose storage elements come from `elements`. */
+export const tensorArb = (dtype: DType, shape: Shape, elements = elementArb(dtype)): fc.Arbitrary<TensorData> =>
+  fc.array(elements, { minLength: numel(shape), maxLength: numel(shape) }).map((els) => tensorOf(dtype, shape, els));
 
 /** A shape and `count` tensors of that shape. */
 export const tensorsArb = (dtype: DType, count: number, shape = shapeArb()): fc.Arbitrary<TensorData[]> =>
@@ -156,6 +157,11 @@ export function ulp(x: number, d: 'f32' | 'f16' | 'bf16'): number {
   const e = Math.max(Math.floor(Math.log2(Math.abs(x) || 1)), 1 - bias);
   return 2 ** (e - mantBits);
 }
+
+// ---- naive float max/min: NaN wins, +0 above -0 ----
+
+export const maxOf = (a: number, b: number): number => (a !== a || b !== b ? NaN : a === b ? (Object.is(a, -0) ? b : a) : a > b ? a : b);
+export const minOf = (a: number, b: number): number => (a !== a || b !== b ? NaN : a === b ? (Object.is(a, -0) ? a : b) : a < b ? a : b);
 
 // ---- comparisons ----
 
