@@ -93,9 +93,10 @@ function axpyRows(aRows: Float64Array, b: MatView, out: MatView): void {
       const pa = m * K + k;
       const a0 = aRows[pa], a1 = aRows[pa + 1], a2 = aRows[pa + 2], a3 = aRows[pa + 3];
       const a4 = aRows[pa + 4], a5 = aRows[pa + 5], a6 = aRows[pa + 6], a7 = aRows[pa + 7];
-      for (let n = 0, pc = m * N; n < N; n++, pc++) {
+      const row = acc.subarray(m * N, (m + 1) * N);
+      for (let n = 0; n < N; n++) {
         // Left to right, so each accumulator still sums in k order.
-        acc[pc] = acc[pc] + a0 * data[r0 + n] + a1 * data[r1 + n] + a2 * data[r2 + n] + a3 * data[r3 + n] +
+        row[n] = row[n] + a0 * data[r0 + n] + a1 * data[r1 + n] + a2 * data[r2 + n] + a3 * data[r3 + n] +
           a4 * data[r4 + n] + a5 * data[r5 + n] + a6 * data[r6 + n] + a7 * data[r7 + n];
       }
     }
@@ -104,7 +105,8 @@ function axpyRows(aRows: Float64Array, b: MatView, out: MatView): void {
     const r = b.offset + k * ks;
     for (let m = 0; m < M; m++) {
       const ak = aRows[m * K + k];
-      for (let n = 0, pc = m * N; n < N; n++, pc++) acc[pc] += ak * data[r + n];
+      const row = acc.subarray(m * N, (m + 1) * N);
+      for (let n = 0; n < N; n++) row[n] += ak * data[r + n];
     }
   }
   storeTile(acc, N, M, N, out, 0, 0);
