@@ -16,6 +16,8 @@ export interface CompileOptions {
   readonly dump?: (stage: string, text: string) => void;
   /** The most buffers one kernel may bind (WebGPU: maxStorageBuffersPerShaderStage); larger kernels are split. */
   readonly maxBuffersPerKernel?: number;
+  /** Whether a kernel may write its output over an input it reads (default true; WebGPU: false). */
+  readonly inPlace?: boolean;
   /** Runs the verifier after every pass (tests and debug runs). */
   readonly verifyEachPass?: boolean;
 }
@@ -38,7 +40,7 @@ export function compileStages(graph: Graph, options: CompileOptions = {}): Compi
     dump?.(`${String(i + 1).padStart(2, '0')}-${pass.name}`, printGraph(g));
   });
   const fused = fuseWithinLimits(g, { donated: options.donated ?? new Set() }, options.maxBuffersPerKernel ?? Infinity);
-  const planned = planMemory(fused);
+  const planned = planMemory(fused, options.inPlace ?? true);
   const shapeOf = (v: { shape: readonly number[] }) => [...v.shape];
   const program: Program = {
     name: graph.name,

@@ -21,7 +21,11 @@ function readsOnlyWhereItWrites(k: Kernel, slot: number): boolean {
   return ok(store.value);
 }
 
-export function planMemory(p: FusedProgram): FusedProgram {
+/**
+ * `inPlace`: whether a kernel may write over an input it reads (WebGPU forbids binding one buffer both read-only
+ * and writable in a dispatch, so it plans without).
+ */
+export function planMemory(p: FusedProgram, inPlace = true): FusedProgram {
   const lastUse = new Map<BufferId, number>();
   p.kernels.forEach((k, i) => k.inputs.forEach((b) => lastUse.set(b.buffer, i)));
   for (const id of Object.values(p.outputs)) lastUse.set(id, Infinity);
@@ -40,7 +44,7 @@ export function planMemory(p: FusedProgram): FusedProgram {
     for (const out of k.outputs) {
       if (assigned.has(out.buffer)) continue;
       const desc = p.buffers[out.buffer]!;
-      const dying = k.inputs.findIndex(
+      const dying = !inPlace ? -1 : k.inputs.findIndex(
         (inp, slot) =>
           !pinned(p.buffers[inp.buffer]!) &&
           lastUse.get(inp.buffer) === i &&
