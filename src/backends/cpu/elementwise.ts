@@ -35,10 +35,14 @@ export function opKernel(op: string, operand: DType, arity: number, result: DTyp
   return { name: op, inputs: new Array<Operand>(arity).fill({ dtype: operand, raw }), output: { dtype: result, raw }, expr };
 }
 
-export const castKernel = (from: DType, to: DType, mode?: Fp8CastMode): ScalarKernel =>
-  mode === undefined
-    ? { name: 'cast', inputs: [decoded(from)], output: decoded(to), expr: castTemplate(from, to) }
-    : { name: 'cast', inputs: [decoded(from)], output: decoded(to), mode, expr: castTemplate(from, to) };
+/** cast to `to`; `mode` is required exactly for fp8 targets (the store checks). */
+export const castKernel = (from: DType, to: DType, mode?: Fp8CastMode): ScalarKernel => ({
+  name: 'cast',
+  inputs: [decoded(from)],
+  output: decoded(to),
+  mode,
+  expr: castTemplate(from, to),
+});
 
 export const whereKernel = (dtype: DType): ScalarKernel => ({ name: 'where', inputs: [raw('bool'), raw(dtype), raw(dtype)], output: raw(dtype), expr: SELECT });
 

@@ -1,7 +1,7 @@
 // The CPU kernel of every primitive op, by name. Elementwise ops come from the IR's op families, so a new unary
 // or binary op only needs its template in scalar-js.ts.
 
-import { primitiveNames, type Attrs, type DType, type Shape, type StorageArray, type TensorType, type WeightStore } from '../../ir/index.js';
+import { primitiveNames, type Attrs, type DType, type StorageArray, type TensorType, type WeightStore } from '../../ir/index.js';
 import type { Fp8CastMode } from '../../numerics/index.js';
 import { mapElements, opKernel, whereKernel } from './elementwise.js';
 import { cast } from './kernels/cast.js';
@@ -31,7 +31,7 @@ const elementwise =
     mapElements(opKernel(op, inputs[0]!.dtype, inputs.length, result.dtype), inputs);
 
 const KERNELS: Record<string, PrimitiveKernel> = {
-  full: (_, a) => full(a.dtype as DType, ints(a, 'shape') as Shape, a.value as number),
+  full: (_, a) => full(a.dtype as DType, ints(a, 'shape'), a.value as number),
   literal: (_, a) => literal(a.dtype as DType, ints(a, 'shape'), ints(a, 'values')),
   iota: (_, a) => iota(a.dtype as DType, ints(a, 'shape'), int(a, 'axis')),
   weight: (_, a, __, ctx) => {

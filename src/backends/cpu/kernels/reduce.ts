@@ -35,7 +35,7 @@ export function reduce(op: ReduceOp, x: CpuTensor, axes: readonly number[], keep
 /** Inclusive running sum along `axis`; the result is a view putting that axis back in place. */
 export function cumsum(x: CpuTensor, axis: number): CpuTensor {
   const rows = rowsAlong(x, [axis]);
-  const { out, result } = rowResult(x, rows, x.dtype, rows.length);
+  const { out, result } = rowResult(x, rows, axis, x.dtype, rows.length);
   rowKernel('reduce_sum', x.dtype, true)(rows.tensor.data, rows.tensor.offset, rows.count, rows.length, out.data);
   return result;
 }

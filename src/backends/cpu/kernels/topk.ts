@@ -9,7 +9,7 @@ export function topk(x: CpuTensor, k: number, axis: number): CpuTensor {
   // Values as f32 or i32 numbers; decoding f16/bf16 is exact, so the order is unchanged.
   const values = x.dtype === 'f16' || x.dtype === 'bf16' ? cast(x, 'f32') : x;
   const rows = rowsAlong(values, [axis]);
-  const { out, result } = rowResult(x, rows, 'i32', k);
+  const { out, result } = rowResult(x, rows, axis, 'i32', k);
   const outIds = i32Storage(out, 'topk');
   const v = rows.tensor.data;
   const order = new Int32Array(rows.length);
