@@ -1,7 +1,7 @@
 // The compiler: graph -> ordered named passes -> fusion -> memory planning -> a Program of kernels.
 
 import { printGraph, verify, type Graph } from '../ir/index.js';
-import { fuseWithinLimits, type FusedProgram } from './fusion.js';
+import { fuseWithinLimits, type FusedProgram } from './fusion/index.js';
 import type { Program } from './kernel.js';
 import { planMemory } from './memory.js';
 import { graphPasses } from './passes/index.js';

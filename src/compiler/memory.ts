@@ -3,7 +3,7 @@
 // that dies with it when it reads that input only at the element it writes.
 
 import type { BufferDesc, BufferId, Kernel, KernelBuffer } from './kernel.js';
-import type { FusedProgram } from './fusion.js';
+import type { FusedProgram } from './fusion/index.js';
 
 const pinned = (b: BufferDesc): boolean => b.role === 'input' || b.role === 'weight' || b.role === 'constant';
 
