@@ -35,14 +35,17 @@ export const FP8_MAX: Record<Fp8Format, number> = { f8e4m3fn: 448, f8e5m2: 57344
 /** Both formats use 0x7F (0xFF with the sign) as the NaN they produce. */
 const NAN_CODE = 0x7f;
 
+/** The value of every byte; NaN bytes decode to the quiet f32 NaN of the same sign (set as bits: a JS NaN may lose it). */
 function decodeTable({ mantBits, bias, maxFiniteCode, infCode }: Fp8Layout): Float32Array {
   const table = new Float32Array(256);
+  const bits = new Uint32Array(table.buffer);
   for (let code = 0; code < 256; code++) {
     const sign = code & 0x80 ? -1 : 1;
     const magnitude = code & 0x7f;
     const exp = magnitude >> mantBits;
     const mant = magnitude & ((1 << mantBits) - 1);
-    if (magnitude > maxFiniteCode) table[code] = magnitude === infCode ? sign * Infinity : NaN;
+    if (magnitude === infCode) table[code] = sign * Infinity;
+    else if (magnitude > maxFiniteCode) bits[code] = code & 0x80 ? 0xffc00000 : 0x7fc00000;
     else if (exp === 0) table[code] = sign * mant * 2 ** (1 - bias - mantBits);
     else table[code] = sign * ((1 << mantBits) + mant) * 2 ** (exp - bias - mantBits);
   }
@@ -112,9 +115,14 @@ export function encodeFp8(src: Float32Array, format: Fp8Format, mode: Fp8CastMod
   return dst;
 }
 
+/** Decodes every byte of `src`, copying the table's bits so NaN signs survive. */
 export function decodeFp8(src: Uint8Array, format: Fp8Format, out?: Float32Array): Float32Array {
   const dst = outputArray(out, src.length, Float32Array, 'decodeFp8');
-  const table = DECODE[format];
-  for (let i = 0; i < src.length; i++) dst[i] = table[src[i]];
+  const table = bitsView(DECODE[format]);
+  const dstBits = bitsView(dst);
+  for (let i = 0; i < src.length; i++) dstBits[i] = table[src[i]];
   return dst;
 }
+
+/** The 256 decoded values of `format` (read-only; NaN bytes keep their sign in the bits). */
+export const fp8Values = (format: Fp8Format): Float32Array => DECODE[format];

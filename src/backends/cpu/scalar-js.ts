@@ -6,7 +6,7 @@
 // decoded exactly on load and rounded once on store), i32 as an int32 number, u8 as 0..255, bool as 0 or 1.
 
 import { isFloat, type DType } from '../../ir/index.js';
-import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16, f32ToFp8, fp8ToF32, type Fp8CastMode } from '../../numerics/index.js';
+import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16, f32ToFp8, fp8Values, type Fp8CastMode } from '../../numerics/index.js';
 import { f32Bits, f32FromBits } from '../../numerics/f32-bits.js';
 
 export type Template = (...operands: string[]) => string;
@@ -42,18 +42,6 @@ export function roundToOddF32(x: number): number {
   if (bits & 1) return r;
   // r is even, so the neighbour on x's side is odd (this also turns an overflow to inf into the largest finite).
   return f32FromBits(Math.abs(r) > Math.abs(x) ? bits - 1 : bits + 1);
-}
-
-/** The value of every fp8 byte; NaN bytes decode to an f32 NaN of the same sign, which casts keep. */
-function fp8Values(format: 'f8e4m3fn' | 'f8e5m2'): Float32Array {
-  const values = new Float32Array(256);
-  const bits = new Uint32Array(values.buffer);
-  for (let code = 0; code < 256; code++) {
-    const v = fp8ToF32(code, format);
-    if (v === v) values[code] = v;
-    else bits[code] = code & 0x80 ? 0xffc00000 : 0x7fc00000;
-  }
-  return values;
 }
 
 const E4M3_VALUES = fp8Values('f8e4m3fn');

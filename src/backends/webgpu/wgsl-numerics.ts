@@ -88,7 +88,7 @@ fn f32_to_fp8(x: f32, mant_bits: u32, bias: i32, limit: u32) -> u32 {
     uses: ['narrow_magnitude_to_f32_bits'],
     code: `
 // inf_code: the magnitude code of infinity, or 0x80u for a format without one. NaN codes give the quiet NaN
-// 0x7fc00000 (sign dropped), as the CPU codec does.
+// 0x7fc00000 with their sign, as the CPU codec does.
 fn fp8_to_f32_bits(code: u32, mant_bits: u32, bias: u32, max_finite: u32, inf_code: u32) -> u32 {
   let sign = (code & 0x80u) << 24u;
   let magnitude = code & 0x7fu;
@@ -96,7 +96,7 @@ fn fp8_to_f32_bits(code: u32, mant_bits: u32, bias: u32, max_finite: u32, inf_co
     if (magnitude == inf_code) {
       return sign | 0x7f800000u;
     }
-    return 0x7fc00000u;
+    return sign | 0x7fc00000u;
   }
   return sign | narrow_magnitude_to_f32_bits(magnitude, mant_bits, bias);
 }`,
