@@ -210,6 +210,14 @@ export class CpuProgramRunner {
     });
   }
 
+  /**
+   * Runs kernel `index` alone, on `given` buffers by id (the others are the runner's own weights, constants and
+   * temporaries): how the WebGPU shadow mode checks one device kernel against the CPU.
+   */
+  runKernel(index: number, given: ReadonlyMap<number, StorageArray>, params: Readonly<Record<string, number>>): void {
+    this.steps[index]!(this.buffers.map((b, id) => given.get(id) ?? b) as StorageArray[], params);
+  }
+
   /** Runs every kernel; inputs are bound by name (overwritten in place only if the program donates them). */
   run(inputs: Readonly<Record<string, TensorData>>): Record<string, TensorData> {
     const p = this.program;

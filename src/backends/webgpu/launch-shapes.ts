@@ -1,0 +1,31 @@
+// How big a workgroup is and how many outputs one contraction invocation computes, chosen per adapter.
+//
+// Software adapters (Mesa's lavapipe, SwiftShader) run a workgroup as SIMD lanes of one CPU thread: barriers are
+// expensive and there is no fast shared memory, so register tiles (each invocation keeps 4 rows × one vec4 of
+// columns in registers) and modest workgroups win (shared/PERF-ANCHORS.md: 4x4 register tiles beat shared-memory
+// tiles by ~10x on lavapipe). A real GPU hides latency with many resident invocations, so it gets larger
+// workgroups over the same register tiles.
+
+import type { AdapterDescription, DeviceLimits } from './device.js';
+import type { WgslLaunchShape } from './wgsl-shader.js';
+
+/** Whether the adapter runs shaders on the CPU. */
+export function isSoftwareAdapter(adapter: AdapterDescription): boolean {
+  return adapter.architecture === 'software' || /llvmpipe|lavapipe|swiftshader|warp/i.test(`${adapter.architecture} ${adapter.description} ${adapter.device}`);
+}
+
+/** The launch shape for kernels on this adapter. */
+export function adapterLaunchShape(adapter: AdapterDescription, limits: DeviceLimits): WgslLaunchShape {
+  const preferred = isSoftwareAdapter(adapter) ? 64 : 256;
+  return {
+    workgroupSize: Math.min(preferred, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX),
+    tileRows: 4,
+    tileCols: 4,
+    maxWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+  };
+}
+
+/** The shape for one contraction: fewer tile rows when the product has fewer rows (a decode step's matvec). */
+export function contractionLaunchShape(shape: WgslLaunchShape, rows: number): WgslLaunchShape {
+  return { ...shape, tileRows: Math.max(1, Math.min(shape.tileRows, rows)) };
+}
