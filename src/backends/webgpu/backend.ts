@@ -4,7 +4,7 @@
 // signature; each executable binds its program's weights once and runs it with runtime parameters in uniforms.
 
 import { printGraph, type Graph, type TensorData, type WeightStore } from '../../ir/index.js';
-import { compile } from '../../compiler/compile.js';
+import { compile, type CompileOptions } from '../../compiler/compile.js';
 import type { Program } from '../../compiler/kernel.js';
 import { printProgram } from '../../compiler/print-kernel.js';
 import type { Backend, CompileRequest, Executable } from '../backend.js';
@@ -33,6 +33,11 @@ export interface WebGpuBackendOptions {
 /** Bindings each kernel may take beyond its buffers: the error word (the params uniform is not a storage buffer). */
 const EXTRA_STORAGE_BINDINGS = 1;
 
+/** What the compiler is told for this device: no in-place kernels, and as many buffers per kernel as it can bind. */
+export function webgpuCompileOptions(gpu: WebGpuDevice): Pick<CompileOptions, 'inPlace' | 'maxBuffersPerKernel'> {
+  return { inPlace: false, maxBuffersPerKernel: gpu.limits.maxStorageBuffersPerShaderStage - EXTRA_STORAGE_BINDINGS };
+}
+
 /** An environment variable where there is an environment (Node); undefined in a browser. */
 const envVar = (name: string): string | undefined => (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name] || undefined;
 
@@ -44,16 +49,23 @@ async function envDump(): Promise<DumpSink | undefined> {
   return (graph, stage, text) => dumpTo(dir, graph)!(stage, text);
 }
 
-export async function webgpuBackend(options: WebGpuBackendOptions = {}): Promise<Backend> {
+export interface WebGpuBackend extends Backend {
+  /** The device, pools and pipeline cache its executables share. */
+  readonly context: WebGpuContext;
+  upload(t: TensorData): WebGpuTensor;
+}
+
+export async function webgpuBackend(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
   const gpu = options.device ?? (await acquireDevice(options.gpu, options.acquire));
   const context = new WebGpuContext(gpu);
   const weights = new ResidentWeights(context);
   const programs = new Map<string, Program>();
   const shadow = options.shadow ?? envVar('DSV3_WEBGPU_SHADOW') === '1';
-  const maxBuffersPerKernel = gpu.limits.maxStorageBuffersPerShaderStage - EXTRA_STORAGE_BINDINGS;
+  const compileOptions = webgpuCompileOptions(gpu);
 
   return {
     name: 'webgpu',
+    context,
     async compile(graph: Graph, store: WeightStore, request: CompileRequest = {}): Promise<Executable> {
       const donated = new Set(request.donate ?? []);
       const sink = options.dump ?? (await envDump());
@@ -62,7 +74,7 @@ export async function webgpuBackend(options: WebGpuBackendOptions = {}): Promise
       const key = `${JSON.stringify([...donated].sort())}\n${printGraph(graph)}`;
       let program = dump ? undefined : programs.get(key);
       if (!program) {
-        program = compile(graph, { donated, inPlace: false, maxBuffersPerKernel, ...(dump ? { dump } : {}) });
+        program = compile(graph, { donated, ...compileOptions, ...(dump ? { dump } : {}) });
         if (!dump) programs.set(key, program);
       }
       const prepared = await WebGpuProgram.create(context, program, { store, resident: weights });
