@@ -32,9 +32,24 @@ export function tensorData(dtype: DType, shape: Shape, data: StorageArray, what 
 
 export const zeros = (dtype: DType, shape: Shape): TensorData => ({ dtype, shape: [...shape], data: allocStorage(dtype, numel(shape)) });
 
+/**
+ * A weight whose slices along axis 0 are loaded one at a time, the first time a kernel asks for them (MoE experts
+ * that no token selects are never read). `tensor` has the whole weight's storage; a slice not yet loaded holds zeros.
+ */
+export interface SlicedWeight {
+  readonly tensor: TensorData;
+  /** Fills slice `index` of `tensor` (at most once; later calls return at once). */
+  load(index: number): void;
+}
+
 /** Where `weight` nodes get their tensors. Implementations may load lazily. */
 export interface WeightStore {
   get(name: string): TensorData;
+  /**
+   * `name` as a SlicedWeight, when the store can load it slice by slice: for kernels that read only some slices
+   * and load each before reading it. Everything else uses `get`, which returns the weight whole.
+   */
+  sliced?(name: string): SlicedWeight | undefined;
 }
 
 /** A weight store over an in-memory map. */

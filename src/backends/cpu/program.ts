@@ -2,10 +2,10 @@
 // kernels entirely; contractions as generated prologue/epilogue loops around the shared GEMM), library kernels
 // call the reference kernels. Buffers are allocated once per executable and reused by every run.
 
-import { allocStorage, contiguousStrides, formatShape, numel, sameShape, type DType, type StorageArray, type TensorData, type WeightStore } from '../../ir/index.js';
+import { allocStorage, contiguousStrides, formatShape, numel, sameShape, type DType, type SlicedWeight, type StorageArray, type TensorData, type WeightStore } from '../../ir/index.js';
 import { stridedF32Load } from '../../compiler/affine.js';
 import type { Expr } from '../../compiler/expr.js';
-import type { ContractionBody, Kernel, LibraryBody, Program } from '../../compiler/kernel.js';
+import type { BufferId, ContractionBody, Kernel, LibraryBody, Program } from '../../compiler/kernel.js';
 import { literal } from './kernels/source.js';
 import { denseView, matmulF32, packB, gemmPacked, SMALL_M_MAX, type MatView, type PackedB } from './kernels/gemm.js';
 import { cumsum } from './kernels/reduce.js';
@@ -13,6 +13,7 @@ import { topk } from './kernels/topk.js';
 import { scatterAdd } from './kernels/indexing.js';
 import { gatherMatmul } from './kernels/matmul.js';
 import { JsWriter } from './render-js.js';
+import { slicedWeights } from './sliced-weights.js';
 import { loops, loopVarName, type Loop } from '../../compiler/nest-writer.js';
 import { SCALAR_HELPERS } from './scalar-js.js';
 import { toTensorData, type CpuTensor } from './tensor.js';
@@ -151,7 +152,16 @@ function contractionStep(k: Kernel, body: ContractionBody, weightBuffers: Readon
 
 const tensorOf = (data: StorageArray, dtype: DType, shape: readonly number[]): CpuTensor => ({ dtype, shape: [...shape], strides: contiguousStrides(shape), offset: 0, data });
 
-function libraryStep(k: Kernel, body: LibraryBody): (ins: StorageArray[], outs: StorageArray[], params: Readonly<Record<string, number>>) => void {
+/** `sliced`: the weight buffers bound slice by slice (sliced-weights.ts). */
+function libraryStep(
+  k: Kernel,
+  body: LibraryBody,
+  sliced: ReadonlyMap<BufferId, SlicedWeight>,
+): (ins: StorageArray[], outs: StorageArray[], params: Readonly<Record<string, number>>) => void {
+  const slicedOperand = (i: number): SlicedWeight | undefined => {
+    const o = body.operands[i];
+    return o?.kind === 'buffer' ? sliced.get(k.inputs[o.slot]!.buffer) : undefined;
+  };
   const operand = (ins: StorageArray[], params: Readonly<Record<string, number>>, i: number): CpuTensor => {
     const o = body.operands[i]!;
     if (o.kind === 'param') return tensorOf(Int32Array.of(params[o.name]!), 'i32', []);
@@ -161,7 +171,7 @@ function libraryStep(k: Kernel, body: LibraryBody): (ins: StorageArray[], outs: 
     cumsum: ([x]) => cumsum(x!, body.attrs.axis as number),
     topk: ([x]) => topk(x!, body.attrs.k as number, body.attrs.axis as number),
     scatter_add: ([x, i, s]) => scatterAdd(x!, i!, s!, body.attrs.axis as number),
-    gather_matmul: ([x, w, ids]) => gatherMatmul(x!, w!, ids!),
+    gather_matmul: ([x, w, ids]) => gatherMatmul(x!, w!, ids!, slicedOperand(1)),
   };
   const f = run[body.op];
   if (!f) throw new Error(`cpu: no library kernel or claim for "${body.op}"`);
@@ -182,10 +192,11 @@ export class CpuProgramRunner {
     readonly program: Program,
     weights: WeightStore | undefined,
   ) {
+    const sliced = slicedWeights(program, weights);
     this.buffers = program.buffers.map((b) => {
       if (b.role === 'input') return undefined;
       if (b.role === 'weight') {
-        const t = weights?.get(b.name!);
+        const t = sliced.get(b.id)?.tensor ?? weights?.get(b.name!);
         if (!t) throw new Error(`weight "${b.name}" is missing from the weight store`);
         if (t.dtype !== b.dtype || t.data.length !== b.size) throw new Error(`weight "${b.name}": expected ${b.dtype} with ${b.size} elements, the store has ${t.dtype}[${t.shape.join(',')}]`);
         return t.data;
@@ -201,7 +212,7 @@ export class CpuProgramRunner {
         return (bufs, params) => step(ins(bufs), outs(bufs), params);
       }
       if (k.body.kind === 'library') {
-        const step = libraryStep(k, k.body);
+        const step = libraryStep(k, k.body, sliced);
         return (bufs, params) => step(ins(bufs), outs(bufs), params);
       }
       const { fn, source } = renderKernel(k);

@@ -1,8 +1,8 @@
 // The model's weights: a checkpoint directory checked against the layout its config implies (every tensor present
 // with the right shape and dtype, nothing unexpected), served to the graphs as f32 through the WeightStore
 // interface. Tensors are read when first asked for and kept; F32/BF16/F16 decode exactly, FP8 dequantises
-// (dequant.ts). Stacked expert weights are assembled expert by expert, each read on its own, so a store that
-// serves single experts can be added without changing the layout or the graphs.
+// (dequant.ts). Routed experts are stacked per projection and also served slice by slice (`sliced`,
+// expert-stack.ts), so that a kernel running only the selected experts reads only those from the checkpoint.
 
 import { tensorData, type TensorData, type WeightStore } from '../../ir/index.js';
 import { Checkpoint } from '../../io/checkpoint.js';
@@ -10,6 +10,7 @@ import type { FileDType } from '../../io/safetensors.js';
 import { decodeBf16, decodeF16 } from '../../numerics/index.js';
 import type { ModelConfig } from './config.js';
 import { dequantizeFp8, scaleShape } from './dequant.js';
+import { ExpertStack } from './expert-stack.js';
 import { checkpointTensors, modelLayout, type ModelLayout, type StackedSlot, type TensorSlot } from './layout.js';
 import { ropeTable } from './rope.js';
 
@@ -56,6 +57,7 @@ function checkCheckpoint(ckpt: Checkpoint, layout: ModelLayout, config: ModelCon
 
 export class ModelWeights implements WeightStore {
   private readonly cache = new Map<string, TensorData>();
+  private readonly stacks = new Map<string, ExpertStack>();
   private readonly slots: ReadonlyMap<string, TensorSlot | StackedSlot>;
 
   private constructor(
@@ -97,13 +99,26 @@ export class ModelWeights implements WeightStore {
     return t;
   }
 
+  /** A stacked expert weight, expert by expert (see expert-stack.ts); the same storage `get` returns once whole. */
+  sliced(name: string): ExpertStack | undefined {
+    const s = this.slots.get(name);
+    if (s === undefined || !('parts' in s)) return undefined;
+    let stack = this.stacks.get(name);
+    if (stack === undefined) {
+      stack = new ExpertStack(s, (part) => this.readF32(part));
+      this.stacks.set(name, stack);
+    }
+    return stack;
+  }
+
   close(): void {
     this.cache.clear();
+    this.stacks.clear();
     this.ckpt.close();
   }
 
   private load(s: TensorSlot | StackedSlot): Float32Array {
-    if ('parts' in s) return this.stack(s);
+    if ('parts' in s) return this.sliced(s.name)!.whole().data as Float32Array;
     if (s.name === this.layout.ropeCos.name || s.name === this.layout.ropeSin.name) {
       const table = ropeTable(this.config, s.shape[0]!);
       return s.name === this.layout.ropeCos.name ? table.cos : table.sin;
@@ -127,17 +142,5 @@ export class ModelWeights implements WeightStore {
       default:
         throw new WeightError(`${this.ckpt.dir}: tensor "${s.name}" has dtype ${dtype}, which was not checked at open`);
     }
-  }
-
-  /** [E, in, out] from the experts' [out, in] matrices, transposed one expert at a time. */
-  private stack(s: StackedSlot): Float32Array {
-    const [E, inDim, outDim] = s.shape as [number, number, number];
-    const out = new Float32Array(E * inDim * outDim);
-    s.parts.forEach((part, e) => {
-      const w = this.readF32(part);
-      const base = e * inDim * outDim;
-      for (let o = 0; o < outDim; o++) for (let i = 0; i < inDim; i++) out[base + i * outDim + o] = w[o * inDim + i]!;
-    });
-    return out;
   }
 }

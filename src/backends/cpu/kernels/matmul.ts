@@ -1,7 +1,7 @@
 // matmul and gather_matmul. f32 operands go to the strided GEMM in place (float64 sums, one rounding); f16 and
 // bf16 are decoded to f32, multiplied the same way, and the f32 result is rounded to the dtype.
 
-import { numel, type Shape } from '../../../ir/index.js';
+import { numel, type Shape, type SlicedWeight } from '../../../ir/index.js';
 import { denseView, matmulF32, type MatView } from './gemm.js';
 import { allocate, contiguous, f32Storage, i32Storage, type CpuTensor } from '../tensor.js';
 import { cast } from './cast.js';
@@ -52,12 +52,16 @@ export function matmul(a: CpuTensor, b: CpuTensor): CpuTensor {
   });
 }
 
-/** x[R, K], w[E, K, N], ids[R] -> [R, N] with out[r] = x[r] @ w[ids[r]]; only the selected experts are read. */
-export function gatherMatmul(x: CpuTensor, w: CpuTensor, ids: CpuTensor): CpuTensor {
+/**
+ * x[R, K], w[E, K, N], ids[R] -> [R, N] with out[r] = x[r] @ w[ids[r]]; only the selected experts are read. When
+ * `w` is the storage of `experts`, each selected expert is loaded into it first.
+ */
+export function gatherMatmul(x: CpuTensor, w: CpuTensor, ids: CpuTensor, experts?: SlicedWeight): CpuTensor {
   const idx = contiguous(ids);
   const idData = i32Storage(idx, 'gather_matmul');
-  const [rows, experts, n] = [x.shape[0]!, w.shape[0]!, w.shape[2]!];
-  checkIndices('gather_matmul', 'id', idData, idx.offset, idx.shape, experts, 'the expert axis of w');
+  const [rows, count, n] = [x.shape[0]!, w.shape[0]!, w.shape[2]!];
+  checkIndices('gather_matmul', 'id', idData, idx.offset, idx.shape, count, 'the expert axis of w');
+  if (experts) for (let r = 0; r < rows; r++) experts.load(idData[idx.offset + r]!);
   return viaF32([x, w], ([xf, wf]) => {
     const out = allocate('f32', [rows, n]);
     const outData = f32Storage(out, 'gather_matmul');

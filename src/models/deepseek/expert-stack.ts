@@ -1,0 +1,40 @@
+// A stacked routed-expert weight [E, in, out], filled expert by expert: an expert's [out, in] checkpoint tensor is
+// read and transposed into its slice the first time a kernel asks for it. The whole stack is allocated at once, but
+// the pages of a fresh (zero-filled) ArrayBuffer are not resident until written, so experts that no token selects
+// cost neither disk reads nor memory.
+
+import { tensorData, type SlicedWeight, type TensorData } from '../../ir/index.js';
+import type { StackedSlot, TensorSlot } from './layout.js';
+
+export class ExpertStack implements SlicedWeight {
+  readonly tensor: TensorData;
+  private readonly loaded: Uint8Array;
+
+  constructor(
+    private readonly slot: StackedSlot,
+    /** One expert's checkpoint tensor [out, in] as f32. */
+    private readonly read: (part: TensorSlot) => Float32Array,
+  ) {
+    const [E, inDim, outDim] = slot.shape as [number, number, number];
+    this.tensor = tensorData('f32', slot.shape, new Float32Array(E * inDim * outDim), `weight "${slot.name}"`);
+    this.loaded = new Uint8Array(E);
+  }
+
+  load(expert: number): void {
+    if (this.loaded[expert] === 1) return;
+    const part = this.slot.parts[expert];
+    if (part === undefined) throw new RangeError(`weight "${this.slot.name}": expert ${expert} out of range [0, ${this.slot.parts.length})`);
+    const [, inDim, outDim] = this.slot.shape as [number, number, number];
+    const w = this.read(part);
+    const out = this.tensor.data as Float32Array;
+    const base = expert * inDim * outDim;
+    for (let o = 0; o < outDim; o++) for (let i = 0; i < inDim; i++) out[base + i * outDim + o] = w[o * inDim + i]!;
+    this.loaded[expert] = 1;
+  }
+
+  /** Every expert loaded: the stack as a plain tensor. */
+  whole(): TensorData {
+    for (let e = 0; e < this.slot.parts.length; e++) this.load(e);
+    return this.tensor;
+  }
+}
