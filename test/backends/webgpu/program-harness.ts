@@ -5,16 +5,16 @@
 import { expect } from 'vitest';
 import type { Backend, RunResult } from '../../../src/backends/backend.js';
 import { cpuBackend } from '../../../src/backends/cpu/backend.js';
-import { webgpuBackend, type WebGpuBackendOptions } from '../../../src/backends/webgpu/index.js';
+import { webgpuBackend, type WebGpuBackend, type WebGpuBackendOptions } from '../../../src/backends/webgpu/index.js';
 import { firstMismatch } from '../../../src/backends/webgpu/shadow.js';
 import type { Graph, TensorData, WeightStore } from '../../../src/ir/index.js';
 import { bitMismatch } from '../../support/compare.js';
 import { useWebGpu } from '../../support/webgpu.js';
 
 /** A getter for this file's WebGPU backend (created on first use, on the file's device). */
-export function useWebGpuBackend(options: Omit<WebGpuBackendOptions, 'device' | 'gpu'> = {}): () => Promise<Backend> {
+export function useWebGpuBackend(options: Omit<WebGpuBackendOptions, 'device' | 'gpu'> = {}): () => Promise<WebGpuBackend> {
   const device = useWebGpu();
-  let backend: Promise<Backend> | undefined;
+  let backend: Promise<WebGpuBackend> | undefined;
   return () => (backend ??= webgpuBackend({ ...options, device: device() }));
 }
 
