@@ -7,7 +7,7 @@ import type { DType } from '../../ir/index.js';
 import type { Expr } from '../../compiler/expr.js';
 import type { Accumulator, ContractionBody, Kernel, MapBody, ReduceBody, Store } from '../../compiler/kernel.js';
 import { accName, loops, loopVarName, NestWriter, type Syntax } from '../../compiler/nest-writer.js';
-import { assembleShader, ShaderUses, unflattenLines, wgslLiteral, type RenderedKernel, type ShaderBody, type WgslLaunchShape } from './wgsl-shader.js';
+import { assembleShader, ShaderUses, unflattenLines, type RenderedKernel, type ShaderBody, type WgslLaunchShape } from './wgsl-shader.js';
 
 export type { BindingRole, IndexCheck, RenderedKernel, WgslLaunchShape } from './wgsl-shader.js';
 
@@ -67,17 +67,18 @@ function scalarExpr(uses: ShaderUses, e: Expr, a: readonly string[]): string {
 function syntax(uses: ShaderUses, paramField: (name: string) => string): Syntax {
   return {
     expr: (e, a) => scalarExpr(uses, e, a),
-    literal: (e) => wgslLiteral(e.value, e.type),
+    literal: (e) => uses.literal(e.value, e.type),
     declare: (name, value, e) => `let ${name}: ${e.type} = ${value};`,
     loop: (v, extent) => `for (var ${v}: i32 = 0i; ${v} < ${extent}i; ${v}++) {`,
     param: (name) => `params.${paramField(name)}`,
   };
 }
 
-const accInit = (a: Accumulator): string =>
-  a.op === 'sum' ? (a.type === 'f32' ? '0.0f' : '0i')
-  : a.op === 'max' ? (a.type === 'f32' ? 'bitcast<f32>(0xff800000u)' : 'bitcast<i32>(0x80000000u)')
-  : a.type === 'f32' ? 'bitcast<f32>(0x7f800000u)' : '2147483647i';
+/** The empty reduction: 0, or the identity of max/min (-inf/+inf, the i32 extremes). */
+const accInit = (a: Accumulator, uses: ShaderUses): string =>
+  a.op === 'sum' ? uses.literal(0, a.type)
+  : a.type === 'f32' ? uses.literal(a.op === 'max' ? -Infinity : Infinity, 'f32')
+  : uses.literal(a.op === 'max' ? -(2 ** 31) : 2 ** 31 - 1, 'i32');
 
 const accStep = (a: Accumulator, s: string, x: string, uses: ShaderUses): string =>
   a.op === 'sum' ? `${s} + ${x}` : a.type === 'f32' ? `${uses.helper(a.op === 'max' ? 'fmax' : 'fmin')}(${s}, ${x})` : `${a.op}(${s}, ${x})`;
@@ -98,7 +99,7 @@ function reduceBody(k: Kernel, b: ReduceBody, uses: ShaderUses, sx: Syntax): Sha
   const dtypes = k.outputs.map((o) => o.dtype);
   b.accumulators.forEach((acc, j) => {
     w.declare([acc.value]);
-    w.line(`var s${j}: ${acc.type} = ${accInit(acc)};`);
+    w.line(`var s${j}: ${acc.type} = ${accInit(acc, uses)};`);
     w.nest(loops('ridx', b.rshape), [acc.value], () => w.line(`s${j} = ${accStep(acc, `s${j}`, w.name(acc.value), uses)};`));
     w.line(`let ${accName(j)} = s${j};`);
     w.definedAcc(j);

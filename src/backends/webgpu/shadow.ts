@@ -37,6 +37,7 @@ export function firstMismatch(dtype: DType, gpu: StorageArray, cpu: StorageArray
   for (let i = 0; i < b.length; i++) {
     const [x, y] = [a[i]!, b[i]!];
     if (Object.is(x, y) || (x !== x && y !== y)) continue;
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return { index: i, gpu: x, cpu: y };
     const bound = SHADOW_TOLERANCE.abs + SHADOW_TOLERANCE.rel * Math.abs(y) + (dtype === 'f32' ? 0 : ulp(dtype, y));
     if (!(Math.abs(x - y) <= bound)) return { index: i, gpu: x, cpu: y };
   }

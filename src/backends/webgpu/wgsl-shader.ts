@@ -55,15 +55,18 @@ export const packedWidth = (d: DType): 8 | 16 | undefined => (d === 'f32' || d =
 
 /** WGSL helpers the spec's semantics need beyond builtins; emitted only when used, in this order. */
 const HELPERS: Record<string, { readonly code: string; readonly uses: readonly string[] }> = {
+  // WGSL rejects infinities and NaN in constant expressions; a call to a function is never one, so they are made
+  // from their bits at run time.
+  f32_from_bits: { uses: [], code: 'fn f32_from_bits(bits: u32) -> f32 {\n  return bitcast<f32>(bits);\n}' },
   is_nan: { uses: [], code: 'fn is_nan(x: f32) -> bool {\n  return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;\n}' },
   // max/min: NaN wins; +0 above -0 (WGSL's builtins leave both open).
   fmax: {
-    uses: ['is_nan'],
-    code: 'fn fmax(a: f32, b: f32) -> f32 {\n  if (is_nan(a) || is_nan(b)) { return bitcast<f32>(0x7fc00000u); }\n  if (a == b) { return bitcast<f32>(bitcast<u32>(a) & bitcast<u32>(b)); }\n  return select(b, a, a > b);\n}',
+    uses: ['is_nan', 'f32_from_bits'],
+    code: 'fn fmax(a: f32, b: f32) -> f32 {\n  if (is_nan(a) || is_nan(b)) { return f32_from_bits(0x7fc00000u); }\n  if (a == b) { return bitcast<f32>(bitcast<u32>(a) & bitcast<u32>(b)); }\n  return select(b, a, a > b);\n}',
   },
   fmin: {
-    uses: ['is_nan'],
-    code: 'fn fmin(a: f32, b: f32) -> f32 {\n  if (is_nan(a) || is_nan(b)) { return bitcast<f32>(0x7fc00000u); }\n  if (a == b) { return bitcast<f32>(bitcast<u32>(a) | bitcast<u32>(b)); }\n  return select(b, a, a < b);\n}',
+    uses: ['is_nan', 'f32_from_bits'],
+    code: 'fn fmin(a: f32, b: f32) -> f32 {\n  if (is_nan(a) || is_nan(b)) { return f32_from_bits(0x7fc00000u); }\n  if (a == b) { return bitcast<f32>(bitcast<u32>(a) | bitcast<u32>(b)); }\n  return select(b, a, a < b);\n}',
   },
   // float -> i32 / u8: truncate toward zero, saturate, NaN -> 0.
   f32_to_i32_sat: {
@@ -102,21 +105,7 @@ const HELPERS: Record<string, { readonly code: string; readonly uses: readonly s
   },
 };
 
-function f32Literal(x: number): string {
-  const bits = new Uint32Array(new Float32Array([x]).buffer)[0]!;
-  const exponent = (bits >>> 23) & 0xff;
-  // Specials, -0 and subnormals are written as bits: WGSL has no inf/NaN literals and may flush subnormal ones.
-  if (exponent === 0 || exponent === 0xff) return bits === 0 ? '0.0f' : `bitcast<f32>(0x${bits.toString(16)}u)`;
-  const text = formatNumber(x);
-  const literal = /[.e]/.test(text) ? `${text}f` : `${text}.0f`;
-  // Parenthesised so that negation never forms the token "--".
-  return x < 0 ? `(${literal})` : literal;
-}
-
 const i32Literal = (v: number): string => (v === -(2 ** 31) ? 'bitcast<i32>(0x80000000u)' : v < 0 ? `(${v}i)` : `${v}i`);
-
-export const wgslLiteral = (value: number, type: 'f32' | 'i32' | 'bool'): string =>
-  type === 'f32' ? f32Literal(value) : type === 'bool' ? (value ? 'true' : 'false') : i32Literal(value);
 
 const elementType = (d: DType): string => (d === 'f32' ? 'f32' : d === 'i32' ? 'i32' : 'u32');
 
@@ -137,6 +126,21 @@ export class ShaderUses {
   numeric(name: WgslNumericsName): string {
     this.numerics.add(name);
     return name;
+  }
+
+  /** A literal of compute type `type`. */
+  literal(value: number, type: 'f32' | 'i32' | 'bool'): string {
+    if (type === 'bool') return value ? 'true' : 'false';
+    if (type === 'i32') return i32Literal(value);
+    const bits = new Uint32Array(new Float32Array([value]).buffer)[0]!;
+    const exponent = (bits >>> 23) & 0xff;
+    if (exponent === 0xff) return `${this.helper('f32_from_bits')}(0x${bits.toString(16)}u)`;
+    // -0 and subnormals are written as bits: a decimal subnormal literal may be flushed.
+    if (exponent === 0) return bits === 0 ? '0.0f' : `bitcast<f32>(0x${bits.toString(16)}u)`;
+    const text = formatNumber(value);
+    const literal = /[.e]/.test(text) ? `${text}f` : `${text}.0f`;
+    // Parenthesised so that negation never forms the token "--".
+    return value < 0 ? `(${literal})` : literal;
   }
 
   /** x (an i32) if 0 <= x < bound; otherwise records the failure of `what` and reads element 0 instead. */
