@@ -27,25 +27,67 @@ export interface TimingOptions {
   warmupRuns?: number;
 }
 
-export function measure(fn: () => void, options: TimingOptions = {}): Timing {
-  const { targetSeconds = 0.3, minRuns = 5, maxRuns = 10_000, warmupRuns = 1 } = options;
-  for (let i = 0; i < warmupRuns; i++) fn();
-  const samples: number[] = [];
-  let spent = 0, cpuSpent = 0, bestCpu = Infinity;
-  while (samples.length < maxRuns && (samples.length < minRuns || spent < targetSeconds)) {
-    const cpuStart = process.cpuUsage();
-    const start = performance.now();
-    fn();
-    const seconds = (performance.now() - start) / 1000;
-    const cpu = process.cpuUsage(cpuStart);
-    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    samples.push(seconds);
-    spent += seconds;
-    cpuSpent += cpuSeconds;
-    bestCpu = Math.min(bestCpu, cpuSeconds);
+/** Timed calls, collected until the options are met. */
+class Samples {
+  private readonly seconds: number[] = [];
+  private spent = 0;
+  private cpuSpent = 0;
+  private bestCpu = Infinity;
+  private readonly target: number;
+  private readonly minRuns: number;
+  private readonly maxRuns: number;
+
+  constructor(options: TimingOptions) {
+    this.target = options.targetSeconds ?? 0.3;
+    this.minRuns = options.minRuns ?? 5;
+    this.maxRuns = options.maxRuns ?? 10_000;
   }
-  samples.sort((x, y) => x - y);
-  return { best: samples[0]!, median: samples[samples.length >> 1]!, bestCpu, runs: samples.length, cpuShare: cpuSpent / spent };
+
+  wanted(): boolean {
+    return this.seconds.length < this.maxRuns && (this.seconds.length < this.minRuns || this.spent < this.target);
+  }
+
+  start(): { wall: number; cpu: NodeJS.CpuUsage } {
+    return { cpu: process.cpuUsage(), wall: performance.now() };
+  }
+
+  stop(start: { wall: number; cpu: NodeJS.CpuUsage }): void {
+    const seconds = (performance.now() - start.wall) / 1000;
+    const cpu = process.cpuUsage(start.cpu);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    this.seconds.push(seconds);
+    this.spent += seconds;
+    this.cpuSpent += cpuSeconds;
+    this.bestCpu = Math.min(this.bestCpu, cpuSeconds);
+  }
+
+  timing(): Timing {
+    const sorted = [...this.seconds].sort((x, y) => x - y);
+    return { best: sorted[0]!, median: sorted[sorted.length >> 1]!, bestCpu: this.bestCpu, runs: sorted.length, cpuShare: this.cpuSpent / this.spent };
+  }
+}
+
+export function measure(fn: () => void, options: TimingOptions = {}): Timing {
+  for (let i = 0; i < (options.warmupRuns ?? 1); i++) fn();
+  const samples = new Samples(options);
+  while (samples.wanted()) {
+    const start = samples.start();
+    fn();
+    samples.stop(start);
+  }
+  return samples.timing();
+}
+
+/** `measure` for a function that returns a promise: each call is timed until it settles. */
+export async function measureAsync(fn: () => Promise<void>, options: TimingOptions = {}): Promise<Timing> {
+  for (let i = 0; i < (options.warmupRuns ?? 1); i++) await fn();
+  const samples = new Samples(options);
+  while (samples.wanted()) {
+    const start = samples.start();
+    await fn();
+    samples.stop(start);
+  }
+  return samples.timing();
 }
 
 /**
