@@ -9,11 +9,14 @@ import { printProgram } from '../../compiler/print-kernel.js';
 import { isDeviceTensor, type Backend, type CompileRequest, type DeviceTensor, type Executable, type RunInput, type RunOptions, type RunResult } from '../backend.js';
 import { evaluate } from './interpreter.js';
 import { CpuProgramRunner } from './program.js';
+import { claimableComposites } from './claims/index.js';
 
 export type CpuMode = 'compiled' | 'reference';
 
 export interface CpuBackendOptions {
   readonly mode?: CpuMode;
+  /** compiled mode: run the composites of claims/ (MLA, MoE) with their own kernels (default true). */
+  readonly claims?: boolean;
   /** Receives every compile stage (see compiler/dump.ts); by default, stages go to $DSV3_DUMP when it is set. */
   readonly dump?: (graph: string, stage: string, text: string) => void;
 }
@@ -90,11 +93,12 @@ export function cpuBackend(options: CpuBackendOptions = {}): Backend {
       const donate = new Set(request.donate ?? []);
       if (mode === 'reference') return new CpuExecutable(graph, (inputs) => evaluate(graph, inputs, weights), new Set());
       const dump = options.dump ? (stage: string, text: string) => options.dump!(graph.name, stage, text) : dumpTo(envDumpDir(), graph.name);
-      // Programs are cached by graph signature: the printed graph and what may be donated.
-      const key = `${JSON.stringify([...donate].sort())}\n${printGraph(graph)}`;
+      const claimed = options.claims === false ? new Set<string>() : claimableComposites(graph);
+      // Programs are cached by graph signature: the printed graph, what may be donated and what is claimed.
+      const key = `${JSON.stringify([[...donate].sort(), [...claimed].sort()])}\n${printGraph(graph)}`;
       let program = dump ? undefined : cache.get(key);
       if (!program) {
-        program = compile(graph, { donated: donate, ...(dump ? { dump } : {}) });
+        program = compile(graph, { donated: donate, claimed, ...(dump ? { dump } : {}) });
         if (!dump) cache.set(key, program);
       }
       const runner = new CpuProgramRunner(program, weights);

@@ -1,6 +1,7 @@
 // Runs a compiled Program on the CPU: every kernel becomes a generated JavaScript function (map and reduce
 // kernels entirely; contractions as generated prologue/epilogue loops around the shared GEMM), library kernels
-// call the reference kernels. Buffers are allocated once per executable and reused by every run.
+// call the reference kernels, and claimed composites their own kernels (claims/). Buffers are allocated once per
+// executable and reused by every run.
 
 import { allocStorage, contiguousStrides, formatShape, numel, sameShape, type DType, type SlicedWeight, type StorageArray, type TensorData, type WeightStore } from '../../ir/index.js';
 import { stridedF32Load } from '../../compiler/affine.js';
@@ -14,6 +15,7 @@ import { scatterAdd } from './kernels/indexing.js';
 import { gatherMatmul } from './kernels/matmul.js';
 import { JsWriter } from './render-js.js';
 import { slicedWeights } from './sliced-weights.js';
+import { claimedStep } from './claims/index.js';
 import { loops, loopVarName, type Loop } from '../../compiler/nest-writer.js';
 import { SCALAR_HELPERS } from './scalar-js.js';
 import { toTensorData, type CpuTensor } from './tensor.js';
@@ -212,7 +214,7 @@ export class CpuProgramRunner {
         return (bufs, params) => step(ins(bufs), outs(bufs), params);
       }
       if (k.body.kind === 'library') {
-        const step = libraryStep(k, k.body, sliced);
+        const step = claimedStep(k, k.body, weightBuffers, sliced) ?? libraryStep(k, k.body, sliced);
         return (bufs, params) => step(ins(bufs), outs(bufs), params);
       }
       const { fn, source } = renderKernel(k);

@@ -1,19 +1,20 @@
 // Weights a compiled program binds slice by slice. A weight that every kernel reading it reads only through slices
-// it loads first (the experts operand of gather_matmul, which loads each row's expert) is bound as the store's
-// SlicedWeight when the store offers one, so that experts no token selects are never read. Any other reader gets
-// the whole weight from `get`.
+// it loads first (the experts operand of gather_matmul, which loads each row's expert, and the expert stacks of a
+// claimed MoE kernel) is bound as the store's SlicedWeight when the store offers one, so that experts no token
+// selects are never read. Any other reader gets the whole weight from `get`.
 
 import type { SlicedWeight, WeightStore } from '../../ir/index.js';
-import type { BufferId, Kernel, Program } from '../../compiler/kernel.js';
+import type { BufferId, Kernel, LibraryBody, Program } from '../../compiler/kernel.js';
+import { claimedSlicedOperands } from './claims/index.js';
 
-/** The operand of a library op that its CPU kernel reads by slices along axis 0, loading each before reading it. */
-const SLICED_OPERAND: Readonly<Record<string, number>> = { gather_matmul: 1 };
+/** The operands of a library op that its CPU kernel reads by slices along axis 0, loading each before reading it. */
+const slicedOperands = (body: LibraryBody): readonly number[] => (body.op === 'gather_matmul' ? [1] : claimedSlicedOperands(body));
 
 /** Whether kernel `k` reads its input slot `slot` only by slices it loads first. */
 function readsBySlices(k: Kernel, slot: number): boolean {
   if (k.body.kind !== 'library') return false;
-  const operand = k.body.operands[SLICED_OPERAND[k.body.op] ?? -1];
-  return operand?.kind === 'buffer' && operand.slot === slot && k.body.operands.filter((o) => o.kind === 'buffer' && o.slot === slot).length === 1;
+  const uses = k.body.operands.flatMap((o, i) => (o.kind === 'buffer' && o.slot === slot ? [i] : []));
+  return uses.length === 1 && slicedOperands(k.body).includes(uses[0]!);
 }
 
 /** The weight buffers of `program` to bind slice by slice, with the store's SlicedWeight for each. */

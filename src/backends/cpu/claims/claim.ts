@@ -1,0 +1,52 @@
+// A claimed composite on the CPU: a hand-written kernel that computes what the composite's decomposition computes,
+// run as one library kernel of a compiled program (spec/kernel-ir.md, `library`). The compiler keeps a claimed
+// composite whole; the kernel gets its operands (buffers, or runtime scalars) and writes every element of its
+// results on every run.
+
+import { compositeDef, type Attrs, type Node, type SlicedWeight, type StorageArray } from '../../../ir/index.js';
+import { operandNames } from '../../../ir/composite.js';
+import type { LibraryBody } from '../../../compiler/kernel.js';
+
+/** An operand at run time: a buffer's storage, or the value of a runtime i32 scalar. */
+export type ClaimOperand = StorageArray | number;
+
+export interface ClaimBuild {
+  readonly body: LibraryBody;
+  /** Per operand: whether its storage and contents are the same at every run (a weight), so derived data may be kept. */
+  readonly constant: readonly boolean[];
+  /** Per operand: the weight bound slice by slice, whose slices the kernel loads before reading them (slicedOperands). */
+  readonly sliced: readonly (SlicedWeight | undefined)[];
+}
+
+export type ClaimedKernel = (operands: readonly ClaimOperand[], outputs: readonly StorageArray[]) => void;
+
+export interface CpuClaim {
+  /** Whether the kernel computes this composite node (its attributes and operand dtypes); others are decomposed. */
+  supports(node: Node): boolean;
+  /** The kernel for one occurrence of the composite; scratch space and packed weights live as long as it does. */
+  build(b: ClaimBuild): ClaimedKernel;
+  /** The operands the kernel reads only by slices along axis 0, each loaded first (MoE experts), so they may be bound sliced. */
+  slicedOperands?(body: LibraryBody): readonly number[];
+}
+
+/** The operand index of every operand name the composite declares for these attributes. */
+export function operandSlots(op: string, attrs: Attrs): Readonly<Record<string, number>> {
+  const def = compositeDef(op);
+  if (!def) throw new Error(`cpu claim: composite "${op}" is not defined`);
+  return Object.fromEntries(operandNames(def, attrs).map((name, i) => [name, i]));
+}
+
+/** Whether every operand of `node` is f32, except those named in `i32Scalars`, which are rank-0 i32. */
+export function f32Operands(node: Node, i32Scalars: readonly string[] = []): boolean {
+  const slots = operandSlots(node.op, node.attrs);
+  const scalars = new Set(i32Scalars.map((n) => slots[n]));
+  return node.inputs.every((v, i) => (scalars.has(i) ? v.dtype === 'i32' && v.shape.length === 0 : v.dtype === 'f32'));
+}
+
+/** A runtime scalar operand's value, whether it came as a parameter or in a one-element buffer. */
+export const scalarOperand = (x: ClaimOperand | undefined): number => (typeof x === 'number' ? x : (x as Int32Array)[0]!);
+
+export const f32Operand = (x: ClaimOperand | undefined, what: string): Float32Array => {
+  if (!(x instanceof Float32Array)) throw new TypeError(`cpu claim: operand ${what} must be f32 storage`);
+  return x;
+};

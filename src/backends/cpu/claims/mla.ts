@@ -1,0 +1,76 @@
+// The `mla_attention` composite (Multi-head Latent Attention, models/deepseek/mla.ts) as one CPU kernel: the query
+// and latent projections over all B·S rows at once, rope in place, the chunk written into copies of the input
+// caches and attended over (mla-forms.ts, absorb or naive), then the output projection. Every product goes to the
+// shared GEMM kernels; constant weights are packed once.
+
+import type { Node } from '../../../ir/index.js';
+import { f32Operand, f32Operands, operandSlots, scalarOperand, type ClaimBuild, type ClaimedKernel, type CpuClaim } from './claim.js';
+import { linearWeight, rowsView, type MatrixOperand } from './matrix-operand.js';
+import { absorbedAttention, naiveAttention, type MlaDims } from './mla-forms.js';
+import { rmsNormRows, ropeRows, rowsOf } from './row-ops.js';
+
+/** The composite's attributes (MLA_ATTRS). */
+interface MlaAttrs {
+  readonly heads: number;
+  readonly qk_nope: number;
+  readonly qk_rope: number;
+  readonly v_head: number;
+  readonly kv_lora: number;
+  readonly q_lora: number;
+  readonly attention: 'absorb' | 'naive';
+  readonly softmax_scale: number;
+  readonly eps: number;
+}
+
+const CACHES = { absorb: ['kv_cache', 'pe_cache'], naive: ['k_cache', 'v_cache'] } as const;
+
+function buildMla({ body, constant }: ClaimBuild): ClaimedKernel {
+  const a = body.attrs as unknown as MlaAttrs;
+  const at = operandSlots(body.op, body.attrs);
+  const [cacheA, cacheB] = CACHES[a.attention];
+  const [B, S, D] = body.inputShapes[at.x!]! as [number, number, number];
+  const d: MlaDims = { B, S, T: body.inputShapes[at[cacheA]!]![1]!, D, H: a.heads, N: a.qk_nope, R: a.qk_rope, V: a.v_head, L: a.kv_lora, QL: a.q_lora };
+  const { H, N, R, V, L, QL } = d;
+  const BS = B * S;
+  const QH = N + R;
+  const isConstant = (name: string) => constant[at[name]!]!;
+  const query: { wqA: MatrixOperand; wqB: MatrixOperand } | { wq: MatrixOperand } =
+    QL > 0 ? { wqA: linearWeight(isConstant('wq_a'), D, QL), wqB: linearWeight(isConstant('wq_b'), QL, H * QH) } : { wq: linearWeight(isConstant('wq'), D, H * QH) };
+  const wkvA = linearWeight(isConstant('wkv_a'), D, L + R);
+  const wo = linearWeight(isConstant('wo'), H * V, D);
+  const attend = (a.attention === 'absorb' ? absorbedAttention : naiveAttention)(d, isConstant('wkv_b'), a.softmax_scale, a.eps);
+  const qa = new Float32Array(BS * QL);
+  const q = new Float32Array(BS * H * QH);
+  const kva = new Float32Array(BS * (L + R));
+  const heads = new Float32Array(BS * H * V);
+
+  return (ops, outs) => {
+    const operand = (name: string) => f32Operand(ops[at[name]!], name);
+    const x = rowsView(operand('x'), 0, BS, D);
+    if ('wq' in query) {
+      query.wq.multiply(operand('wq'), x, rowsView(q, 0, BS, H * QH));
+    } else {
+      query.wqA.multiply(operand('wq_a'), x, rowsView(qa, 0, BS, QL));
+      rmsNormRows(rowsOf(qa, 0, QL), BS, QL, operand('q_norm'), a.eps, rowsOf(qa, 0, QL));
+      query.wqB.multiply(operand('wq_b'), rowsView(qa, 0, BS, QL), rowsView(q, 0, BS, H * QH));
+    }
+    const [cos, sin] = [operand('cos'), operand('sin')];
+    // q rows are (b, s, h), k_pe rows (b, s); both rotate by position s of the chunk.
+    ropeRows(rowsOf(q, N, QH), BS * H, R / 2, cos, sin, (r) => Math.floor(r / H) % S);
+    wkvA.multiply(operand('wkv_a'), x, rowsView(kva, 0, BS, L + R));
+    ropeRows(rowsOf(kva, L, L + R), BS, R / 2, cos, sin, (r) => r % S);
+
+    const [out, cacheAOut, cacheBOut] = outs as Float32Array[];
+    cacheAOut!.set(operand(cacheA));
+    cacheBOut!.set(operand(cacheB));
+    const startPos = scalarOperand(ops[at.start_pos!]);
+    const start = Math.min(Math.max(startPos, 0), d.T - S);
+    attend({ q, kva, start, startPos, cacheA: cacheAOut!, cacheB: cacheBOut!, wkvB: operand('wkv_b'), kvNorm: operand('kv_norm'), heads });
+    wo.multiply(operand('wo'), rowsView(heads, 0, BS, H * V), rowsView(out!, 0, BS, D));
+  };
+}
+
+export const mlaClaim: CpuClaim = {
+  supports: (node: Node) => (node.attrs.attention === 'absorb' || node.attrs.attention === 'naive') && f32Operands(node, ['start_pos']),
+  build: buildMla,
+};
