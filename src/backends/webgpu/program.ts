@@ -1,7 +1,8 @@
 // A compiled Program bound to one device: every kernel rendered to WGSL (expressions: render-wgsl.ts; library
-// routines: library.ts) with its pipeline compiled, weights and constants on the device, temporaries allocated
-// once. A run supplies the per-run buffers (inputs and outputs) by buffer id; `encode` records the kernels as
-// dispatches of one compute pass, and `failure` reads the index-check words a run left behind.
+// routines: library.ts) with its pipeline compiled (kernels that differ only in name share one), weights and
+// constants on the device, temporaries allocated once. A run supplies the per-run buffers (inputs and outputs) by
+// buffer id; `encode` records the kernels as dispatches of one compute pass, and `failure` reads the index-check
+// words a run left behind.
 
 import type { BufferDesc, Kernel, Program } from '../../compiler/kernel.js';
 import { isFloat, type StorageArray, type WeightStore } from '../../ir/index.js';
@@ -14,7 +15,7 @@ import { renderWgsl } from './render-wgsl.js';
 import type { ResidentWeights } from './resident-weights.js';
 import { packedByteLength, uploadStorage } from './transfers.js';
 import { UniformBlock } from './uniforms.js';
-import type { RenderedKernel, WgslLaunchShape } from './wgsl-shader.js';
+import { pipelineKey, type RenderedKernel, type WgslLaunchShape } from './wgsl-shader.js';
 
 /** Each checking kernel's error word sits at its own offset: the largest minStorageBufferOffsetAlignment allowed. */
 const ERROR_WORD_STRIDE = 256;
@@ -76,7 +77,7 @@ export class WebGpuProgram {
     const kernels = await Promise.all(
       program.kernels.map(async (kernel): Promise<PreparedKernel> => {
         const rendered = renderKernel(kernel, context.shape);
-        const compute = await context.pipelines.get(rendered.wgsl, { label: kernel.name });
+        const compute = await context.pipelines.get(rendered.wgsl, { label: kernel.name, key: pipelineKey(rendered.wgsl) });
         const uniforms = kernel.params.length ? new UniformBlock(context.gpu, kernel.params.map((_, i) => ({ name: `p${i}`, type: 'i32' })), `${kernel.name} params`) : undefined;
         return { kernel, rendered, compute, uniforms, errorOffset: rendered.checks.length ? ERROR_WORD_STRIDE * errorWords++ : undefined };
       }),

@@ -218,6 +218,12 @@ export function unflattenLines(id: string, shape: readonly number[], names: read
 }
 
 /**
+ * The pipeline cache key of a shader: all but its first line, which names the kernel, so that identical kernels of
+ * different layers and graphs share one pipeline.
+ */
+export const pipelineKey = (wgsl: string): string => wgsl.slice(wgsl.indexOf('\n') + 1);
+
+/**
  * The whole shader of kernel `k`: its bindings, the helpers `uses` collected, the body's functions and the entry
  * point, which runs `body.lines` for every linear invocation id below `body.count`.
  */
@@ -254,6 +260,8 @@ export function assembleShader(k: Kernel, uses: ShaderUses, body: ShaderBody, wo
     `@compute @workgroup_size(${workgroupSize})`,
     'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {',
     `  let id = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * ${workgroupSize}u + lid;`,
+    // Every binding is used, so that the pipeline's derived layout has all of them (a kernel may not read an input).
+    ...bindings.map((b) => `  _ = &${b.kind === 'input' ? `in${b.slot}` : b.kind === 'output' ? `out${b.slot}` : b.kind};`),
     `  if (id >= ${body.count}u) { return; }`,
     ...body.lines,
     '}',

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { cpuBackend } from '../../backends/cpu/backend.js';
 import type { Backend } from '../../backends/backend.js';
+import { NoAdapterError } from '../../backends/webgpu/errors.js';
 import type { TensorData } from '../../ir/index.js';
 import { writeSafetensors, type FileArray, type FileDType } from '../../io/safetensors.js';
 import { loadModel, type LoadedModel } from '../../models/deepseek/loaded-model.js';
@@ -12,13 +13,32 @@ import { UsageError, type Command, type Options } from '../command.js';
 
 type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
 
-export const BACKEND_NAMES = ['cpu', 'cpu-reference'] as const;
+export const BACKEND_NAMES = ['cpu', 'cpu-reference', 'webgpu'] as const;
 
-/** cpu: the compiled CPU backend; cpu-reference: the op-by-op interpreter (the oracle). */
-export function openBackend(name: string, command: string): Backend {
+/** cpu: the compiled CPU backend; cpu-reference: the op-by-op interpreter (the oracle); webgpu: the WebGPU adapter. */
+export async function openBackend(name: string, command: string): Promise<Backend> {
   if (name === 'cpu') return cpuBackend({ mode: 'compiled' });
   if (name === 'cpu-reference') return cpuBackend({ mode: 'reference' });
+  if (name === 'webgpu') {
+    // Loaded only when asked for, so CPU runs never touch the GPU bindings.
+    const { webgpuBackend } = await import('../../backends/webgpu/backend.js');
+    return webgpuBackend();
+  }
   throw new UsageError(`dsv3 ${command}: unknown backend "${name}"; expected one of ${BACKEND_NAMES.join(', ')}`);
+}
+
+/** Opens each named backend; with `webgpuIfPresent`, a machine without a WebGPU adapter skips webgpu, saying why. */
+export async function openBackends(names: readonly string[], command: string, webgpuIfPresent = false): Promise<Backend[]> {
+  const backends: Backend[] = [];
+  for (const name of names) {
+    try {
+      backends.push(await openBackend(name, command));
+    } catch (e) {
+      if (!(webgpuIfPresent && e instanceof NoAdapterError)) throw e;
+      console.log(`skip webgpu: ${e.message}`);
+    }
+  }
+  return backends;
 }
 
 export const MODEL_OPTIONS: Options = {
@@ -31,7 +51,8 @@ export const MODEL_OPTIONS: Options = {
 export const MODEL_HELP = `  --model DIR         checkpoint folder: config.json and model.safetensors (or an index and shards)
   --tokens ROWS       prompt token ids: rows separated by ';', ids by ','; e.g. 1,2,3;4,5,6 (2 rows of 3)
   --attn MODE         absorb (cache the latent, the official default) or naive (cache per-head K and V)
-  --backend NAME      ${BACKEND_NAMES.join(' or ')} (default cpu: compiled; cpu-reference: the interpreter)`;
+  --backend NAME      ${BACKEND_NAMES.join(' or ')} (default cpu: compiled; cpu-reference: the interpreter;
+                      webgpu: the WebGPU adapter, e.g. Mesa lavapipe)`;
 
 /** Token rows from "1,2,3;4,5,6"; every id a non-negative integer (range is checked against the model later). */
 export function parseTokenRows(text: string, option: string, command: string): number[][] {
@@ -94,7 +115,7 @@ ${MODEL_HELP}
     const decode = values.decode === undefined ? [] : parseTokenRows(values.decode as string, 'decode', 'forward');
     if (decode.length > 0 && decode.length !== tokens.length)
       throw new UsageError(`dsv3 forward: --decode has ${decode.length} rows, --tokens has ${tokens.length}; give one row per prompt row`);
-    const backend = openBackend(values.backend as string, 'forward');
+    const backend = await openBackend(values.backend as string, 'forward');
     const session = new Session(model, backend, { batch: tokens.length, mtp: true });
     const results: Record<string, TensorData> = {};
     try {

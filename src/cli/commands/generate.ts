@@ -51,7 +51,7 @@ ${MODEL_HELP}
     };
     const stop = values.stop === undefined ? [] : parseTokenRows(values.stop as string, 'stop', 'generate')[0]!;
     const { model, tokens } = modelArgs(values, 'generate');
-    const backend = openBackend(values.backend as string, 'generate');
+    const backend = await openBackend(values.backend as string, 'generate');
     const session = new Session(model, backend, { batch: tokens.length });
     try {
       const rows = await generateTokens(session, tokens, { maxNew, sampling, stop });

@@ -9,7 +9,7 @@ import type { Comparison } from '../../models/deepseek/verify/compare.js';
 import { GoldenCase } from '../../models/deepseek/verify/golden-case.js';
 import { verifyRun } from '../../models/deepseek/verify/run-case.js';
 import { UsageError, type Command } from '../command.js';
-import { BACKEND_NAMES, openBackend } from './forward.js';
+import { BACKEND_NAMES, openBackends } from './forward.js';
 
 /** spec/golden of this package, found by walking up from this file (it runs from src/ or from dist/src/). */
 function bundledGoldenDir(): string {
@@ -72,7 +72,8 @@ has is compared: logits, final norm, per-block outputs, routing indices (exact s
 (by expert, within 1e-5), caches, and MTP logits. Floats pass within |a - b| <= 2e-5 + 1e-5·|b|.
 Runs that need FP8 GEMMs or are float64 references are listed as skipped.
 
-  --backend NAME      ${BACKEND_NAMES.join(' or ')}; repeat for several (default: all of them)
+  --backend NAME      ${BACKEND_NAMES.join(' or ')}; repeat for several (default: all of them,
+                      webgpu only where an adapter is present)
 
 Exit status: 0 when everything passes, 1 when any tensor fails or a run errors.`,
   options: { backend: { type: 'string', multiple: true } },
@@ -81,7 +82,7 @@ Exit status: 0 when everything passes, 1 when any tensor fails or a run errors.`
     const names = (values.backend as string[] | undefined) ?? [...BACKEND_NAMES];
     const cases = positionals.length > 0 ? positionals : bundledCases();
     for (const dir of cases) if (!fs.existsSync(join(dir, 'config.json'))) throw new UsageError(`dsv3 verify: ${dir} is not a golden model case (no config.json)`);
-    const backends = names.map((n) => openBackend(n, 'verify'));
+    const backends = await openBackends(names, 'verify', values.backend === undefined);
     let failures = 0;
     let checked = 0;
     try {
