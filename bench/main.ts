@@ -2,9 +2,13 @@
 // prints its own tables; add one by importing it and adding a line to SUITES.
 
 import { gemmSuite } from './cpu-gemm.js';
+import { loadSuite } from './load.js';
+import { modelSuite } from './model.js';
 
 const SUITES: Record<string, () => void | Promise<void>> = {
   gemm: gemmSuite,
+  model: modelSuite,
+  load: loadSuite,
 };
 
 const requested = process.argv.slice(2);

@@ -35,6 +35,8 @@ describe('dsv3 inspect', () => {
     expect(r.out).toMatch(/layers\s+3 \(1 dense, 2 MoE\)/);
     expect(r.out).toMatch(/parameters\s+\d/);
     expect(r.out).toMatch(/absorbed MLA\s+240 B\s+480 B/);
+    expect(r.out).toMatch(/compiled decode step\s+\d+ kernels \(cpu, claimed composites: [^)]*\)/);
+    expect(r.out).toMatch(/per layer\s+\d+ before the layers; dense layer 0: \d+; MoE layers 1-2: [\d-]+ each; \d+ after/);
   });
 
   it("prints DeepSeek-V3's 70,272 bytes of bf16 KV cache per token", async () => {
@@ -44,6 +46,7 @@ describe('dsv3 inspect', () => {
     expect(r.out).toMatch(/absorbed MLA\s+70,272 B\s+140,544 B/);
     expect(r.out).toMatch(/parameters\s+[\d,]+ \(671\.\d\dB\)/);
     expect(r.out).toMatch(/MTP module\s+[\d,]+ \(11\.\d\dB\)/);
+    expect(r.out).toMatch(/per layer\s+\d+ before the layers; dense layers 0-2: [\d-]+ each; MoE layers 3-60: [\d-]+ each; \d+ after/);
   });
 
   it('names a bad config key', async () => {

@@ -1,24 +1,34 @@
 // `dsv3 compile`: compiles a graph and shows what the compiler did — a summary of the program, per-kernel
 // figures, every stage's text (--dump), and drawings of the fused graph (--dot, --html). Loading the graph is
-// kept apart from reporting so that every source of graphs (a text file here) shares the same reports.
+// kept apart from reporting so that every source of graphs (a text file, or one step of a model) shares the same
+// reports.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseGraph, ParseError, zeros, type Graph, type WeightStore } from '../../ir/index.js';
-import { compileStages } from '../../compiler/compile.js';
+import { parseGraph, ParseError, type Graph } from '../../ir/index.js';
+import { compileStages, type CompileOptions } from '../../compiler/compile.js';
 import { dumpTo } from '../../compiler/dump.js';
 import type { Program } from '../../compiler/kernel.js';
 import { printProgram } from '../../compiler/print-kernel.js';
 import { programStats, type ProgramStats } from '../../compiler/stats.js';
 import { graphToDot } from '../../compiler/view/dot.js';
 import { graphToHtml } from '../../compiler/view/html.js';
-import { CpuProgramRunner } from '../../backends/cpu/program.js';
+import { renderKernel } from '../../backends/cpu/program.js';
+import { loadModelConfig } from '../../models/deepseek/config.js';
+import { modelLayout } from '../../models/deepseek/layout.js';
+import { defaultSettings, type AttentionMode } from '../../models/deepseek/settings.js';
 import { UsageError, type Command } from '../command.js';
+import { cpuStepCompile, describeLayerKernels, kernelsByLayer, STEP_BACKENDS, stepGraph, webgpuStepCompile, type StepBackend, type StepSpec } from './model-step.js';
 
-/** What is compiled: a graph, and the weights its kernels bind (when known; code generation only needs their sizes). */
+/** What is compiled: a graph, and how its backend compiles it. */
 export interface CompileTarget {
   readonly graph: Graph;
-  readonly weights?: WeightStore;
+  /** What the target's backend tells the compiler (claimed composites, donated inputs, limits). */
+  readonly options?: Omit<CompileOptions, 'dump'>;
+  /** Each kernel's source as the target's backend generates it, by file name (default: the CPU backend's JavaScript). */
+  readonly kernelSources?: (p: Program) => Record<string, string>;
+  /** More to report about the compiled program: lines after the summary, and fields of the JSON object. */
+  readonly describe?: (p: Program) => { readonly lines: readonly string[]; readonly json: Readonly<Record<string, unknown>> };
 }
 
 export interface ReportOptions {
@@ -47,17 +57,31 @@ export function loadGraphFile(path: string): CompileTarget {
   }
 }
 
-/** Weights of the right dtype and size, all zero: enough to generate kernel code when the real ones are absent. */
-function zeroWeights(p: Program): WeightStore {
-  const sizes = new Map(p.buffers.filter((b) => b.role === 'weight').map((b) => [b.name!, b]));
+/** One prefill or decode step of the model in `dir` (only its config.json is read), compiled as `backend` compiles it. */
+export async function loadModelTarget(dir: string, spec: StepSpec & { readonly backend: StepBackend; readonly attention: AttentionMode }): Promise<CompileTarget> {
+  const config = loadModelConfig(dir);
+  const settings = defaultSettings(config, { attention: spec.attention });
+  const layout = modelLayout(config);
+  const graph = stepGraph(config, settings, layout, spec);
+  const backend = spec.backend === 'cpu' ? cpuStepCompile(graph, config, settings, spec.batch) : await webgpuStepCompile(config, settings, spec.batch);
+  const seqLen = spec.phase === 'decode' ? 1 : spec.seqLen;
   return {
-    get(name) {
-      const b = sizes.get(name);
-      if (!b) throw new Error(`weight "${name}" is not used by program ${p.name}`);
-      return zeros(b.dtype, [b.size]);
+    graph,
+    options: backend.options,
+    ...(backend.kernelSources ? { kernelSources: backend.kernelSources } : {}),
+    describe: (p) => {
+      const layers = kernelsByLayer(p, layout);
+      return {
+        lines: [`${spec.phase} step of ${dir}: batch ${spec.batch}, ${seqLen} token(s) per row; ${backend.description}`, `kernels per layer: ${describeLayerKernels(layers, layout)}`],
+        json: { model: dir, phase: spec.phase, batch: spec.batch, seqLen, backend: spec.backend, claimed: [...(backend.options.claimed ?? [])].sort(), layers: config.numHiddenLayers, kernelsByLayer: layers },
+      };
     },
   };
 }
+
+/** The CPU backend's JavaScript of every map and reduce kernel (contractions and library kernels call shared code). */
+const cpuKernelSources = (p: Program): Record<string, string> =>
+  Object.fromEntries(p.kernels.filter((k) => k.body.kind === 'map' || k.body.kind === 'reduce').map((k) => [`${k.name}.js`, renderKernel(k).source]));
 
 const UNITS = ['', 'k', 'M', 'G', 'T'];
 /** 1536 -> "1.5 KiB" (binary) or 14080 -> "14.1 k" (decimal). */
@@ -73,9 +97,10 @@ function scaled(x: number, base: number, suffix: string): string {
 const bytes = (x: number) => scaled(x, 1024, 'B');
 const flops = (x: number) => scaled(x, 1000, 'flop');
 
-function statsJson(name: string, s: ProgramStats) {
+function statsJson(name: string, s: ProgramStats, extra: Readonly<Record<string, unknown>>) {
   return {
     graph: name,
+    ...extra,
     kernels: s.kernels,
     dispatches: s.dispatches,
     bytes: { read: s.bytesRead, written: s.bytesWritten },
@@ -107,13 +132,14 @@ export function reportCompile(target: CompileTarget, options: ReportOptions): nu
   if (options.html) checkWritable(options.html, 'HTML file', options.force);
 
   const dump = dumpTo(options.dump, graph.name);
-  const stages = compileStages(graph, { dump, maxBuffersPerKernel: options.maxBuffers });
+  const maxBuffers = options.maxBuffers === undefined ? {} : { maxBuffersPerKernel: options.maxBuffers };
+  const stages = compileStages(graph, { ...target.options, ...maxBuffers, dump });
   const stats = programStats(stages.program);
+  const described = target.describe?.(stages.program) ?? { lines: [], json: {} };
   const written: string[] = [];
   if (dump && dumpDir) {
-    const runner = new CpuProgramRunner(stages.program, target.weights ?? zeroWeights(stages.program));
     dump('91-program', printProgram(stages.program));
-    for (const [name, source] of Object.entries(runner.sources)) dump(`kernels/${name}.js`, source);
+    for (const [file, source] of Object.entries((target.kernelSources ?? cpuKernelSources)(stages.program))) dump(`kernels/${file}`, source);
     written.push(dumpDir);
   }
   if (options.dot) {
@@ -126,9 +152,10 @@ export function reportCompile(target: CompileTarget, options: ReportOptions): nu
   }
 
   if (options.json) {
-    console.log(JSON.stringify(statsJson(graph.name, stats), null, 2));
+    console.log(JSON.stringify(statsJson(graph.name, stats, described.json), null, 2));
   } else {
     console.log(`${graph.name}: ${stats.kernels} kernels, ${stats.dispatches} dispatches, ${bytes(stats.bytesRead)} read, ${bytes(stats.bytesWritten)} written, ${flops(stats.flops)}`);
+    for (const line of described.lines) console.log(line);
     if (options.stats) console.log(statsTable(stats));
   }
   for (const path of written) console.error(`wrote ${path}`);
@@ -142,21 +169,58 @@ function positiveInteger(text: string | undefined, option: string): number | und
   return n;
 }
 
+type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
+const MODEL_ONLY = ['phase', 'backend', 'batch', 'seq', 'attn'];
+
+/** Tokens per row of the prefill chunk without --seq. */
+const DEFAULT_PREFILL = 16;
+
+/** --model DIR with --phase, --backend, --batch, --seq and --attn, checked. */
+function modelTarget(dir: string, values: Values): Promise<CompileTarget> {
+  const phase = (values.phase as string | undefined) ?? 'decode';
+  const backend = (values.backend as string | undefined) ?? 'cpu';
+  const attention = (values.attn as string | undefined) ?? 'absorb';
+  if (phase !== 'prefill' && phase !== 'decode') throw new UsageError(`dsv3 compile: --phase must be prefill or decode, got "${phase}"`);
+  if (!(STEP_BACKENDS as readonly string[]).includes(backend)) throw new UsageError(`dsv3 compile: --backend must be ${STEP_BACKENDS.join(' or ')}, got "${backend}"`);
+  if (attention !== 'absorb' && attention !== 'naive') throw new UsageError(`dsv3 compile: --attn must be absorb or naive, got "${attention}"`);
+  const seq = positiveInteger(values.seq as string | undefined, '--seq');
+  if (phase === 'decode' && seq !== undefined) throw new UsageError('dsv3 compile: --seq is the prefill chunk length; a decode step has one token per row');
+  const batch = positiveInteger(values.batch as string | undefined, '--batch') ?? 1;
+  return loadModelTarget(dir, { phase, backend: backend as StepBackend, attention, batch, seqLen: seq ?? DEFAULT_PREFILL });
+}
+
 export const compileCommand: Command = {
   name: 'compile',
-  summary: 'compile a graph and show the kernels, their figures, every stage, or a drawing of the fusion',
+  summary: 'compile a graph or a model step and show the kernels, their figures, every stage, or a drawing of the fusion',
   help: `Usage: dsv3 compile <graph file> [options]
+       dsv3 compile --model DIR [--phase prefill|decode] [--backend cpu|webgpu] [--batch N] [--seq N] [options]
 
-Compiles a graph written in the IR text form (as printGraph prints it; see spec/examples/block.graph)
-and prints a one-line summary: kernels, dispatches, bytes read and written, and flops.
+Compiles a graph written in the IR text form (as printGraph prints it; see spec/examples/block.graph),
+or one step of a model, and prints a one-line summary: kernels, dispatches, bytes read and written,
+and flops.
+
+Model steps:
+  --model DIR        compile one step of the model whose config.json is in DIR (only the config is
+                     read): the graph a session runs, with its KV caches donated, as the backend
+                     compiles it; also prints the kernels of each decoder layer
+  --phase PHASE      decode (default): one token per row; prefill: a chunk of --seq tokens per row
+  --backend NAME     cpu (default: the compiled CPU backend with the composites it claims) or webgpu
+                     (the limits of this machine's adapter; needs one)
+  --batch N          rows (default 1)
+  --seq N            prefill tokens per row (default ${DEFAULT_PREFILL})
+  --attn MODE        absorb (default) or naive attention
 
 Options:
   --stats            also print a table of every kernel: kind, origin, bytes read/written, flops
   --json             print the figures as one JSON object instead: graph, kernels, dispatches,
-                     bytes {read, written}, flops, and perKernel (one entry per kernel)
+                     bytes {read, written}, flops, and perKernel (one entry per kernel); with --model
+                     also model, phase, batch, seqLen, backend, claimed, layers and kernelsByLayer
+                     {before, layers: [per decoder layer], after}
   --dump DIR         write every compiler stage to DIR/<graph name>/ (the layout of DSV3_DUMP):
                      00-input.txt, one file per graph pass, 90-kernels.txt, 91-program.txt, and
-                     the generated JavaScript of each map/reduce kernel under kernels/
+                     the generated code of each kernel under kernels/ (JavaScript of each map/reduce
+                     kernel; with --backend webgpu, the WGSL of every kernel)
   --dot FILE         write the fused graph as Graphviz DOT (regions as clusters, nodes coloured
                      by kernel); render with e.g. dot -Tsvg FILE > graph.svg
   --html FILE        write a self-contained HTML page: the fused graph as SVG beside a table of
@@ -167,6 +231,12 @@ Options:
 
 The paths written are reported on stderr, so --json output can be piped.`,
   options: {
+    model: { type: 'string' },
+    phase: { type: 'string' },
+    backend: { type: 'string' },
+    batch: { type: 'string' },
+    seq: { type: 'string' },
+    attn: { type: 'string' },
     stats: { type: 'boolean' },
     json: { type: 'boolean' },
     dump: { type: 'string' },
@@ -177,9 +247,19 @@ The paths written are reported on stderr, so --json output can be piped.`,
   },
   positionals: true,
   async run(values, positionals) {
-    if (positionals.length !== 1) throw new UsageError(`dsv3 compile: expected one graph file, got ${positionals.length ? positionals.join(' ') : 'none'}\nRun 'dsv3 compile --help' for usage.`);
+    const model = values.model as string | undefined;
     const maxBuffers = positiveInteger(values['max-buffers'] as string | undefined, '--max-buffers');
-    return reportCompile(loadGraphFile(positionals[0]!), {
+    let target: CompileTarget;
+    if (model !== undefined) {
+      if (positionals.length > 0) throw new UsageError(`dsv3 compile: give a graph file or --model DIR, not both (got ${positionals.join(' ')})`);
+      target = await modelTarget(model, values);
+    } else {
+      if (positionals.length !== 1) throw new UsageError(`dsv3 compile: expected one graph file or --model DIR, got ${positionals.length ? positionals.join(' ') : 'none'}\nRun 'dsv3 compile --help' for usage.`);
+      const modelOnly = MODEL_ONLY.filter((o) => values[o] !== undefined);
+      if (modelOnly.length) throw new UsageError(`dsv3 compile: ${modelOnly.map((o) => `--${o}`).join(', ')} only apply with --model DIR`);
+      target = loadGraphFile(positionals[0]!);
+    }
+    return reportCompile(target, {
       stats: values.stats === true,
       json: values.json === true,
       force: values.force === true,

@@ -1,10 +1,14 @@
-// `dsv3 inspect`: what a config.json describes: its settings, parameter counts, and the KV cache each attention
-// form needs per token. Reads only config.json.
+// `dsv3 inspect`: what a config.json describes: its settings, parameter counts, the KV cache each attention
+// form needs per token, and the kernels the compiled CPU backend runs for a decode step. Reads only config.json.
 
+import { compile } from '../../compiler/compile.js';
 import { loadModelConfig, type ModelConfig } from '../../models/deepseek/config.js';
+import { modelLayout } from '../../models/deepseek/layout.js';
 import { activeYarn, softmaxScale } from '../../models/deepseek/rope.js';
+import { defaultSettings } from '../../models/deepseek/settings.js';
 import { kvCacheBytesPerToken, parameterCounts } from '../../models/deepseek/stats.js';
 import { UsageError, type Command } from '../command.js';
+import { cpuStepCompile, describeLayerKernels, kernelsByLayer, stepGraph } from './model-step.js';
 
 const count = (n: number) => `${n.toLocaleString('en-US')} (${n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : `${(n / 1e6).toFixed(2)}M`})`;
 
@@ -23,6 +27,16 @@ function settings(c: ModelConfig): string[] {
   ];
 }
 
+/** The kernels of one decode step (batch 1) as the compiled CPU backend runs it: in all, and per decoder layer. */
+function decodeKernels(c: ModelConfig): string[] {
+  const settings = defaultSettings(c);
+  const layout = modelLayout(c);
+  const graph = stepGraph(c, settings, layout, { phase: 'decode', batch: 1, seqLen: 1 });
+  const cpu = cpuStepCompile(graph, c, settings, 1);
+  const program = compile(graph, cpu.options);
+  return [`compiled decode step  ${program.kernels.length} kernels (${cpu.description})`, `  per layer           ${describeLayerKernels(kernelsByLayer(program, layout), layout)}`];
+}
+
 export const inspect: Command = {
   name: 'inspect',
   summary: 'summarise a config: settings, parameter counts, KV cache per token',
@@ -31,7 +45,9 @@ export const inspect: Command = {
 Reads DIR/config.json and prints its settings, the parameter count (total, and activated per token, counting
 only the top-k routed experts of each MoE layer; the MTP module separately), and the KV-cache bytes per token
 over the main layers for absorbed MLA (kv_lora + rope per layer), naive MLA (per-head K and V) and standard
-multi-head attention with head dim qk_nope_head_dim (2·heads·head_dim per layer), in bf16 and f32.`,
+multi-head attention with head dim qk_nope_head_dim (2·heads·head_dim per layer), in bf16 and f32; and the
+kernels one decode step compiles to on the CPU backend (batch 1, with the composites it claims), in all and per
+decoder layer (dsv3 compile --model DIR shows them).`,
   options: { model: { type: 'string' } },
   async run(values) {
     const dir = values.model as string | undefined;
@@ -44,6 +60,7 @@ multi-head attention with head dim qk_nope_head_dim (2·heads·head_dim per laye
     const [bf16, f32] = [kvCacheBytesPerToken(c, 2), kvCacheBytesPerToken(c, 4)];
     for (const [label, key] of [['absorbed MLA', 'absorbed'], ['naive MLA', 'naive'], ['standard MHA', 'mha']] as const)
       lines.push(`  ${label.padEnd(20)} ${bf16[key].toLocaleString('en-US').padStart(12)} B  ${f32[key].toLocaleString('en-US').padStart(12)} B`);
+    lines.push('', ...decodeKernels(c));
     console.log(lines.join('\n'));
     return 0;
   },
