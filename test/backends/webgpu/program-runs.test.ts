@@ -96,6 +96,20 @@ describe('donation and kept tensors', () => {
   });
 });
 
+describe('dumps', () => {
+  it('each compile stage, the program and every kernel\'s WGSL go to the dump sink', async () => {
+    const files = new Map<string, string>();
+    const backend = await webgpuBackend({ device: (await gpu()).context.gpu, dump: (graph, stage, text) => files.set(`${graph}/${stage}`, text) });
+    const g = ops.trace('dumped', { x: { dtype: 'f32', shape: [2, 3] } }, ({ x }) => ({ y: ops.softmax(x!, -1), s: ops.cumsum(x!, 1) }));
+    const exe = await backend.compile(g, { get: () => zeros('f32', []) });
+    expect([...files.keys()]).toEqual(expect.arrayContaining(['dumped/00-input', 'dumped/90-kernels', 'dumped/91-program']));
+    const wgsl = [...files.keys()].filter((k) => k.endsWith('.wgsl'));
+    expect(wgsl).toHaveLength(2);
+    for (const k of wgsl) expect(files.get(k)).toMatch(/^\/\/ k\d+_\w+: (reduce|library) kernel/);
+    exe.dispose();
+  });
+});
+
 describe('errors', () => {
   it('an index out of range fails the run, naming the kernel and what it indexed', async () => {
     const backend = await gpu();

@@ -64,6 +64,15 @@ describe('map kernels', () => {
     await expectAgree(await gpu(), g, { x: wave([4, 6]), y: wave([4, 1], 1, 2) });
   });
 
+  it('a kernel reading more buffers than the device binds is split', async () => {
+    const backend = await gpu();
+    const n = backend.context.gpu.limits.maxStorageBuffersPerShaderStage + 4;
+    const inputs = Object.fromEntries(Array.from({ length: n }, (_, i) => [`x${i}`, f32([2, 3])]));
+    const g = ops.trace('wide', inputs, (xs) => ({ total: Object.values(xs).reduce((a, b) => ops.add(a, ops.mul(b, b))) }));
+    const values = Object.fromEntries(Object.keys(inputs).map((name, i) => [name, wave([2, 3], 1, i)]));
+    await expectAgree(backend, g, values);
+  });
+
   it('take and gather with index tensors', async () => {
     const g = ops.trace('indexing', { x: f32([5, 3]), i: { dtype: 'i32', shape: [4] }, j: { dtype: 'i32', shape: [5, 2] } }, ({ x, i, j }) => ({
       taken: ops.take(x!, i!, 0),
