@@ -11,6 +11,8 @@ export interface ConformanceCase {
   readonly weights: Readonly<Record<string, TensorData>>;
   /** NaN codes must match bit for bit (casts define the NaN each format gets). */
   readonly nanBits?: boolean;
+  /** In the quick pass: the cases a backend that compiles slowly (a software GPU) runs by default. */
+  readonly quick?: boolean;
 }
 
 /** What a case's graph is written with: a builder, and inputs and weights that come with data. */
@@ -24,7 +26,11 @@ export interface CaseScope {
 }
 
 /** Builds a case; `build` returns the named outputs. The data is seeded by the name. */
-export function conformanceCase(name: string, build: (s: CaseScope) => Readonly<Record<string, Value>>, options: { nanBits?: boolean } = {}): ConformanceCase {
+export function conformanceCase(
+  name: string,
+  build: (s: CaseScope) => Readonly<Record<string, Value>>,
+  options: Pick<ConformanceCase, 'nanBits' | 'quick'> = {},
+): ConformanceCase {
   const b = new GraphBuilder(name.replace(/[^A-Za-z0-9_]+/g, '_'));
   const rng = new Rng(seedOf(name));
   const inputs: Record<string, TensorData> = {};

@@ -6,7 +6,7 @@ import { cpuBackend } from '../../src/backends/cpu/backend.js';
 import { conformanceCases, uncovered } from '../../src/conformance/suite.js';
 import { checkCase, describeVerdict, oracleDisagreements, passed } from '../../src/conformance/run.js';
 import { useOptionalResource } from '../support/optional-resource.js';
-import { BACKENDS_UNDER_TEST } from './backends.js';
+import { BACKENDS_UNDER_TEST, casesFor } from './backends.js';
 
 const cases = conformanceCases();
 
@@ -26,7 +26,7 @@ describe('the suite', () => {
 for (const target of BACKENDS_UNDER_TEST) {
   describe(target.name, () => {
     const backend = useOptionalResource(target.resource);
-    for (const c of cases) {
+    for (const c of casesFor(target, cases)) {
       it(c.name, async () => {
         const verdict = await checkCase(backend(), c);
         if (!passed(verdict)) expect.fail(describeVerdict(verdict));

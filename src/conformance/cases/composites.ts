@@ -30,7 +30,7 @@ export const COMPOSITE_CASES: readonly ConformanceCase[] = [
     f32_rows: softmax(tensor(s, s.input('x', 'f32', [4, 10])), 1).value,
     f32_columns: softmax(tensor(s, s.input('y', 'f32', [6, 5], 'specials')), 0).value,
     bf16: softmax(tensor(s, s.input('z', 'bf16', [2, 3, 7])), 2).value,
-  })),
+  }), { quick: true }),
   conformanceCase('log_softmax', (s) => ({
     f32: logSoftmax(tensor(s, s.input('x', 'f32', [4, 10])), 1).value,
     f16: logSoftmax(tensor(s, s.input('y', 'f16', [3, 6])), 0).value,

@@ -14,7 +14,7 @@ const SOURCES: readonly ConformanceCase[] = [
   conformanceCase('full', ({ b }) => {
     const values: [DType, number][] = [['f32', -3.25], ['f16', 65504], ['bf16', -0], ['f8e4m3fn', 448], ['f8e5m2', -Infinity], ['i32', -(2 ** 31)], ['u8', 255], ['bool', 1]];
     return Object.fromEntries(values.map(([dtype, value]) => [dtype, b.op('full', [], { dtype, shape: [3, 5], value })]));
-  }),
+  }, { quick: true }),
   conformanceCase('literal', ({ b }) => {
     const values: [DType, number[]][] = [['f32', [1.5, -0, Infinity, NaN, 2 ** -149, -7]], ['bf16', [1, -2, 0.5, 3, -0, 4]], ['f8e5m2', [1, -2, 0.5, 57344, -0, 2 ** -16]], ['i32', [1, -2, 2 ** 31 - 1, 0, 5, -9]], ['u8', [0, 1, 2, 255, 128, 7]], ['bool', [1, 0, 0, 1, 1, 0]]];
     return Object.fromEntries(values.map(([dtype, v]) => [dtype, b.op('literal', [], { dtype, shape: [2, 3], values: v })]));
@@ -43,7 +43,7 @@ const REDUCTIONS: readonly ConformanceCase[] = [
     bf16: s.b.op('reduce_sum', [s.input('d', 'bf16', [3, 40])], { axes: [1], keepdims: false }),
     f16: s.b.op('reduce_sum', [s.input('e', 'f16', [40, 3])], { axes: [0], keepdims: true }),
     i32_wraps: s.b.op('reduce_sum', [s.input('f', 'i32', [6, 5], 'specials')], { axes: [0, 1], keepdims: false }),
-  })),
+  }), { quick: true }),
   ...['reduce_max', 'reduce_min'].map((op) =>
     conformanceCase(op, (s) => ({
       f32: s.b.op(op, [s.input('a', 'f32', [5, 7], 'specials')], { axes: [1], keepdims: false }),
@@ -61,13 +61,12 @@ const REDUCTIONS: readonly ConformanceCase[] = [
 ];
 
 const CONTRACTIONS: readonly ConformanceCase[] = [
-  conformanceCase('matmul', (s) => ({
-    f32: s.b.op('matmul', [s.input('a', 'f32', [5, 7]), s.input('b', 'f32', [7, 6])]),
-    f32_batched: s.b.op('matmul', [s.input('c', 'f32', [2, 3, 4]), s.input('d', 'f32', [2, 4, 5])]),
-    f32_long_k: s.b.op('matmul', [s.input('e', 'f32', [9, 300]), s.weight('w', 'f32', [300, 13])]),
-    f32_specials: s.b.op('matmul', [s.input('f', 'f32', [3, 4], 'specials'), s.input('g', 'f32', [4, 2], 'specials')]),
-    bf16: s.b.op('matmul', [s.input('h', 'bf16', [4, 8]), s.input('i', 'bf16', [8, 3])]),
-    f16: s.b.op('matmul', [s.input('j', 'f16', [1, 16]), s.input('k', 'f16', [16, 9])]),
+  conformanceCase('matmul', (s) => ({ f32_batched: s.b.op('matmul', [s.input('a', 'f32', [2, 5, 7]), s.input('b', 'f32', [2, 7, 6])]) })),
+  conformanceCase('matmul against a weight, long k', (s) => ({ f32: s.b.op('matmul', [s.input('a', 'f32', [9, 300]), s.weight('w', 'f32', [300, 13])]) })),
+  conformanceCase('matmul with specials', (s) => ({ f32: s.b.op('matmul', [s.input('a', 'f32', [3, 4], 'specials'), s.input('b', 'f32', [4, 2], 'specials')]) })),
+  conformanceCase('matmul in narrow floats', (s) => ({
+    bf16: s.b.op('matmul', [s.input('a', 'bf16', [4, 8]), s.input('b', 'bf16', [8, 3])]),
+    f16: s.b.op('matmul', [s.input('c', 'f16', [1, 16]), s.input('d', 'f16', [16, 9])]),
   })),
   conformanceCase('gather_matmul', (s) => ({
     f32: s.b.op('gather_matmul', [s.input('x', 'f32', [6, 5]), s.weight('w', 'f32', [4, 5, 7]), s.input('ids', 'i32', [6], indices(s, [6], 4))]),
@@ -87,7 +86,7 @@ const MOVEMENT: readonly ConformanceCase[] = [
     f16: s.b.op('permute', [s.input('b', 'f16', [3, 5])], { perm: [1, 0] }),
     f8e5m2: s.b.op('permute', [s.input('c', 'f8e5m2', [3, 5, 2])], { perm: [1, 2, 0] }),
     u8: s.b.op('permute', [s.input('d', 'u8', [5, 3])], { perm: [1, 0] }),
-  })),
+  }), { quick: true }),
   conformanceCase('broadcast', (s) => ({
     f32: s.b.op('broadcast', [s.input('a', 'f32', [1, 4])], { shape: [3, 4] }),
     bf16: s.b.op('broadcast', [s.input('b', 'bf16', [3, 1, 2])], { shape: [3, 5, 2] }),
@@ -108,7 +107,7 @@ const MOVEMENT: readonly ConformanceCase[] = [
     bf16: s.b.op('pad', [s.input('b', 'bf16', [2, 3])], { lo: [0, 2], hi: [1, 0], value: Infinity }),
     f8e4m3fn: s.b.op('pad', [s.input('c', 'f8e4m3fn', [5])], { lo: [3], hi: [2], value: 448 }),
     bool: s.b.op('pad', [s.input('d', 'bool', [2, 2])], { lo: [1, 1], hi: [1, 1], value: 1 }),
-  })),
+  }), { quick: true }),
   conformanceCase('dynamic_slice', (s) => {
     const [start, clamped] = [s.input('start', 'i32', [], scalar(4)), s.input('past_end', 'i32', [], scalar(9))];
     return {
@@ -124,7 +123,7 @@ const MOVEMENT: readonly ConformanceCase[] = [
       bf16_clamped: s.b.op('dynamic_update_slice', [s.input('b', 'bf16', [2, 6]), s.input('v', 'bf16', [2, 3]), start], { axis: 1 }),
       f8e4m3fn: s.b.op('dynamic_update_slice', [s.input('c', 'f8e4m3fn', [9]), s.input('w', 'f8e4m3fn', [3]), start], { axis: 0 }),
     };
-  }),
+  }, { quick: true }),
 ];
 
 /** Ties, NaN (ranked above +inf), signed zeros and infinities in one row. */
@@ -135,7 +134,7 @@ const INDEXING: readonly ConformanceCase[] = [
     f32_rows: s.b.op('take', [s.input('a', 'f32', [6, 4]), s.input('ia', 'i32', [2, 3], indices(s, [2, 3], 6))], { axis: 0 }),
     bf16_columns: s.b.op('take', [s.input('b', 'bf16', [3, 5]), s.input('ib', 'i32', [4], indices(s, [4], 5))], { axis: 1 }),
     bool: s.b.op('take', [s.input('c', 'bool', [7]), s.input('ic', 'i32', [3], indices(s, [3], 7))], { axis: 0 }),
-  })),
+  }), { quick: true }),
   conformanceCase('gather', (s) => ({
     f32: s.b.op('gather', [s.input('a', 'f32', [4, 5]), s.input('ia', 'i32', [4, 3], indices(s, [4, 3], 5))], { axis: 1 }),
     i32: s.b.op('gather', [s.input('b', 'i32', [3, 2]), s.input('ib', 'i32', [5, 2], indices(s, [5, 2], 3))], { axis: 0 }),
@@ -153,7 +152,7 @@ const INDEXING: readonly ConformanceCase[] = [
       bf16_columns: s.b.op('topk', [s.input('b', 'bf16', [5, 3])], { axis: 0, k: 2 }),
       i32: s.b.op('topk', [s.input('c', 'i32', [3, 6], 'specials')], { axis: 1, k: 3 }),
     };
-  }),
+  }, { quick: true }),
 ];
 
 export const STRUCTURAL_CASES: readonly ConformanceCase[] = [...SOURCES, ...REDUCTIONS, ...CONTRACTIONS, ...MOVEMENT, ...INDEXING];
