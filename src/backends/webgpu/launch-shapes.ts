@@ -25,7 +25,10 @@ export function adapterLaunchShape(adapter: AdapterDescription, limits: DeviceLi
   };
 }
 
+/** Contraction invocations keep a whole tile of accumulators in registers, so their workgroups stay small. */
+const CONTRACTION_WORKGROUP = 64;
+
 /** The shape for one contraction: fewer tile rows when the product has fewer rows (a decode step's matvec). */
 export function contractionLaunchShape(shape: WgslLaunchShape, rows: number): WgslLaunchShape {
-  return { ...shape, tileRows: Math.max(1, Math.min(shape.tileRows, rows)) };
+  return { ...shape, workgroupSize: Math.min(shape.workgroupSize, CONTRACTION_WORKGROUP), tileRows: Math.max(1, Math.min(shape.tileRows, rows)) };
 }

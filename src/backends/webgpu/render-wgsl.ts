@@ -175,6 +175,5 @@ export function renderWgsl(k: Kernel, shape: WgslLaunchShape): RenderedKernel {
     body.kind === 'map' ? mapBody(k, body, uses, sx)
     : body.kind === 'reduce' ? reduceBody(k, body, uses, sx)
     : contractionBody(k, body, uses, sx, shape);
-  const workgroupSize = body.kind === 'contraction' ? Math.min(shape.workgroupSize, 64) : shape.workgroupSize;
-  return assembleShader(k, uses, rendered, workgroupSize, shape, `${body.kind} kernel`);
+  return assembleShader(k, uses, rendered, shape.workgroupSize, shape, `${body.kind} kernel`);
 }

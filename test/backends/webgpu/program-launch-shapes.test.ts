@@ -26,5 +26,6 @@ describe('launch shapes', () => {
     expect(contractionLaunchShape(shape, 1).tileRows).toBe(1);
     expect(contractionLaunchShape(shape, 3).tileRows).toBe(3);
     expect(contractionLaunchShape(shape, 100).tileRows).toBe(4);
+    expect(contractionLaunchShape(adapterLaunchShape(adapter('nvidia', 'hopper', ''), limits(1024)), 100).workgroupSize).toBe(64);
   });
 });
