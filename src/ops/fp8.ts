@@ -13,7 +13,8 @@ import { typed } from './typed.js';
 export type ScaleFormat = 'none' | 'ue8m0';
 
 export const FP8_E4M3_MAX = 448;
-const AMAX_FLOOR = 1e-4;
+/** The smallest amax a scale is computed from, so an all-zero tile or block gets a finite, nonzero scale. */
+export const FP8_AMAX_FLOOR = 1e-4;
 
 defineComposite({
   name: 'fp8_quantize',
@@ -24,7 +25,7 @@ defineComposite({
     const block = attrs.block as number;
     const k = x!.shape[x!.rank - 1]!;
     const tiles = reshape(x!, [...x!.shape.slice(0, -1), k / block, block]);
-    const amax = maximum(max(abs(tiles), -1, true), AMAX_FLOOR);
+    const amax = maximum(max(abs(tiles), -1, true), FP8_AMAX_FLOOR);
     let s = div(amax, FP8_E4M3_MAX);
     if (attrs.scale_fmt === 'ue8m0') s = exp2(ceil(log2(s)));
     const q = cast(div(tiles, s), 'f8e4m3fn', 'saturate');

@@ -14,3 +14,6 @@ export { rmsNorm } from './norm.js';
 export { softmax, logSoftmax } from './softmax.js';
 export { rope } from './rope.js';
 export { fp8Quantize, FP8_E4M3_MAX, type ScaleFormat } from './fp8.js';
+export { fp8BlockQuantize, fp8BlockDequantize, blockScaleShape } from './fp8-blocks.js';
+export { fp8Gemm, fp8GatherGemm } from './fp8-gemm.js';
+export { fp8Linear, fp8GatherLinear, quantizeActivations } from './fp8-linear.js';
