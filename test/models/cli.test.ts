@@ -118,10 +118,11 @@ describe('dsv3 verify', () => {
   it('passes a golden case and prints every tensor', async () => {
     const r = await run('verify', V3, ...REF);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/cpu-reference absorb \(absorb\): 87\/87 pass/);
+    expect(r.out).toMatch(/cpu-reference absorb \(absorb\): 152\/152 pass/);
+    expect(r.out).toMatch(/pass  replay absorb\.decode\.3\.block\.2 /);
     expect(r.out).toMatch(/pass {2}absorb\.prefill\.logits_all\s+max \|Δ\| +\d\.\d\de-\d+ {2}tolerance 0\.00002 \+ 0\.00001·\|b\|/);
     expect(r.out).toMatch(/skip absorb_f64/);
-    expect(r.out).toMatch(/all 174 comparisons pass/);
+    expect(r.out).toMatch(/all 304 comparisons pass/);
   });
 
   it('fails, with exit code 1, when the weights differ from the goldens', async () => {

@@ -1,6 +1,7 @@
 // The pre-norm decoder block (official `Block.forward`): x + attn(attn_norm(x)), then + ffn(ffn_norm(.)), with a
 // dense MLP in the first `first_k_dense_replace` layers and MoE after. Weights are passed by operand name:
-// attn_norm, ffn_norm, attn.<MLA weight>, ffn.<MLP or MoE weight>.
+// attn_norm, ffn_norm, attn.<MLA weight>, ffn.<MLP or MoE weight>. The dense MLP runs its projections as the
+// attention's attributes say (the same model settings).
 
 import { add, reshape, rmsNorm, type Tensor } from '../../ops/index.js';
 import type { LayerWeights, TensorSlot } from './layout.js';
@@ -8,6 +9,7 @@ import { mlaAttention, mlaWeightNames, mlaWeightSlots, type MlaAttrs } from './m
 import { mlp, mlpWeightSlots } from './mlp.js';
 import { moe, moeWeightNames, moeWeightSlots, type MoeAttrs } from './moe.js';
 import { withoutPrefix, withPrefix, type Named } from './operands.js';
+import { pickProjectionAttrs, projectionOperands } from './projection.js';
 
 /** What a block computes besides its attention: a dense MLP, or MoE with these routing settings. */
 export type FeedForward = { readonly kind: 'dense' } | { readonly kind: 'moe'; readonly attrs: MoeAttrs };
@@ -18,8 +20,8 @@ export function blockWeightSlots(l: LayerWeights): Record<string, TensorSlot> {
 }
 
 export function blockWeightNames(mla: MlaAttrs, ffn: FeedForward): string[] {
-  const ffnNames = ffn.kind === 'dense' ? ['gate', 'up', 'down'] : moeWeightNames(ffn.attrs);
-  return ['attn_norm', 'ffn_norm', ...mlaWeightNames(mla.q_lora).map((n) => `attn.${n}`), ...ffnNames.map((n) => `ffn.${n}`)];
+  const ffnNames = ffn.kind === 'dense' ? projectionOperands(['gate', 'up', 'down'], mla) : moeWeightNames(ffn.attrs);
+  return ['attn_norm', 'ffn_norm', ...mlaWeightNames(mla).map((n) => `attn.${n}`), ...ffnNames.map((n) => `ffn.${n}`)];
 }
 
 export interface BlockOutputs {
@@ -48,7 +50,7 @@ export function decoderBlock(inp: BlockInputs, w: Named, mla: MlaAttrs, ffn: Fee
   const ffnIn = rmsNorm(h, w.ffn_norm!, mla.eps);
   const ffnWeights = withoutPrefix(w, 'ffn.');
   if (ffn.kind === 'dense') {
-    const y = mlp(ffnIn, ffnWeights);
+    const y = mlp(ffnIn, ffnWeights, pickProjectionAttrs(mla));
     return { out: add(h, y), attn: attn!, ffn: y, caches: [cacheA!, cacheB!], gate: undefined };
   }
   const [B, S, D] = x.shape as [number, number, number];

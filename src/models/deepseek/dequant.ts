@@ -3,15 +3,11 @@
 // Blocks at the right and bottom edges may be partial; scale_inv is a multiplier, not a divisor (quirk 9).
 
 import { decodeFp8 } from '../../numerics/index.js';
-
-export const FP8_BLOCK = 128;
-
-/** The shape of the scale tensor for an [rows, cols] weight. */
-export const scaleShape = (rows: number, cols: number): [number, number] => [Math.ceil(rows / FP8_BLOCK), Math.ceil(cols / FP8_BLOCK)];
+import { FP8_BLOCK, scaleShape } from './layout.js';
 
 /** Dequantises an [rows, cols] e4m3fn weight (raw bytes) with its block scales into a new Float32Array. */
 export function dequantizeFp8(w8: Uint8Array, scaleInv: Float32Array, rows: number, cols: number): Float32Array {
-  const [scaleRows, scaleCols] = scaleShape(rows, cols);
+  const [scaleRows, scaleCols] = scaleShape([rows, cols]) as [number, number];
   if (w8.length !== rows * cols) throw new RangeError(`dequantizeFp8: ${w8.length} weight bytes for a [${rows}, ${cols}] matrix`);
   if (scaleInv.length !== scaleRows * scaleCols) throw new RangeError(`dequantizeFp8: ${scaleInv.length} scales, expected [${scaleRows}, ${scaleCols}]`);
   const w = decodeFp8(w8, 'f8e4m3fn');

@@ -2,12 +2,16 @@
 // ([out_features, in_features] for projections), and which weights the graphs read. The MTP module is layer
 // `num_hidden_layers` (FACTS §4.3). Routed experts are read by the graphs as one stacked weight per projection,
 // [E, in, out], so that gather_matmul can pick each row's expert; the store builds it from the per-expert tensors.
+// Under FP8 GEMMs a projection is read as two graph weights instead (fp8Slots): its e4m3fn bytes and block scales.
 
+import { blockScaleShape } from '../../ops/index.js';
 import { isMoeLayer, hasRouterBias, type ModelConfig } from './config.js';
 
 export interface TensorSlot {
   readonly name: string;
   readonly shape: readonly number[];
+  /** A Linear weight, which an FP8 checkpoint may store as F8_E4M3 with 128x128 block scales. */
+  readonly linear?: true;
 }
 
 /** A graph weight made of one [out, in] checkpoint tensor per expert, stored transposed as [E, in, out]. */
@@ -68,18 +72,34 @@ export interface ModelLayout {
 }
 
 const slot = (name: string, ...shape: number[]): TensorSlot => ({ name, shape });
+const proj = (name: string, out: number, inDim: number): TensorSlot => ({ name, shape: [out, inDim], linear: true });
+
+/** The edge of the square blocks FP8 checkpoints are quantised in (quantization_config.weight_block_size). */
+export const FP8_BLOCK = 128;
+
+/** The shape of the block scales of an [..., rows, cols] weight. */
+export const scaleShape = (shape: readonly number[]): number[] => blockScaleShape(shape, FP8_BLOCK);
+
+/**
+ * The graph weights of a Linear slot under FP8 GEMMs: its e4m3fn bytes as the checkpoint lays them out ([out, in];
+ * stacked experts [E, out, in]) and its block scales (the checkpoint's `weight_scale_inv`; stacked [E, ., .]).
+ */
+export function fp8Slots(s: TensorSlot | StackedSlot): { weight: TensorSlot; scale: TensorSlot } {
+  const shape = 'parts' in s ? [s.parts.length, ...s.parts[0]!.shape] : s.shape;
+  return { weight: { name: `${s.name}.e4m3fn`, shape }, scale: { name: `${s.name}_scale_inv`, shape: scaleShape(shape) } };
+}
 
 function mlp(prefix: string, inner: number, dim: number): MlpWeights {
   return {
-    gate: slot(`${prefix}.gate_proj.weight`, inner, dim),
-    up: slot(`${prefix}.up_proj.weight`, inner, dim),
-    down: slot(`${prefix}.down_proj.weight`, dim, inner),
+    gate: proj(`${prefix}.gate_proj.weight`, inner, dim),
+    up: proj(`${prefix}.up_proj.weight`, inner, dim),
+    down: proj(`${prefix}.down_proj.weight`, dim, inner),
   };
 }
 
-function stacked(prefix: string, proj: string, experts: number, inDim: number, outDim: number): StackedSlot {
-  const parts = Array.from({ length: experts }, (_, e) => slot(`${prefix}.experts.${e}.${proj}.weight`, outDim, inDim));
-  return { name: `${prefix}.experts.${proj}.stacked`, shape: [experts, inDim, outDim], parts };
+function stacked(prefix: string, name: string, experts: number, inDim: number, outDim: number): StackedSlot {
+  const parts = Array.from({ length: experts }, (_, e) => proj(`${prefix}.experts.${e}.${name}.weight`, outDim, inDim));
+  return { name: `${prefix}.experts.${name}.stacked`, shape: [experts, inDim, outDim], parts, linear: true };
 }
 
 function attention(c: ModelConfig, p: string): AttentionWeights {
@@ -89,12 +109,12 @@ function attention(c: ModelConfig, p: string): AttentionWeights {
   return {
     query:
       c.qLoraRank > 0
-        ? { wqA: slot(`${p}.q_a_proj.weight`, c.qLoraRank, D), qNorm: slot(`${p}.q_a_layernorm.weight`, c.qLoraRank), wqB: slot(`${p}.q_b_proj.weight`, H * qkHead, c.qLoraRank) }
-        : { wq: slot(`${p}.q_proj.weight`, H * qkHead, D) },
-    wkvA: slot(`${p}.kv_a_proj_with_mqa.weight`, c.kvLoraRank + c.qkRopeHeadDim, D),
+        ? { wqA: proj(`${p}.q_a_proj.weight`, c.qLoraRank, D), qNorm: slot(`${p}.q_a_layernorm.weight`, c.qLoraRank), wqB: proj(`${p}.q_b_proj.weight`, H * qkHead, c.qLoraRank) }
+        : { wq: proj(`${p}.q_proj.weight`, H * qkHead, D) },
+    wkvA: proj(`${p}.kv_a_proj_with_mqa.weight`, c.kvLoraRank + c.qkRopeHeadDim, D),
     kvNorm: slot(`${p}.kv_a_layernorm.weight`, c.kvLoraRank),
-    wkvB: slot(`${p}.kv_b_proj.weight`, H * (c.qkNopeHeadDim + c.vHeadDim), c.kvLoraRank),
-    wo: slot(`${p}.o_proj.weight`, D, H * c.vHeadDim),
+    wkvB: proj(`${p}.kv_b_proj.weight`, H * (c.qkNopeHeadDim + c.vHeadDim), c.kvLoraRank),
+    wo: proj(`${p}.o_proj.weight`, D, H * c.vHeadDim),
   };
 }
 
@@ -127,7 +147,7 @@ function mtp(c: ModelConfig): MtpWeights {
     embed: slot(`${p}.embed_tokens.weight`, c.vocabSize, D),
     enorm: slot(`${p}.enorm.weight`, D),
     hnorm: slot(`${p}.hnorm.weight`, D),
-    ehProj: slot(`${p}.eh_proj.weight`, D, 2 * D),
+    ehProj: proj(`${p}.eh_proj.weight`, D, 2 * D),
     block: layer(c, L),
     headNorm: slot(`${p}.shared_head.norm.weight`, D),
     head: slot(`${p}.shared_head.head.weight`, c.vocabSize, D),
@@ -152,32 +172,25 @@ export interface CheckpointTensor extends TensorSlot {
   readonly projection: boolean;
 }
 
+const checkpointTensor = (s: TensorSlot): CheckpointTensor => ({ ...s, projection: s.linear === true });
+
 function layerTensors(l: LayerWeights): CheckpointTensor[] {
-  const plain = (...slots: TensorSlot[]) => slots.map((s) => ({ ...s, projection: false }));
-  const proj = (...slots: TensorSlot[]) => slots.map((s) => ({ ...s, projection: true }));
-  const mlpProj = (m: MlpWeights) => proj(m.gate, m.up, m.down);
   const q = l.attn.query;
-  const out = [
-    ...plain(l.attnNorm, l.ffnNorm, l.attn.kvNorm),
-    ...('wq' in q ? proj(q.wq) : [...proj(q.wqA, q.wqB), ...plain(q.qNorm)]),
-    ...proj(l.attn.wkvA, l.attn.wkvB, l.attn.wo),
-  ];
-  if (l.ffn.kind === 'dense') return [...out, ...mlpProj(l.ffn.mlp)];
-  const m = l.ffn.moe;
-  const { gate, up, down } = m.experts;
-  return [
-    ...out,
-    ...plain(m.router, ...(m.bias ? [m.bias] : [])),
-    ...proj(...gate.parts, ...up.parts, ...down.parts),
-    ...(m.shared ? mlpProj(m.shared) : []),
-  ];
+  const slots = [l.attnNorm, l.ffnNorm, l.attn.kvNorm, ...('wq' in q ? [q.wq] : [q.wqA, q.wqB, q.qNorm]), l.attn.wkvA, l.attn.wkvB, l.attn.wo];
+  const mlpSlots = (m: MlpWeights) => [m.gate, m.up, m.down];
+  if (l.ffn.kind === 'dense') slots.push(...mlpSlots(l.ffn.mlp));
+  else {
+    const m = l.ffn.moe;
+    const { gate, up, down } = m.experts;
+    slots.push(m.router, ...(m.bias ? [m.bias] : []), ...gate.parts, ...up.parts, ...down.parts, ...(m.shared ? mlpSlots(m.shared) : []));
+  }
+  return slots.map(checkpointTensor);
 }
 
 /** Every tensor a checkpoint for this layout holds (FP8 scale tensors aside). */
 export function checkpointTensors(layout: ModelLayout): CheckpointTensor[] {
-  const plain = (s: TensorSlot): CheckpointTensor => ({ ...s, projection: false });
-  const out = [plain(layout.embed), plain(layout.norm), plain(layout.head), ...layout.layers.flatMap(layerTensors)];
+  const out = [layout.embed, layout.norm, layout.head].map(checkpointTensor).concat(layout.layers.flatMap(layerTensors));
   const m = layout.mtp;
-  if (m) out.push(plain(m.embed), plain(m.enorm), plain(m.hnorm), { ...m.ehProj, projection: true }, ...layerTensors(m.block), plain(m.headNorm), plain(m.head));
+  if (m) out.push(...[m.embed, m.enorm, m.hnorm, m.ehProj].map(checkpointTensor), ...layerTensors(m.block), ...[m.headNorm, m.head].map(checkpointTensor));
   return out;
 }

@@ -14,5 +14,5 @@ export interface LoadedModel {
 export function loadModel(dir: string, overrides: Partial<ModelSettings> = {}): LoadedModel {
   const config = loadModelConfig(dir);
   const settings = defaultSettings(config, overrides);
-  return { config, settings, weights: ModelWeights.open(dir, config) };
+  return { config, settings, weights: ModelWeights.open(dir, config, settings.gemm) };
 }

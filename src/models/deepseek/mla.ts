@@ -8,19 +8,22 @@
 // absorb (the official default) caches kv_norm(c_kv) [B, T, kv_lora] and the rotated k_pe [B, T, rope], folds
 // W_UK into the query and applies W_UV after attending over the latent cache. naive caches per-head K
 // [B, T, H, nope + rope] and V [B, T, H, v]. Softmax runs in f32 with the official scale (rope.ts).
+// Under FP8 GEMMs (projection.ts) absorb uses wkv_b only dequantised inside its matmuls, as the official code does,
+// so its input is never act-quantised; naive runs wkv_b as a Linear (golden README, quirk 9).
 
 import { defineComposite, type GraphBuilder } from '../../ir/index.js';
 import {
-  add, broadcastTo, concat, dynamicUpdateSlice, iota, lessEqual, linear, matmul, mul, permute, reshape, rmsNorm, rope, slice, softmax, split, transpose, where,
+  add, broadcastTo, concat, dynamicUpdateSlice, iota, lessEqual, matmul, mul, permute, reshape, rmsNorm, rope, slice, softmax, split, transpose, where,
   type Tensor,
 } from '../../ops/index.js';
 import type { ModelConfig } from './config.js';
 import type { AttentionWeights, TensorSlot } from './layout.js';
 import { callComposite, namedInputs, type Named } from './operands.js';
+import { ATTENTION_LINEAR_CLASS, project, projectionAttrs, projectionOperands, projectionWeight, PROJECTION_ATTRS, type ProjectionAttrs } from './projection.js';
 import { softmaxScale } from './rope.js';
 import type { AttentionMode, ModelSettings } from './settings.js';
 
-export type MlaAttrs = {
+export type MlaAttrs = ProjectionAttrs & {
   readonly heads: number;
   readonly qk_nope: number;
   readonly qk_rope: number;
@@ -43,6 +46,7 @@ export const MLA_ATTRS = {
   attention: { kind: 'enum', values: ['absorb', 'naive'] },
   softmax_scale: { kind: 'float' },
   eps: { kind: 'float' },
+  ...PROJECTION_ATTRS,
 } as const;
 
 export function mlaAttrs(c: ModelConfig, s: ModelSettings): MlaAttrs {
@@ -56,6 +60,7 @@ export function mlaAttrs(c: ModelConfig, s: ModelSettings): MlaAttrs {
     attention: s.attention,
     softmax_scale: softmaxScale(c),
     eps: s.normEps,
+    ...projectionAttrs(s),
   };
 }
 
@@ -68,14 +73,22 @@ export function mlaCacheTypes(a: MlaAttrs, batch: number, positions: number): Re
 
 export const mlaCacheNames = (attention: AttentionMode): [string, string] => (attention === 'absorb' ? ['kv_cache', 'pe_cache'] : ['k_cache', 'v_cache']);
 
-export const mlaWeightNames = (qLora: number): string[] => [...(qLora > 0 ? ['wq_a', 'q_norm', 'wq_b'] : ['wq']), 'wkv_a', 'kv_norm', 'wkv_b', 'wo'];
+export const mlaWeightNames = (a: MlaAttrs): string[] => [
+  ...(a.q_lora > 0 ? [...projectionOperands(['wq_a'], a), 'q_norm', ...projectionOperands(['wq_b'], a)] : projectionOperands(['wq'], a)),
+  ...projectionOperands(['wkv_a'], a),
+  'kv_norm',
+  ...projectionOperands(['wkv_b', 'wo'], a),
+];
 
 export function mlaWeightSlots(w: AttentionWeights): Record<string, TensorSlot> {
   const q: Record<string, TensorSlot> = 'wq' in w.query ? { wq: w.query.wq } : { wq_a: w.query.wqA, q_norm: w.query.qNorm, wq_b: w.query.wqB };
   return { ...q, wkv_a: w.wkvA, kv_norm: w.kvNorm, wkv_b: w.wkvB, wo: w.wo };
 }
 
-const operands = (a: MlaAttrs): string[] => ['x', 'cos', 'sin', 'start_pos', ...mlaCacheNames(a.attention), ...mlaWeightNames(a.q_lora)];
+const operands = (a: MlaAttrs): string[] => ['x', 'cos', 'sin', 'start_pos', ...mlaCacheNames(a.attention), ...mlaWeightNames(a)];
+
+/** x through attention projection `name`, as the official module of that name runs it. */
+const proj = (x: Tensor, w: Named, name: string, a: MlaAttrs): Tensor => project(x, w, name, ATTENTION_LINEAR_CLASS[name]!, a);
 
 /** Whether each cache position (column) is visible to each query of the chunk (row): position <= start_pos + row. */
 function visible(like: Tensor, queries: number, positions: number, startPos: Tensor): Tensor {
@@ -91,11 +104,11 @@ interface Projected {
   readonly kPe: Tensor;
 }
 
-function project(x: Tensor, cos: Tensor, sin: Tensor, w: Named, a: MlaAttrs): Projected {
+function projectInputs(x: Tensor, cos: Tensor, sin: Tensor, w: Named, a: MlaAttrs): Projected {
   const [B, S] = x.shape as [number, number];
-  const q = a.q_lora > 0 ? linear(rmsNorm(linear(x, w.wq_a!), w.q_norm!, a.eps), w.wq_b!) : linear(x, w.wq!);
+  const q = a.q_lora > 0 ? proj(rmsNorm(proj(x, w, 'wq_a', a), w.q_norm!, a.eps), w, 'wq_b', a) : proj(x, w, 'wq', a);
   const [qNope, qPe] = split(reshape(q, [B, S, a.heads, a.qk_nope + a.qk_rope]), [a.qk_nope, a.qk_rope], -1) as [Tensor, Tensor];
-  const [cKv, kPe] = split(linear(x, w.wkv_a!), [a.kv_lora, a.qk_rope], -1) as [Tensor, Tensor];
+  const [cKv, kPe] = split(proj(x, w, 'wkv_a', a), [a.kv_lora, a.qk_rope], -1) as [Tensor, Tensor];
   const perHead = (t: Tensor) => reshape(t, [S, 1, a.qk_rope / 2]);
   return { qNope, qPe: rope(qPe, perHead(cos), perHead(sin)), cKv, kPe: rope(kPe, cos, sin) };
 }
@@ -108,7 +121,7 @@ const headsBack = (t: Tensor, B: number, S: number) => permute(reshape(t, [t.sha
 function absorbed(x: Tensor, p: Projected, startPos: Tensor, [kvCache, peCache]: Tensor[], w: Named, a: MlaAttrs): Tensor[] {
   const [B, S] = x.shape as [number, number];
   const T = kvCache!.shape[1]!;
-  const wkvB = reshape(w.wkv_b!, [a.heads, a.qk_nope + a.v_head, a.kv_lora]);
+  const wkvB = reshape(projectionWeight(w, 'wkv_b', a), [a.heads, a.qk_nope + a.v_head, a.kv_lora]);
   const wUK = slice(wkvB, 1, 0, a.qk_nope);
   const wUV = slice(wkvB, 1, a.qk_nope);
   const kv = dynamicUpdateSlice(kvCache!, rmsNorm(p.cKv, w.kv_norm!, a.eps), startPos, 1);
@@ -119,13 +132,13 @@ function absorbed(x: Tensor, p: Projected, startPos: Tensor, [kvCache, peCache]:
   const masked = where(reshape(visible(x, S, T, startPos), [S, 1, T]), reshape(scores, [B, S, a.heads, T]), -Infinity);
   const latent = reshape(matmul(reshape(softmax(masked, -1), [B, S * a.heads, T]), kv), [B, S, a.heads, a.kv_lora]);
   const heads = headsBack(matmul(headsFirst(latent), transpose(wUV)), B, S);
-  return [linear(reshape(heads, [B, S, a.heads * a.v_head]), w.wo!), kv, pe];
+  return [proj(reshape(heads, [B, S, a.heads * a.v_head]), w, 'wo', a), kv, pe];
 }
 
 function naive(x: Tensor, p: Projected, startPos: Tensor, [kCache, vCache]: Tensor[], w: Named, a: MlaAttrs): Tensor[] {
   const [B, S] = x.shape as [number, number];
   const T = kCache!.shape[1]!;
-  const kvB = reshape(linear(rmsNorm(p.cKv, w.kv_norm!, a.eps), w.wkv_b!), [B, S, a.heads, a.qk_nope + a.v_head]);
+  const kvB = reshape(proj(rmsNorm(p.cKv, w.kv_norm!, a.eps), w, 'wkv_b', a), [B, S, a.heads, a.qk_nope + a.v_head]);
   const [kNope, v] = split(kvB, [a.qk_nope, a.v_head], -1) as [Tensor, Tensor];
   const kPe = broadcastTo(reshape(p.kPe, [B, S, 1, a.qk_rope]), [B, S, a.heads, a.qk_rope]);
   const k = dynamicUpdateSlice(kCache!, concat([kNope, kPe], -1), startPos, 1);
@@ -134,7 +147,7 @@ function naive(x: Tensor, p: Projected, startPos: Tensor, [kCache, vCache]: Tens
   const scores = mul(matmul(q, permute(k, [0, 2, 3, 1])), a.softmax_scale);
   const masked = where(visible(x, S, T, startPos), scores, -Infinity);
   const out = matmul(softmax(masked, -1), permute(vs, [0, 2, 1, 3]));
-  return [linear(reshape(permute(out, [0, 2, 1, 3]), [B, S, a.heads * a.v_head]), w.wo!), k, vs];
+  return [proj(reshape(permute(out, [0, 2, 1, 3]), [B, S, a.heads * a.v_head]), w, 'wo', a), k, vs];
 }
 
 defineComposite({
@@ -145,7 +158,7 @@ defineComposite({
     const a = attrs as MlaAttrs;
     const [cacheA, cacheB] = mlaCacheNames(a.attention);
     const n = namedInputs(b, inputs, operands(a));
-    const p = project(n.x!, n.cos!, n.sin!, n, a);
+    const p = projectInputs(n.x!, n.cos!, n.sin!, n, a);
     const form = a.attention === 'absorb' ? absorbed : naive;
     return form(n.x!, p, n.start_pos!, [n[cacheA]!, n[cacheB]!], n, a).map((t) => t.value);
   },

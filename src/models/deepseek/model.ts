@@ -8,13 +8,14 @@
 
 import type { Graph } from '../../ir/index.js';
 import { dynamicSlice, full, linear, rmsNorm, slice, take, Trace, type Tensor } from '../../ops/index.js';
-import { blockWeightSlots, decoderBlock, type FeedForward } from './block.js';
+import { blockWeightSlots, decoderBlock, type BlockInputs, type BlockOutputs, type FeedForward } from './block.js';
 import type { ModelConfig } from './config.js';
-import type { ModelLayout } from './layout.js';
+import type { LayerWeights, ModelLayout } from './layout.js';
 import { mlaAttrs, mlaCacheTypes } from './mla.js';
 import { moeAttrs } from './moe.js';
 import { mtpBlock, mtpWeightSlots } from './mtp.js';
 import { bindWeights } from './operands.js';
+import { projectionAttrs } from './projection.js';
 import type { ModelSettings } from './settings.js';
 
 export interface GraphOptions {
@@ -48,6 +49,19 @@ function checkOptions(config: ModelConfig, settings: ModelSettings, layout: Mode
   if (o.mtp && o.seqLen < 2) throw new RangeError(`mtp needs seqLen >= 2 (it predicts from pairs of positions), got ${o.seqLen}`);
 }
 
+/** The rotary table (weights) and its rows for the chunk's positions start_pos .. start_pos + S. */
+export function rotaryRows(t: Trace, layout: ModelLayout, startPos: Tensor, S: number): { table: [Tensor, Tensor]; cos: Tensor; sin: Tensor } {
+  const ropeCos = t.weight(layout.ropeCos.name, 'f32', layout.ropeCos.shape);
+  const ropeSin = t.weight(layout.ropeSin.name, 'f32', layout.ropeSin.shape);
+  return { table: [ropeCos, ropeSin], cos: dynamicSlice(ropeCos, startPos, 0, S), sin: dynamicSlice(ropeSin, startPos, 0, S) };
+}
+
+/** Decoder layer `l` on `inp`, with its weights declared in the trace's graph as the settings read them. */
+export function decoderLayer(t: Trace, config: ModelConfig, settings: ModelSettings, l: LayerWeights, inp: BlockInputs): BlockOutputs {
+  const ffn: FeedForward = l.ffn.kind === 'dense' ? { kind: 'dense' } : { kind: 'moe', attrs: moeAttrs(config, projectionAttrs(settings)) };
+  return decoderBlock(inp, bindWeights(t, blockWeightSlots(l), settings.gemm), mlaAttrs(config, settings), ffn);
+}
+
 export function buildModelGraph(config: ModelConfig, settings: ModelSettings, layout: ModelLayout, o: GraphOptions): Graph {
   checkOptions(config, settings, layout, o);
   const { batch: B, seqLen: S } = o;
@@ -56,19 +70,15 @@ export function buildModelGraph(config: ModelConfig, settings: ModelSettings, la
   const startPos = t.input('start_pos', 'i32', []);
   const specs = cacheSpecs(config, settings, B);
   const caches = specs.map((c) => t.input(c.name, 'f32', c.shape));
-  const ropeCos = t.weight(layout.ropeCos.name, 'f32', layout.ropeCos.shape);
-  const ropeSin = t.weight(layout.ropeSin.name, 'f32', layout.ropeSin.shape);
-  const cos = dynamicSlice(ropeCos, startPos, 0, S);
-  const sin = dynamicSlice(ropeSin, startPos, 0, S);
+  const { table: [ropeCos, ropeSin], cos, sin } = rotaryRows(t, layout, startPos, S);
   const mla = mlaAttrs(config, settings);
-  const moe = { kind: 'moe', attrs: moeAttrs(config) } as const satisfies FeedForward;
   const out: Record<string, Tensor> = {};
 
   let h = take(t.weight(layout.embed.name, 'f32', layout.embed.shape), tokens, 0);
   if (o.captures) out.embed = h;
   layout.layers.forEach((l, i) => {
     const [a, b] = [caches[2 * i]!, caches[2 * i + 1]!];
-    const r = decoderBlock({ x: h, cos, sin, startPos, caches: [a, b] }, bindWeights(t, blockWeightSlots(l)), mla, l.ffn.kind === 'dense' ? { kind: 'dense' } : moe);
+    const r = decoderLayer(t, config, settings, l, { x: h, cos, sin, startPos, caches: [a, b] });
     h = r.out;
     out[specs[2 * i]!.name] = r.caches[0];
     out[specs[2 * i + 1]!.name] = r.caches[1];
@@ -91,8 +101,8 @@ export function buildModelGraph(config: ModelConfig, settings: ModelSettings, la
         startPos: full(startPos, 0),
         caches: [fresh[0]!, fresh[1]!],
       },
-      bindWeights(t, mtpWeightSlots(layout.mtp)),
-      { ...mla, ...moe.attrs },
+      bindWeights(t, mtpWeightSlots(layout.mtp), settings.gemm),
+      { ...mla, ...moeAttrs(config, projectionAttrs(settings)) },
     );
     Object.assign(out, { 'mtp.logits': r.logits, 'mtp.gate.indices': r.gate.indices, 'mtp.gate.weights': r.gate.weights });
   }

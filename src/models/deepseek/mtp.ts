@@ -3,7 +3,8 @@
 // weights expect), a full MoE decoder block with its own cache, then shared_head.head(shared_head.norm(.)):
 // the prediction for t_{i+2}. Operands: tokens [B, S] (the shifted tokens t_{i+1}), hidden [B, S, D] (h_i),
 // cos, sin, start_pos, the block's two caches, then the weights. Results: logits [B, S, vocab], both caches,
-// and the block's expert indices and routing weights.
+// and the block's expert indices and routing weights. The official code has no MTP module; eh_proj runs as a plain
+// Linear would (under FP8 GEMMs with scale_fmt ue8m0, it uses ue8m0 scales).
 
 import { defineComposite } from '../../ir/index.js';
 import { concat, linear, rmsNorm, take, type Tensor } from '../../ops/index.js';
@@ -12,6 +13,7 @@ import type { MtpWeights, TensorSlot } from './layout.js';
 import { mlaCacheNames, MLA_ATTRS, type MlaAttrs } from './mla.js';
 import { MOE_ATTRS, type MoeAttrs } from './moe.js';
 import { callComposite, namedInputs, pickAttrs, withoutPrefix, withPrefix, type Named } from './operands.js';
+import { project, projectionOperands } from './projection.js';
 
 export type MtpAttrs = MlaAttrs & MoeAttrs;
 
@@ -29,7 +31,7 @@ export function mtpWeightSlots(w: MtpWeights): Record<string, TensorSlot> {
 
 const operands = (a: MtpAttrs): string[] => [
   'tokens', 'hidden', 'cos', 'sin', 'start_pos', ...mlaCacheNames(a.attention),
-  'embed', 'enorm', 'hnorm', 'eh_proj', ...blockWeightNames(a, { kind: 'moe', attrs: a }).map((n) => `block.${n}`), 'head_norm', 'head',
+  'embed', 'enorm', 'hnorm', ...projectionOperands(['eh_proj'], a), ...blockWeightNames(a, { kind: 'moe', attrs: a }).map((n) => `block.${n}`), 'head_norm', 'head',
 ];
 
 defineComposite({
@@ -42,7 +44,7 @@ defineComposite({
     const [cacheA, cacheB] = mlaCacheNames(a.attention);
     const e = rmsNorm(take(n.embed!, n.tokens!, 0), n.enorm!, a.eps);
     const g = rmsNorm(n.hidden!, n.hnorm!, a.eps);
-    const x = linear(concat([e, g], -1), n.eh_proj!);
+    const x = project(concat([e, g], -1), n, 'eh_proj', 'linear', a);
     const block = decoderBlock(
       { x, cos: n.cos!, sin: n.sin!, startPos: n.start_pos!, caches: [n[cacheA]!, n[cacheB]!] },
       withoutPrefix(n, 'block.'),

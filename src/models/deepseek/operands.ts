@@ -5,7 +5,9 @@ import { compositeDef, IRError, type Attrs, type AttrSchema, type GraphBuilder, 
 import { operandNames } from '../../ir/composite.js';
 import type { Trace } from '../../ops/index.js';
 import { compose, wrap, type Tensor } from '../../ops/tensor.js';
-import type { TensorSlot } from './layout.js';
+import { fp8Slots, type TensorSlot } from './layout.js';
+import { scaleOperand } from './projection.js';
+import type { GemmMode } from './settings.js';
 
 export type Named = Readonly<Record<string, Tensor>>;
 
@@ -40,12 +42,24 @@ export function withPrefix<T>(named: Readonly<Record<string, T>>, prefix: string
   return Object.fromEntries(Object.entries(named).map(([k, v]) => [prefix + k, v]));
 }
 
-/** The attributes of `attrs` that `schema` declares (a composite made of others passes each its own). */
+/** The attributes of `attrs` that `schema` declares and `attrs` sets (a composite made of others passes each its own). */
 export function pickAttrs<T>(attrs: Attrs, schema: AttrSchema): T {
-  return Object.fromEntries(Object.keys(schema).map((k) => [k, attrs[k]])) as T;
+  return Object.fromEntries(Object.keys(schema).flatMap((k) => (attrs[k] === undefined ? [] : [[k, attrs[k]]]))) as T;
 }
 
-/** Declares the weights of `slots` (f32) in the trace's graph, under the same keys. */
-export function bindWeights(t: Trace, slots: Readonly<Record<string, TensorSlot>>): Record<string, Tensor> {
-  return Object.fromEntries(Object.entries(slots).map(([k, s]) => [k, t.weight(s.name, 'f32', s.shape)]));
+/**
+ * Declares the weights of `slots` in the trace's graph, under the same keys: f32, except Linear weights under FP8
+ * GEMMs, which become their e4m3fn bytes under the key and their block scales under `<key>.scale_inv`.
+ */
+export function bindWeights(t: Trace, slots: Readonly<Record<string, TensorSlot>>, gemm: GemmMode): Record<string, Tensor> {
+  return Object.fromEntries(
+    Object.entries(slots).flatMap(([k, s]) => {
+      if (gemm === 'dequant' || s.linear !== true) return [[k, t.weight(s.name, 'f32', s.shape)]];
+      const { weight, scale } = fp8Slots(s);
+      return [
+        [k, t.weight(weight.name, 'f8e4m3fn', weight.shape)],
+        [scaleOperand(k), t.weight(scale.name, 'f32', scale.shape)],
+      ];
+    }),
+  );
 }

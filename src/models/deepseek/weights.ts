@@ -1,18 +1,21 @@
 // The model's weights: a checkpoint directory checked against the layout its config implies (every tensor present
 // with the right shape and dtype, nothing unexpected), served to the graphs as f32 through the WeightStore
 // interface. Tensors are read when first asked for and kept; F32/BF16/F16 decode exactly, FP8 dequantises
-// (dequant.ts). Routed experts are stacked per projection and also served slice by slice (`sliced`,
-// expert-stack.ts), so that a kernel running only the selected experts reads only those from the checkpoint.
+// (dequant.ts). The FP8 Linear weights are also served as they are stored, for FP8 GEMMs: the e4m3fn bytes and
+// the block scales under the names of layout.ts's fp8Slots. Routed experts are stacked per projection and
+// also served slice by slice (`sliced`, expert-stack.ts), so that a kernel running only the selected experts
+// reads only those from the checkpoint.
 
 import { tensorData, type TensorData, type WeightStore } from '../../ir/index.js';
 import { Checkpoint } from '../../io/checkpoint.js';
 import type { FileDType } from '../../io/safetensors.js';
 import { decodeBf16, decodeF16 } from '../../numerics/index.js';
 import type { ModelConfig } from './config.js';
-import { dequantizeFp8, scaleShape } from './dequant.js';
+import { dequantizeFp8 } from './dequant.js';
 import { ExpertStack } from './expert-stack.js';
-import { checkpointTensors, modelLayout, type ModelLayout, type StackedSlot, type TensorSlot } from './layout.js';
+import { checkpointTensors, fp8Slots, modelLayout, scaleShape, type ModelLayout, type StackedSlot, type TensorSlot } from './layout.js';
 import { ropeTable } from './rope.js';
+import type { GemmMode } from './settings.js';
 
 const FLOAT_DTYPES: readonly FileDType[] = ['F32', 'BF16', 'F16'];
 const SCALE_SUFFIX = '_scale_inv';
@@ -37,7 +40,7 @@ function checkCheckpoint(ckpt: Checkpoint, layout: ModelLayout, config: ModelCon
       if (config.quantization === null)
         throw new WeightError(`${where(t.name)} is F8_E4M3, but config.json has no quantization_config`);
       const scale = t.name + SCALE_SUFFIX;
-      const want = scaleShape(t.shape[0]!, t.shape[1]!);
+      const want = scaleShape(t.shape);
       if (!ckpt.has(scale)) throw new WeightError(`${ckpt.dir}: missing tensor "${scale}" (F32 ${fmt(want)}), the block scales of F8_E4M3 "${t.name}"`);
       const s = ckpt.info(scale);
       if (s.dtype !== 'F32') throw new WeightError(`${where(scale)} has dtype ${s.dtype}, expected F32`);
@@ -55,10 +58,29 @@ function checkCheckpoint(ckpt: Checkpoint, layout: ModelLayout, config: ModelCon
   }
 }
 
+/** Under FP8 GEMMs every Linear must be stored in FP8: the graphs read bytes and scales for all of them. */
+function checkFp8Linears(ckpt: Checkpoint, layout: ModelLayout): void {
+  for (const t of checkpointTensors(layout)) {
+    const { dtype, file } = ckpt.info(t.name);
+    if (t.projection && dtype !== 'F8_E4M3')
+      throw new WeightError(
+        `${ckpt.dir}/${file}: tensor "${t.name}" is ${dtype}; gemm fp8 runs every Linear as an FP8 GEMM and needs F8_E4M3 weights with weight_scale_inv (dsv3 quantize writes such a checkpoint; gemm dequant runs this one)`,
+      );
+  }
+}
+
+/** A graph weight read from a Linear's FP8 storage: its bytes or its block scales. */
+interface Fp8View {
+  readonly source: TensorSlot | StackedSlot;
+  readonly part: 'weight' | 'scale';
+  readonly shape: readonly number[];
+}
+
 export class ModelWeights implements WeightStore {
   private readonly cache = new Map<string, TensorData>();
   private readonly stacks = new Map<string, ExpertStack>();
   private readonly slots: ReadonlyMap<string, TensorSlot | StackedSlot>;
+  private readonly fp8Views = new Map<string, Fp8View>();
 
   private constructor(
     readonly config: ModelConfig,
@@ -73,14 +95,24 @@ export class ModelWeights implements WeightStore {
     slots.set(layout.ropeCos.name, layout.ropeCos);
     slots.set(layout.ropeSin.name, layout.ropeSin);
     this.slots = slots;
+    for (const s of slots.values()) {
+      if (s.linear !== true) continue;
+      const { weight, scale } = fp8Slots(s);
+      this.fp8Views.set(weight.name, { source: s, part: 'weight', shape: weight.shape });
+      this.fp8Views.set(scale.name, { source: s, part: 'scale', shape: scale.shape });
+    }
   }
 
-  /** Opens `dir` and checks it against `config`; throws a WeightError naming the first problem. */
-  static open(dir: string, config: ModelConfig): ModelWeights {
+  /**
+   * Opens `dir` and checks it against `config`; throws a WeightError naming the first problem. With `gemm` fp8,
+   * every Linear weight must be stored in FP8.
+   */
+  static open(dir: string, config: ModelConfig, gemm: GemmMode = 'dequant'): ModelWeights {
     const ckpt = Checkpoint.open(dir);
     try {
       const layout = modelLayout(config);
       checkCheckpoint(ckpt, layout, config);
+      if (gemm === 'fp8') checkFp8Linears(ckpt, layout);
       return new ModelWeights(config, layout, ckpt);
     } catch (e) {
       ckpt.close();
@@ -92,8 +124,10 @@ export class ModelWeights implements WeightStore {
     let t = this.cache.get(name);
     if (t === undefined) {
       const s = this.slots.get(name);
-      if (s === undefined) throw new WeightError(`weight "${name}" is not part of this ${this.config.modelType} model`);
-      t = tensorData('f32', s.shape, this.load(s), `weight "${name}"`);
+      const view = this.fp8Views.get(name);
+      if (s !== undefined) t = tensorData('f32', s.shape, this.load(s), `weight "${name}"`);
+      else if (view !== undefined) t = this.loadFp8(view, name);
+      else throw new WeightError(`weight "${name}" is not part of this ${this.config.modelType} model`);
       this.cache.set(name, t);
     }
     return t;
@@ -142,5 +176,24 @@ export class ModelWeights implements WeightStore {
       default:
         throw new WeightError(`${this.ckpt.dir}: tensor "${s.name}" has dtype ${dtype}, which was not checked at open`);
     }
+  }
+
+  /** The e4m3fn bytes or block scales of a Linear; stacked experts are concatenated in expert order. */
+  private loadFp8(view: Fp8View, name: string): TensorData {
+    const parts = 'parts' in view.source ? view.source.parts : [view.source];
+    const arrays = parts.map((p) => {
+      const { dtype } = this.ckpt.info(p.name);
+      if (dtype !== 'F8_E4M3')
+        throw new WeightError(`${this.ckpt.dir}: weight "${name}" needs tensor "${p.name}" in F8_E4M3 (with weight_scale_inv), but it is ${dtype}`);
+      return view.part === 'weight' ? this.ckpt.read(p.name) : this.ckpt.read(p.name + SCALE_SUFFIX);
+    });
+    const total = arrays.reduce((n, a) => n + a.length, 0);
+    const out = view.part === 'weight' ? new Uint8Array(total) : new Float32Array(total);
+    let at = 0;
+    for (const a of arrays) {
+      out.set(a as Uint8Array & Float32Array, at);
+      at += a.length;
+    }
+    return tensorData(view.part === 'weight' ? 'f8e4m3fn' : 'f32', view.shape, out, `weight "${name}"`);
   }
 }

@@ -1,8 +1,8 @@
-// Comparisons of computed tensors with golden ones: elementwise within the f32 tolerance, routing indices as
-// sets per token, routing weights matched by expert.
+// Comparisons of computed tensors with golden ones: elementwise within a tolerance or bit for bit, routing indices
+// as sets per token, routing weights matched by expert.
 
 import type { TensorData } from '../../../ir/index.js';
-import { describeF32Tolerance, f32Bound, GATE_WEIGHT_TOLERANCE } from './tolerance.js';
+import { bound, describeTolerance, F32_TOLERANCE, GATE_WEIGHT_TOLERANCE, type Tolerance } from './tolerance.js';
 
 export interface Comparison {
   readonly name: string;
@@ -18,8 +18,8 @@ function shapeMismatch(name: string, got: TensorData, want: TensorData): Compari
   return { name, maxError: Infinity, tolerance: 'shape', pass: false, detail: `shape [${got.shape}] vs expected [${want.shape}]` };
 }
 
-/** Elementwise: pass when every |a - b| <= 2e-5 + 1e-5·|b| (NaN fails). Only element counts must agree (a [B, 1, V] step matches [B, V]). */
-export function compareF32(name: string, got: TensorData, want: TensorData): Comparison {
+/** Elementwise: pass when every |a - b| <= abs + rel·|b| (NaN fails). Only element counts must agree (a [B, 1, V] step matches [B, V]). */
+export function compareF32(name: string, got: TensorData, want: TensorData, tolerance: Tolerance = F32_TOLERANCE): Comparison {
   const bad = shapeMismatch(name, got, want);
   if (bad) return bad;
   let maxError = 0;
@@ -30,11 +30,29 @@ export function compareF32(name: string, got: TensorData, want: TensorData): Com
     const diff = Math.abs(got.data[i]! - b);
     const err = Number.isNaN(diff) ? Infinity : diff;
     maxError = Math.max(maxError, err);
-    if (err - f32Bound(b) > worstExcess) [worstExcess, worst] = [err - f32Bound(b), i];
+    if (err - bound(tolerance, b) > worstExcess) [worstExcess, worst] = [err - bound(tolerance, b), i];
   }
   const pass = worstExcess <= 0;
   const detail = pass ? undefined : `element ${worst}: got ${got.data[worst]}, expected ${want.data[worst]}`;
-  return { name, maxError, tolerance: describeF32Tolerance(), pass, ...(detail ? { detail } : {}) };
+  return { name, maxError, tolerance: describeTolerance(tolerance), pass, ...(detail ? { detail } : {}) };
+}
+
+/** Bit for bit: every element has the expected bit pattern (+0 and -0 differ). maxError is still the largest |a - b|. */
+export function compareBits(name: string, got: TensorData, want: TensorData): Comparison {
+  const bad = shapeMismatch(name, got, want);
+  if (bad) return bad;
+  let maxError = 0;
+  let differing = 0;
+  let first = -1;
+  for (let i = 0; i < want.data.length; i++) {
+    if (Object.is(got.data[i], want.data[i])) continue;
+    differing++;
+    if (first < 0) first = i;
+    const diff = Math.abs(got.data[i]! - want.data[i]!);
+    maxError = Math.max(maxError, Number.isNaN(diff) ? Infinity : diff);
+  }
+  const detail = differing ? `${differing} element(s) differ; element ${first}: got ${got.data[first]}, expected ${want.data[first]}` : undefined;
+  return { name, maxError, tolerance: 'bit-exact', pass: differing === 0, ...(detail ? { detail } : {}) };
 }
 
 function rows(t: TensorData): number[][] {
@@ -53,7 +71,7 @@ export function compareIndices(name: string, got: TensorData, want: TensorData):
 }
 
 /** Routing weights [T, k], matched by expert through both index tensors (which must hold the same sets). */
-export function compareGateWeights(name: string, got: TensorData, gotIdx: TensorData, want: TensorData, wantIdx: TensorData): Comparison {
+export function compareGateWeights(name: string, got: TensorData, gotIdx: TensorData, want: TensorData, wantIdx: TensorData, tolerance = GATE_WEIGHT_TOLERANCE): Comparison {
   const bad = shapeMismatch(name, got, want);
   if (bad) return bad;
   const [gw, gi, ww, wi] = [rows(got), rows(gotIdx), rows(want), rows(wantIdx)];
@@ -64,5 +82,5 @@ export function compareGateWeights(name: string, got: TensorData, gotIdx: Tensor
       maxError = Math.max(maxError, at < 0 ? Infinity : Math.abs(gw[r]![at]! - ww[r]![j]!));
     });
   }
-  return { name, maxError, tolerance: `${GATE_WEIGHT_TOLERANCE}`, pass: maxError <= GATE_WEIGHT_TOLERANCE };
+  return { name, maxError, tolerance: `${tolerance}`, pass: maxError <= tolerance };
 }

@@ -1,16 +1,25 @@
 // A golden case folder (spec/golden/<case>): config.json, model.safetensors, expected.safetensors and manifest.json
 // (layout: spec/golden/README.md). This reads the inputs and expected tensors and lists the runs this
-// implementation reproduces: f32 runs with f32 GEMMs (gemm_impl "bf16" means dequantise, then an f32 GEMM) in
-// either attention form, and the MTP case's two wirings.
+// implementation reproduces: the f32 runs in either attention form, with f32 GEMMs (gemm_impl "bf16" means
+// dequantise, then an f32 GEMM) or FP8 GEMMs (gemm_impl "fp8", with the run's scale_fmt and its reach), and the
+// MTP case's two wirings. The float64 runs are accuracy references of other code, not reproduced.
 
 import fs from 'node:fs';
 import { basename, join } from 'node:path';
 import type { TensorData } from '../../../ir/index.js';
 import { SafetensorsFile } from '../../../io/safetensors.js';
-import type { AttentionMode, MtpHidden } from '../settings.js';
+import type { ScaleFormat } from '../../../ops/index.js';
+import type { AttentionMode, GemmMode, MtpHidden, Ue8m0Reach } from '../settings.js';
+
+/** How a run's Linear layers ran: the model settings that reproduce it. */
+export interface GoldenGemm {
+  readonly gemm: GemmMode;
+  readonly scaleFmt: ScaleFormat;
+  readonly ue8m0Reach: Ue8m0Reach;
+}
 
 export type GoldenRun =
-  | { readonly kind: 'standard'; readonly name: string; readonly attention: AttentionMode }
+  | { readonly kind: 'standard'; readonly name: string; readonly attention: AttentionMode; readonly linear: GoldenGemm }
   | { readonly kind: 'mtp'; readonly name: string; readonly attention: AttentionMode; readonly mtpHidden: MtpHidden };
 
 export interface SkippedRun {
@@ -22,9 +31,23 @@ interface ManifestRun {
   readonly attn_impl?: string;
   readonly gemm_impl?: string;
   readonly variant?: string;
+  readonly 'Linear.scale_fmt_at_run'?: string | null;
+  readonly ue8m0_all?: boolean;
 }
 
 const ATTENTION_MODES: readonly AttentionMode[] = ['absorb', 'naive'];
+
+/** The official gemm_impl names: "bf16" dequantises the weights (our dequant), "fp8" runs act_quant + fp8_gemm. */
+const GEMM_IMPLS: Readonly<Record<string, GemmMode>> = { bf16: 'dequant', fp8: 'fp8' };
+
+/** The settings of a manifest run, or why they cannot be reproduced. */
+function runGemm(r: ManifestRun): GoldenGemm | string {
+  const gemm = GEMM_IMPLS[r.gemm_impl ?? ''];
+  if (gemm === undefined) return `unknown gemm_impl ${r.gemm_impl}`;
+  const fmt = r['Linear.scale_fmt_at_run'] ?? 'none';
+  if (fmt !== 'none' && fmt !== 'ue8m0') return `unknown scale_fmt ${fmt}`;
+  return { gemm, scaleFmt: fmt, ue8m0Reach: r.ue8m0_all === true ? 'all' : 'official' };
+}
 
 export class GoldenCase {
   private constructor(
@@ -52,6 +75,18 @@ export class GoldenCase {
     return this.expected.readIR(name);
   }
 
+  /** Official module paths (`layers.0.attn.wq_a`) to Hugging Face tensor names, from the manifest's table. */
+  officialToHf(): Map<string, string> {
+    const table = (this.manifest.hf_to_official_names ?? {}) as Record<string, string>;
+    return new Map(Object.entries(table).map(([hf, official]) => [official, hf]));
+  }
+
+  /** The official module paths of the Linear calls captured for `run` (`<run>.decode.0.linear.<path>.{x,y}`). */
+  linearCaptures(run: string): string[] {
+    const prefix = `${run}.decode.0.linear.`;
+    return this.expected.names().flatMap((n) => (n.startsWith(prefix) && n.endsWith('.x') ? [n.slice(prefix.length, -2)] : []));
+  }
+
   /** Token rows: prefill [B][S] and decode [B][steps] (step s feeds column s). */
   tokens(which: 'prefill' | 'decode'): number[][] {
     const t = this.tensor(`inputs.${which}_tokens`);
@@ -71,10 +106,11 @@ export class GoldenCase {
     for (const [name, r] of Object.entries((this.manifest.runs ?? {}) as Record<string, ManifestRun>)) {
       // Some runs (the sensitivity probes) are described in the manifest but have no stored tensors.
       if (!stored.some((n) => n.startsWith(`${name}.`))) continue;
+      const linear = runGemm(r);
       if (r.variant !== 'f32') skipped.push({ name, reason: `${r.variant ?? 'unknown'} reference run (accuracy reference, not the f32 code)` });
-      else if (r.gemm_impl !== 'bf16') skipped.push({ name, reason: `gemm_impl ${r.gemm_impl}: FP8 GEMMs are not implemented; weights are dequantised to f32` });
+      else if (typeof linear === 'string') skipped.push({ name, reason: linear });
       else if (!ATTENTION_MODES.includes(r.attn_impl as AttentionMode)) skipped.push({ name, reason: `unknown attn_impl ${r.attn_impl}` });
-      else runs.push({ kind: 'standard', name, attention: r.attn_impl as AttentionMode });
+      else runs.push({ kind: 'standard', name, attention: r.attn_impl as AttentionMode, linear });
     }
     return { runs, skipped };
   }

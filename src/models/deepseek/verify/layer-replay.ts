@@ -1,0 +1,58 @@
+// The per-block golden check: each decoder layer replayed over the run's prefill and decode steps on the stored
+// input of that layer (the embedding, or block.<i-1>) with caches of its own, against the stored block, attn, ffn
+// and routing outputs of the layer. An error in one layer never reaches the next, so under FP8 GEMMs, where a
+// whole run is chaotic, this check stays tight.
+
+import { zeros, type TensorData } from '../../../ir/index.js';
+import type { Backend, DeviceTensor, Executable } from '../../../backends/backend.js';
+import { buildLayerGraph, layerCacheSpecs } from '../layer-graph.js';
+import type { LoadedModel } from '../loaded-model.js';
+import { Checker } from './checker.js';
+import type { Comparison } from './compare.js';
+import type { GoldenCase } from './golden-case.js';
+import type { CheckTolerance } from './tolerance.js';
+
+/** The phases of the golden protocol: the prefill at 0, then one-token decode steps. */
+const phases = (golden: GoldenCase): string[] => ['prefill', ...golden.tokens('decode')[0]!.map((_, s) => `decode.${s}`)];
+
+const inputKey = (run: string, phase: string, layer: number): string => `${run}.${phase}.${layer === 0 ? 'embed' : `block.${layer - 1}`}`;
+
+async function replayLayer(golden: GoldenCase, run: string, model: LoadedModel, backend: Backend, layer: number, check: Checker): Promise<void> {
+  const { config, settings, weights } = model;
+  const batch = golden.tokens('prefill').length;
+  const specs = layerCacheSpecs(config, settings, batch, layer);
+  const cacheNames = specs.map((c) => c.name);
+  const executables = new Map<number, Executable>();
+  let caches: Record<string, DeviceTensor> = Object.fromEntries(specs.map((c) => [c.name, backend.upload(zeros('f32', c.shape))]));
+  try {
+    let position = 0;
+    for (const phase of phases(golden)) {
+      const x = golden.tensor(inputKey(run, phase, layer));
+      const seqLen = x.shape[1]!;
+      let exe = executables.get(seqLen);
+      if (exe === undefined) {
+        exe = await backend.compile(buildLayerGraph(config, settings, weights.layout, { layer, batch, seqLen }), weights, { donate: cacheNames });
+        executables.set(seqLen, exe);
+      }
+      const start = { dtype: 'i32', shape: [], data: new Int32Array([position]) } satisfies TensorData;
+      const { outputs, kept } = await exe.run({ x, start_pos: start, ...caches }, { donate: cacheNames, keep: cacheNames });
+      caches = kept;
+      position += seqLen;
+      const prefix = `${run}.${phase}`;
+      for (const part of ['block', 'attn', 'ffn']) check.f32(`${prefix}.${part}.${layer}`, outputs[part]);
+      check.gate(`${prefix}.gate.${layer}`, outputs['gate.indices'], outputs['gate.weights']);
+    }
+  } finally {
+    for (const t of Object.values(caches)) t.dispose();
+    for (const exe of executables.values()) exe.dispose();
+  }
+}
+
+/** Every layer whose inputs the run stores for all phases, replayed; comparisons are labelled "replay". */
+export async function replayLayers(golden: GoldenCase, run: string, model: LoadedModel, backend: Backend, tolerance: CheckTolerance): Promise<Comparison[]> {
+  const check = new Checker(golden, tolerance, 'replay ');
+  for (let layer = 0; layer < model.config.numHiddenLayers; layer++) {
+    if (phases(golden).every((phase) => golden.has(inputKey(run, phase, layer)))) await replayLayer(golden, run, model, backend, layer, check);
+  }
+  return check.results;
+}

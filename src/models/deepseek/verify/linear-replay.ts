@@ -1,0 +1,60 @@
+// The per-Linear golden check (v3-fp8-tiny): every Linear call of decode step 0, captured as
+// `<run>.decode.0.linear.<official module path>.{x,y}`, replayed on its stored input. FP8 layers under FP8 GEMMs
+// must match bit for bit, with the scale format the official module class gets (quirk 10); dequantised and f32
+// layers (the head) within the f32 tolerance.
+
+import { tensorData, weightMap, type TensorData } from '../../../ir/index.js';
+import { Checkpoint } from '../../../io/checkpoint.js';
+import type { Backend } from '../../../backends/backend.js';
+import { fp8BlockDequantize, linear, Trace, type Tensor } from '../../../ops/index.js';
+import { officialLinearClass, project, projectionAttrs, scaleOperand } from '../projection.js';
+import { compareBits, compareF32, type Comparison } from './compare.js';
+import type { GoldenCase, GoldenGemm } from './golden-case.js';
+
+const SCALE_SUFFIX = '_scale_inv';
+
+/** y for x through Linear `path`, whose weight is checkpoint tensor `hf`, as the run's settings run it. */
+async function replay(ckpt: Checkpoint, path: string, hf: string, x: TensorData, gemm: GoldenGemm, backend: Backend): Promise<TensorData> {
+  const w = ckpt.readIR(hf);
+  const store: Record<string, TensorData> = { w: tensorData(w.dtype, w.shape, w.data) };
+  const t = new Trace('linear_replay');
+  const input = t.input('x', 'f32', x.shape);
+  const weight = t.weight('w', w.dtype, w.shape);
+  let y: Tensor;
+  if (w.dtype === 'f8e4m3fn') {
+    const s = ckpt.readIR(hf + SCALE_SUFFIX);
+    store.s = tensorData(s.dtype, s.shape, s.data);
+    const scale = t.weight('s', s.dtype, s.shape);
+    const named = gemm.gemm === 'fp8' ? { w: weight, [scaleOperand('w')]: scale } : { w: fp8BlockDequantize(weight, scale) };
+    y = project(input, named, 'w', officialLinearClass(path), projectionAttrs(gemm));
+  } else {
+    y = linear(input, weight);
+  }
+  const exe = await backend.compile(t.build({ y }), weightMap(store));
+  try {
+    return (await exe.run({ x })).outputs.y!;
+  } finally {
+    exe.dispose();
+  }
+}
+
+export async function replayLinears(golden: GoldenCase, run: string, gemm: GoldenGemm, backend: Backend): Promise<Comparison[]> {
+  const paths = golden.linearCaptures(run);
+  if (paths.length === 0) return [];
+  const hfOf = golden.officialToHf();
+  const ckpt = Checkpoint.open(golden.dir);
+  const results: Comparison[] = [];
+  try {
+    for (const path of paths) {
+      const hf = hfOf.get(`${path}.weight`);
+      if (hf === undefined) throw new Error(`${golden.dir}/manifest.json: no Hugging Face name for the official weight ${path}.weight`);
+      const key = `${run}.decode.0.linear.${path}`;
+      const got = await replay(ckpt, path, hf, golden.tensor(`${key}.x`), gemm, backend);
+      const fp8 = gemm.gemm === 'fp8' && ckpt.info(hf).dtype === 'F8_E4M3';
+      results.push(fp8 ? compareBits(`${key}.y`, got, golden.tensor(`${key}.y`)) : compareF32(`${key}.y`, got, golden.tensor(`${key}.y`)));
+    }
+  } finally {
+    ckpt.close();
+  }
+  return results;
+}
