@@ -1,14 +1,16 @@
 // The `dsv3` command line: a table of subcommands, each in its own file under commands/.
 
 import { parseCommandArgs, UsageError, type Command } from './command.js';
+import { cast } from './commands/cast.js';
 import { compileCommand } from './commands/compile.js';
 import { demo } from './commands/demo.js';
 import { forward } from './commands/forward.js';
 import { generate } from './commands/generate.js';
 import { inspect } from './commands/inspect.js';
+import { quantize } from './commands/quantize.js';
 import { verify } from './commands/verify.js';
 
-const COMMANDS: readonly Command[] = [demo, compileCommand, verify, inspect, forward, generate];
+const COMMANDS: readonly Command[] = [demo, compileCommand, verify, inspect, forward, generate, quantize, cast];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

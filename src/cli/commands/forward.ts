@@ -8,6 +8,7 @@ import { NoAdapterError } from '../../backends/webgpu/errors.js';
 import type { TensorData } from '../../ir/index.js';
 import { writeSafetensors, type FileArray, type FileDType } from '../../io/safetensors.js';
 import { loadModel, type LoadedModel } from '../../models/deepseek/loaded-model.js';
+import type { GemmMode } from '../../models/deepseek/settings.js';
 import { Session } from '../../models/deepseek/session.js';
 import { UsageError, type Command, type Options } from '../command.js';
 
@@ -45,12 +46,25 @@ export const MODEL_OPTIONS: Options = {
   model: { type: 'string' },
   tokens: { type: 'string' },
   attn: { type: 'string', default: 'absorb' },
+  gemm: { type: 'string', default: 'dequant' },
   backend: { type: 'string', default: 'cpu' },
 };
+
+const GEMM_HELP = `  --gemm MODE         how Linear layers of an FP8 checkpoint run: dequant (weights dequantised to f32 when
+                      loaded, f32 GEMMs; the default) or fp8 (activations quantised per 1x128 tile, FP8 GEMMs
+                      with promoted accumulation, as the official gemm_impl "fp8"; needs F8_E4M3 weights)`;
+
+/** --gemm, checked. */
+export function gemmArg(values: Values, command: string): GemmMode {
+  const gemm = values.gemm as string;
+  if (gemm !== 'dequant' && gemm !== 'fp8') throw new UsageError(`dsv3 ${command}: --gemm must be dequant or fp8, got "${gemm}"`);
+  return gemm;
+}
 
 export const MODEL_HELP = `  --model DIR         checkpoint folder: config.json and model.safetensors (or an index and shards)
   --tokens ROWS       prompt token ids: rows separated by ';', ids by ','; e.g. 1,2,3;4,5,6 (2 rows of 3)
   --attn MODE         absorb (cache the latent, the official default) or naive (cache per-head K and V)
+${GEMM_HELP}
   --backend NAME      ${BACKEND_NAMES.join(' or ')} (default cpu: compiled; cpu-reference: the interpreter;
                       webgpu: the WebGPU adapter, e.g. Mesa lavapipe)`;
 
@@ -67,7 +81,7 @@ export function parseTokenRows(text: string, option: string, command: string): n
   return rows;
 }
 
-/** --model, --attn and --tokens, checked. */
+/** --model, --attn, --gemm and --tokens, checked. */
 export function modelArgs(values: Values, command: string): { model: LoadedModel; tokens: number[][] } {
   const dir = values.model as string | undefined;
   const tokens = values.tokens as string | undefined;
@@ -75,7 +89,7 @@ export function modelArgs(values: Values, command: string): { model: LoadedModel
   if (tokens === undefined) throw new UsageError(`dsv3 ${command}: --tokens is required`);
   const attn = values.attn as string;
   if (attn !== 'absorb' && attn !== 'naive') throw new UsageError(`dsv3 ${command}: --attn must be absorb or naive, got "${attn}"`);
-  return { tokens: parseTokenRows(tokens, 'tokens', command), model: loadModel(dir, { attention: attn }) };
+  return { tokens: parseTokenRows(tokens, 'tokens', command), model: loadModel(dir, { attention: attn, gemm: gemmArg(values, command) }) };
 }
 
 const FILE_DTYPE: Partial<Record<TensorData['dtype'], FileDType>> = { f32: 'F32', i32: 'I32' };
@@ -94,7 +108,7 @@ function summary(name: string, t: TensorData): string {
 export const forward: Command = {
   name: 'forward',
   summary: 'run a prefill and decode steps; write logits, final norm and routing',
-  help: `Usage: dsv3 forward --model DIR --tokens ROWS [--decode ROWS] [--attn MODE] [--backend NAME] [--out FILE]
+  help: `Usage: dsv3 forward --model DIR --tokens ROWS [--decode ROWS] [--attn MODE] [--gemm MODE] [--backend NAME] [--out FILE]
 
 Runs the prompt as one prefill at position 0, then one decode step per column of --decode.
 

@@ -17,7 +17,7 @@ export const generate: Command = {
   name: 'generate',
   summary: 'generate tokens after each prompt row (greedy or seeded sampling)',
   help: `Usage: dsv3 generate --model DIR --tokens ROWS --max-new N [--temperature T] [--top-k K] [--top-p P]
-                     [--seed S] [--stop IDS] [--attn MODE] [--backend NAME]
+                     [--seed S] [--stop IDS] [--attn MODE] [--gemm MODE] [--backend NAME]
 
 Prints one line per row with its new tokens. A row ends at a stop token (printed as its last token) or after
 N tokens; rows that end early wait, emitting nothing, until every row is done.
