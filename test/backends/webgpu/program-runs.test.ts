@@ -132,6 +132,9 @@ describe('errors', () => {
     await expect(exe.run({ x: zeros('f32', [2]), z: zeros('f32', [2]) })).rejects.toThrow('unknown input(s) z');
     await expect(exe.run({ x: cpuBackend().upload(zeros('f32', [2])) })).rejects.toThrow('input "x" lives on backend cpu');
     await expect(exe.run({ x: zeros('f32', [2]) }, { keep: ['w'] })).rejects.toThrow('cannot keep "w"');
+    const gone = backend.upload(zeros('f32', [2]));
+    gone.dispose();
+    await expect(exe.run({ x: gone })).rejects.toThrow('was disposed or donated');
     exe.dispose();
   });
 
