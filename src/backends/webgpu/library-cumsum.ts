@@ -13,7 +13,7 @@ export function cumsumBody(k: Kernel, body: LibraryBody, uses: ShaderUses): Shad
   const lines = [
     `  let p = i32(id / ${Q}u);`,
     `  let q = i32(id % ${Q}u);`,
-    `  var total: ${type} = ${type === 'i32' ? '0i' : '0.0f'};`,
+    `  var total: ${type} = ${uses.literal(0, type)};`,
     `  for (var j: i32 = 0i; j < ${D}i; j++) {`,
     `    let at = (p * ${D}i + j) * ${Q}i + q;`,
     `    total = total + ${uses.load(slot, dtype, 'at')};`,

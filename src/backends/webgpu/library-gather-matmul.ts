@@ -17,7 +17,7 @@ export function gatherMatmulBody(k: Kernel, body: LibraryBody, uses: ShaderUses,
   const tiles = Math.ceil(N / TN);
   const expert = uses.check(uses.load(idsSlot, 'i32', 'r'), E, `gather_matmul expert id into axis 0 of ${formatType({ dtype, shape: body.inputShapes[1]! })}`);
   const lines = [`  let r = i32(id / ${tiles}u);`, `  let n0 = i32(id % ${tiles}u) * ${TN}i;`, `  let w0 = ${expert} * ${K * N}i;`];
-  for (let q = 0; q < vecs; q++) lines.push(`  var c${q} = vec4<f32>(0.0f);`);
+  for (let q = 0; q < vecs; q++) lines.push(`  var c${q} = vec4<f32>(${uses.literal(0, 'f32')});`);
   lines.push(`  for (var k: i32 = 0i; k < ${K}i; k++) {`, `    let a = ${uses.load(xSlot, dtype, `r * ${K}i + k`)};`, `    let row = w0 + k * ${N}i;`);
   // Columns past the edge read a valid element (clamped); their results are never stored.
   for (let q = 0; q < vecs; q++) {

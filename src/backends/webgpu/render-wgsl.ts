@@ -56,9 +56,23 @@ function scalarExpr(uses: ShaderUses, e: Expr, a: readonly string[]): string {
     case 'max':
     case 'min':
       return e.type === 'f32' ? `${uses.helper(e.kind === 'max' ? 'fmax' : 'fmin')}(${x}, ${y})` : `${e.kind}(${x}, ${y})`;
+    case 'lt':
+    case 'le':
+    case 'eq':
+    case 'ne': {
+      const op = { lt: '<', le: '<=', eq: '==', ne: '!=' }[e.kind];
+      const t = e.args[0]!.type;
+      // WGSL orders no bools; floats answer NaN explicitly (ne: true, the others false).
+      if (t === 'bool') return `(i32(${x}) ${op} i32(${y}))`;
+      if (t === 'i32') return `(${x} ${op} ${y})`;
+      const nan = `${uses.helper('any_nan')}(${x}, ${y})`;
+      return e.kind === 'ne' ? `(${nan} || ${x} != ${y})` : `(!${nan} && ${x} ${op} ${y})`;
+    }
     default: {
-      const op = { add: '+', sub: '-', mul: '*', div: '/', mod: '%', lt: '<', le: '<=', eq: '==', ne: '!=', and: '&', or: '|' }[e.kind as string];
+      const op = { add: '+', sub: '-', mul: '*', div: '/', mod: '%', and: '&', or: '|' }[e.kind as string];
       if (!op) throw new Error(`render-wgsl: no WGSL for ${e.kind}`);
+      // x - x and x / x are not 0 and 1 for infinities and NaN; hide that the operands are one value.
+      if (e.type === 'f32' && (e.kind === 'sub' || e.kind === 'div') && e.args[0] === e.args[1]) return `(${x} ${op} ${uses.helper('opaque_f32')}(bitcast<u32>(${y})))`;
       return `(${x} ${op} ${y})`;
     }
   }
@@ -145,7 +159,7 @@ function contractionBody(k: Kernel, b: ContractionBody, uses: ShaderUses, sx: Sy
     `  let m0 = m_tile * ${TM}i;`,
     `  let n0 = n_tile * ${TN}i;`,
   ];
-  for (let r = 0; r < TM; r++) for (let q = 0; q < vecs; q++) lines.push(`  var c${r}_${q} = vec4<f32>(0.0f);`);
+  for (let r = 0; r < TM; r++) for (let q = 0; q < vecs; q++) lines.push(`  var c${r}_${q} = vec4<f32>(${uses.literal(0, 'f32')});`);
   lines.push(`  for (var k: i32 = 0i; k < ${b.k}i; k++) {`);
   // Rows and columns past the edge read a valid element (clamped); their results are never stored.
   for (let r = 0; r < TM; r++) lines.push(`    let a${r} = load_a(${batchArgs}min(m0 + ${r}i, ${b.m - 1}i), k);`);

@@ -55,19 +55,23 @@ export const packedWidth = (d: DType): 8 | 16 | undefined => (d === 'f32' || d =
 
 /** WGSL helpers the spec's semantics need beyond builtins; emitted only when used, in this order. */
 const HELPERS: Record<string, { readonly code: string; readonly uses: readonly string[] }> = {
-  // WGSL rejects infinities and NaN in constant expressions; a call to a function is never one, so they are made
-  // from their bits at run time.
-  f32_from_bits: { uses: [], code: 'fn f32_from_bits(bits: u32) -> f32 {\n  return bitcast<f32>(bits);\n}' },
+  // WGSL lets a shader compiler assume no infinities or NaNs, and lavapipe's does: it folds x * 0.0 to 0 for an
+  // infinite x. A value that can meet special values (zeros, infinities, NaN, subnormals) is therefore built at run
+  // time from its bits and a zero the compiler cannot see (set by the entry point), so IEEE arithmetic decides.
+  // (WGSL also rejects infinities and NaN in constant expressions outright.)
+  opaque_f32: { uses: [], code: 'fn opaque_f32(bits: u32) -> f32 {\n  return bitcast<f32>(bits | opaque_zero);\n}' },
   is_nan: { uses: [], code: 'fn is_nan(x: f32) -> bool {\n  return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;\n}' },
   // max/min: NaN wins; +0 above -0 (WGSL's builtins leave both open).
   fmax: {
-    uses: ['is_nan', 'f32_from_bits'],
-    code: 'fn fmax(a: f32, b: f32) -> f32 {\n  if (is_nan(a) || is_nan(b)) { return f32_from_bits(0x7fc00000u); }\n  if (a == b) { return bitcast<f32>(bitcast<u32>(a) & bitcast<u32>(b)); }\n  return select(b, a, a > b);\n}',
+    uses: ['is_nan', 'opaque_f32'],
+    code: 'fn fmax(a: f32, b: f32) -> f32 {\n  if (is_nan(a) || is_nan(b)) { return opaque_f32(0x7fc00000u); }\n  if (a == b) { return bitcast<f32>(bitcast<u32>(a) & bitcast<u32>(b)); }\n  return select(b, a, a > b);\n}',
   },
   fmin: {
-    uses: ['is_nan', 'f32_from_bits'],
-    code: 'fn fmin(a: f32, b: f32) -> f32 {\n  if (is_nan(a) || is_nan(b)) { return f32_from_bits(0x7fc00000u); }\n  if (a == b) { return bitcast<f32>(bitcast<u32>(a) | bitcast<u32>(b)); }\n  return select(b, a, a < b);\n}',
+    uses: ['is_nan', 'opaque_f32'],
+    code: 'fn fmin(a: f32, b: f32) -> f32 {\n  if (is_nan(a) || is_nan(b)) { return opaque_f32(0x7fc00000u); }\n  if (a == b) { return bitcast<f32>(bitcast<u32>(a) | bitcast<u32>(b)); }\n  return select(b, a, a < b);\n}',
   },
+  // Comparisons are false on NaN (ne: true) whatever the compiler assumes.
+  any_nan: { uses: ['is_nan'], code: 'fn any_nan(a: f32, b: f32) -> bool {\n  return is_nan(a) || is_nan(b);\n}' },
   // float -> i32 / u8: truncate toward zero, saturate, NaN -> 0.
   f32_to_i32_sat: {
     uses: ['is_nan'],
@@ -134,9 +138,7 @@ export class ShaderUses {
     if (type === 'i32') return i32Literal(value);
     const bits = new Uint32Array(new Float32Array([value]).buffer)[0]!;
     const exponent = (bits >>> 23) & 0xff;
-    if (exponent === 0xff) return `${this.helper('f32_from_bits')}(0x${bits.toString(16)}u)`;
-    // -0 and subnormals are written as bits: a decimal subnormal literal may be flushed.
-    if (exponent === 0) return bits === 0 ? '0.0f' : `bitcast<f32>(0x${bits.toString(16)}u)`;
+    if (exponent === 0xff || exponent === 0) return `${this.helper('opaque_f32')}(0x${bits.toString(16)}u)`;
     const text = formatNumber(value);
     const literal = /[.e]/.test(text) ? `${text}f` : `${text}.0f`;
     // Parenthesised so that negation never forms the token "--".
@@ -245,6 +247,8 @@ export function assembleShader(k: Kernel, uses: ShaderUses, body: ShaderBody, wo
     bindings.push({ kind: 'params' });
   }
   const helpers: string[] = [];
+  const opaque = uses.helpers.has('opaque_f32');
+  if (opaque) decls.push('var<private> opaque_zero: u32;');
   if (uses.checks.length) {
     decls.push(`@group(0) @binding(${bindings.length}) var<storage, read_write> errors: array<atomic<u32>>;`);
     bindings.push({ kind: 'errors' });
@@ -262,6 +266,8 @@ export function assembleShader(k: Kernel, uses: ShaderUses, body: ShaderBody, wo
     `  let id = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * ${workgroupSize}u + lid;`,
     // Every binding is used, so that the pipeline's derived layout has all of them (a kernel may not read an input).
     ...bindings.map((b) => `  _ = &${b.kind === 'input' ? `in${b.slot}` : b.kind === 'output' ? `out${b.slot}` : b.kind};`),
+    // At least one workgroup runs, so this is 0; the compiler cannot know it.
+    ...(opaque ? ['  opaque_zero = min(nwg.x, 1u) - 1u;'] : []),
     `  if (id >= ${body.count}u) { return; }`,
     ...body.lines,
     '}',

@@ -29,6 +29,33 @@ describe('map kernels', () => {
     await expectAgree(await gpu(), g, { x: wave([3, 5]), y: wave([3, 5], 2, 1) });
   });
 
+  it('special values follow IEEE even against constants (no finite-math folding) and in comparisons', async () => {
+    const g = ops.trace('specials', { x: f32([6]), y: f32([6]) }, ({ x, y }) => ({
+      timesZero: ops.mul(x!, 0),
+      plusZero: ops.add(x!, 0),
+      timesInf: ops.mul(x!, Infinity),
+      minusSelf: ops.sub(x!, x!),
+      overSelf: ops.div(x!, x!),
+      below: ops.less(x!, Infinity),
+      atMost: ops.lessEqual(x!, y!),
+      equal: ops.equal(x!, y!),
+      differ: ops.notEqual(x!, y!),
+    }));
+    const x = tensorData('f32', [6], Float32Array.of(Infinity, -0, NaN, 0, -Infinity, 1));
+    const y = tensorData('f32', [6], Float32Array.of(Infinity, 0, NaN, NaN, 2, 1));
+    await expectAgree(await gpu(), g, { x, y });
+  });
+
+  it('bool comparisons', async () => {
+    const g = ops.trace('bools', { a: { dtype: 'bool', shape: [4] }, b: { dtype: 'bool', shape: [4] } }, ({ a, b }) => ({
+      lt: ops.less(a!, b!),
+      le: ops.lessEqual(a!, b!),
+      eq: ops.equal(a!, b!),
+      ne: ops.notEqual(a!, b!),
+    }));
+    await expectAgree(await gpu(), g, { a: tensorData('bool', [4], Uint8Array.of(0, 0, 1, 1)), b: tensorData('bool', [4], Uint8Array.of(0, 1, 0, 1)) });
+  });
+
   it('transcendentals (within tolerance)', async () => {
     const g = ops.trace('transcendental', { x: f32([4, 7]) }, ({ x }) => ({
       e: ops.exp(x!),
