@@ -4,11 +4,13 @@
 import { gemmSuite } from './cpu-gemm.js';
 import { loadSuite } from './load.js';
 import { modelSuite } from './model.js';
+import { webgpuSuite } from './webgpu.js';
 
 const SUITES: Record<string, () => void | Promise<void>> = {
   gemm: gemmSuite,
   model: modelSuite,
   load: loadSuite,
+  webgpu: webgpuSuite,
 };
 
 const requested = process.argv.slice(2);
