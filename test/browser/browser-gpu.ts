@@ -29,6 +29,8 @@ const CHROMIUM_ARGS = [
 export interface BrowserGpu {
   readonly adapter: AdapterDescription;
   run(jobs: readonly GpuJob[]): Promise<GpuJobOutputs[]>;
+  /** The page, for tests that load further modules of their own into it (page.addScriptTag). */
+  readonly page: Page;
 }
 
 class MissingBrowser extends Error {}
@@ -65,6 +67,7 @@ async function openSession(): Promise<Session> {
     if ('missing' in probe) throw new MissingBrowser(`Chromium has no WebGPU adapter: ${probe.missing}`);
     const gpu: BrowserGpu = {
       adapter: probe.adapter,
+      page,
       async run(jobs) {
         const results = await page.evaluate((pageJobs) => (globalThis as unknown as { dsv3: PageApi }).dsv3.run(pageJobs), jobs.map(toPageJob));
         return results.map((outputs) => outputs.map(fromBase64));

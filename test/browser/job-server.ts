@@ -1,6 +1,7 @@
 // A localhost HTTP server for the browser tests: the page, and the project's TypeScript modules transpiled on
 // request (a request for x.js under src/ or test/ serves x.ts compiled to an ES module), so the page runs the same
-// WebGPU code as Node without a bundler.
+// WebGPU code as Node without a bundler. The few npm packages src/ imports by name reach the page through an
+// import map, served as their own browser ES modules.
 
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -15,9 +16,15 @@ const SERVED_DIRS = ['src', 'test'].map((d) => join(ROOT, d) + sep);
 
 export const PAGE_PATH = '/test/browser/page.html';
 
+/** Bare module names the page may import, and the browser ES module (under node_modules) each resolves to. */
+const PACKAGES: Readonly<Record<string, string>> = {
+  '@petamoriken/float16': '/node_modules/@petamoriken/float16/browser/float16.mjs',
+};
+
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <title>dsv3 WebGPU jobs</title>
+<script type="importmap">${JSON.stringify({ imports: PACKAGES })}</script>
 <script type="module" src="/test/browser/page-entry.js"></script>
 `;
 
@@ -45,6 +52,13 @@ export async function startJobServer(): Promise<JobServer> {
       response.end(body);
     };
     if (path === PAGE_PATH) return reply(200, 'text/html', PAGE);
+    if (Object.values(PACKAGES).includes(path)) {
+      readFile(join(ROOT, path), 'utf8').then(
+        (code) => reply(200, 'text/javascript', code),
+        (e: unknown) => reply(500, 'text/plain', String(e)),
+      );
+      return;
+    }
     if (!path.endsWith('.js')) return reply(404, 'text/plain', `not served: ${path}`);
     transpiled(path).then(
       (code) => (code === undefined ? reply(404, 'text/plain', `no TypeScript source for ${path}`) : reply(200, 'text/javascript', code)),
