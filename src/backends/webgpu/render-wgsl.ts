@@ -39,16 +39,18 @@ function scalarExpr(uses: ShaderUses, e: Expr, a: readonly string[]): string {
     case 'neg':
       return `(-${x})`;
     case 'abs':
+    case 'floor':
+    case 'ceil':
+      return `${e.kind}(${x})`;
     case 'exp':
     case 'exp2':
     case 'log':
     case 'log2':
     case 'sqrt':
+      return `${uses.helper('nan_in_nan_out')}(${x}, ${e.kind}(${x}))`;
     case 'sin':
     case 'cos':
-    case 'floor':
-    case 'ceil':
-      return `${e.kind}(${x})`;
+      return `${uses.helper('finite_or_nan')}(${x}, ${e.kind}(${x}))`;
     case 'recip':
       return `(1.0f / ${x})`;
     case 'not':

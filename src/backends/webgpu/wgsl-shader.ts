@@ -72,6 +72,13 @@ const HELPERS: Record<string, { readonly code: string; readonly uses: readonly s
   },
   // Comparisons are false on NaN (ne: true) whatever the compiler assumes.
   any_nan: { uses: ['is_nan'], code: 'fn any_nan(a: f32, b: f32) -> bool {\n  return is_nan(a) || is_nan(b);\n}' },
+  // Builtins of software devices may answer NaN operands with a number (SwiftShader: exp(NaN) = inf); a NaN operand
+  // gives NaN, and sin/cos of an infinity too.
+  nan_in_nan_out: { uses: ['is_nan'], code: 'fn nan_in_nan_out(x: f32, y: f32) -> f32 {\n  return select(y, x, is_nan(x));\n}' },
+  finite_or_nan: {
+    uses: ['opaque_f32'],
+    code: 'fn finite_or_nan(x: f32, y: f32) -> f32 {\n  return select(y, opaque_f32(0x7fc00000u), (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u);\n}',
+  },
   // float -> i32 / u8: truncate toward zero, saturate, NaN -> 0.
   f32_to_i32_sat: {
     uses: ['is_nan'],

@@ -67,6 +67,20 @@ describe('map kernels', () => {
     await expectAgree(await gpu(), g, { x: wave([4, 7], 3) }, 'tolerance');
   });
 
+  it('transcendentals of special values: NaN in, NaN out; sin and cos of infinities are NaN', async () => {
+    const g = ops.trace('special_transcendental', { x: f32([7]) }, ({ x }) => ({
+      e: ops.exp(x!),
+      e2: ops.exp2(x!),
+      l: ops.log(x!),
+      l2: ops.log2(x!),
+      r: ops.sqrt(x!),
+      s: ops.sin(x!),
+      c: ops.cos(x!),
+    }));
+    const x = tensorData('f32', [7], Float32Array.of(NaN, Infinity, -Infinity, 0, -0, -1, 1));
+    await expectAgree(await gpu(), g, { x }, 'tolerance');
+  });
+
   it('integer arithmetic wraps and divides as the spec says', async () => {
     const g = ops.trace('ints', { a: { dtype: 'i32', shape: [8] }, b: { dtype: 'i32', shape: [8] } }, ({ a, b }) => ({
       sum: ops.add(a!, b!),
