@@ -115,7 +115,7 @@ export class ExprContext {
   }
 
   cast(x: Expr, from: DType, to: DType, mode?: 'saturate' | 'torch'): Expr {
-    if (from === to) return x;
+    if (from === to && mode === undefined) return x;
     // A narrow float's compute value is an exact f32, so widening is free and narrowing rounds from it.
     if (isFloat(from) && isFloat(to)) {
       if (to === 'f32') return x;

@@ -19,7 +19,7 @@ function identityOperand(n: Node, [a, b]: readonly Value[]): Value | undefined {
     case 'slice':
       return sameShape(a!.shape, out.shape) ? a : undefined;
     case 'cast':
-      return a!.dtype === out.dtype ? a : undefined;
+      return a!.dtype === out.dtype && n.attrs.mode === undefined ? a : undefined;
     case 'mul':
       return splatIs(b!, 1) ? a : splatIs(a!, 1) ? b : undefined;
     case 'div':
