@@ -1,16 +1,20 @@
 // `npm run bench [-- suite...]`: runs the named suites, or all of them. A suite is a function that
 // prints its own tables; add one by importing it and adding a line to SUITES.
 
+import { compilerSuite } from './compiler.js';
 import { gemmSuite } from './cpu-gemm.js';
+import { fp8AccumulationSuite } from './fp8-accumulation.js';
 import { loadSuite } from './load.js';
 import { modelSuite } from './model.js';
 import { webgpuSuite } from './webgpu.js';
 
 const SUITES: Record<string, () => void | Promise<void>> = {
   gemm: gemmSuite,
+  compiler: compilerSuite,
   model: modelSuite,
   load: loadSuite,
   webgpu: webgpuSuite,
+  'fp8-accumulation': fp8AccumulationSuite,
 };
 
 const requested = process.argv.slice(2);
