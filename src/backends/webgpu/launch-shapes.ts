@@ -1,10 +1,10 @@
 // How big a workgroup is and how many outputs one contraction invocation computes, chosen per adapter.
 //
 // Software adapters (Mesa's lavapipe, SwiftShader) run a workgroup as SIMD lanes of one CPU thread: barriers are
-// expensive and there is no fast shared memory, so register tiles (each invocation keeps 4 rows × one vec4 of
-// columns in registers) and modest workgroups win (shared/PERF-ANCHORS.md: 4x4 register tiles beat shared-memory
-// tiles by ~10x on lavapipe). A real GPU hides latency with many resident invocations, so it gets larger
-// workgroups over the same register tiles.
+// expensive and there is no fast shared memory, so register tiles win (shared/PERF-ANCHORS.md: 4x4 register tiles
+// beat shared-memory tiles by ~10x on lavapipe), and larger ones more so: on lavapipe an 8 x 8 tile ran GEMMs at
+// 3.9-4.6 GFLOP/s where 4 x 4 gave 2.3-2.4 (`npm run bench -- webgpu`, same run, same peers). A real GPU hides
+// latency with many resident invocations, so it gets larger workgroups and smaller tiles (fewer registers each).
 
 import type { AdapterDescription, DeviceLimits } from './device.js';
 import type { WgslLaunchShape } from './wgsl-shader.js';
@@ -16,11 +16,12 @@ export function isSoftwareAdapter(adapter: AdapterDescription): boolean {
 
 /** The launch shape for kernels on this adapter. */
 export function adapterLaunchShape(adapter: AdapterDescription, limits: DeviceLimits): WgslLaunchShape {
-  const preferred = isSoftwareAdapter(adapter) ? 64 : 256;
+  const software = isSoftwareAdapter(adapter);
+  const tile = software ? 8 : 4;
   return {
-    workgroupSize: Math.min(preferred, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX),
-    tileRows: 4,
-    tileCols: 4,
+    workgroupSize: Math.min(software ? 64 : 256, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX),
+    tileRows: tile,
+    tileCols: tile,
     maxWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
   };
 }

@@ -16,8 +16,8 @@ describe('launch shapes', () => {
   });
 
   it('size workgroups per adapter, within its limits', () => {
-    expect(adapterLaunchShape(adapter('mesa', 'software', 'llvmpipe'), limits(1024))).toMatchObject({ workgroupSize: 64, tileRows: 4, tileCols: 4 });
-    expect(adapterLaunchShape(adapter('nvidia', 'hopper', ''), limits(1024))).toMatchObject({ workgroupSize: 256 });
+    expect(adapterLaunchShape(adapter('mesa', 'software', 'llvmpipe'), limits(1024))).toMatchObject({ workgroupSize: 64, tileRows: 8, tileCols: 8 });
+    expect(adapterLaunchShape(adapter('nvidia', 'hopper', ''), limits(1024))).toMatchObject({ workgroupSize: 256, tileRows: 4, tileCols: 4 });
     expect(adapterLaunchShape(adapter('nvidia', 'hopper', ''), limits(128)).workgroupSize).toBe(128);
   });
 
@@ -25,7 +25,7 @@ describe('launch shapes', () => {
     const shape = adapterLaunchShape(adapter('mesa', 'software', 'llvmpipe'), limits(1024));
     expect(contractionLaunchShape(shape, 1).tileRows).toBe(1);
     expect(contractionLaunchShape(shape, 3).tileRows).toBe(3);
-    expect(contractionLaunchShape(shape, 100).tileRows).toBe(4);
+    expect(contractionLaunchShape(shape, 100).tileRows).toBe(8);
     expect(contractionLaunchShape(adapterLaunchShape(adapter('nvidia', 'hopper', ''), limits(1024)), 100).workgroupSize).toBe(64);
   });
 });
