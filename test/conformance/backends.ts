@@ -16,6 +16,11 @@ export interface BackendUnderTest {
   readonly name: string;
   readonly resource: OptionalResource<Backend>;
   readonly slowToCompile: boolean;
+  /**
+   * Whether float arithmetic on ±inf and NaN follows IEEE 754. WGSL lets shader compilers assume finite values
+   * (lavapipe folds inf·0 to 0), so on WebGPU only casts and moves are held to exact special values.
+   */
+  readonly ieeeSpecials: boolean;
 }
 
 const release = (b: Backend) => b.dispose();
@@ -25,6 +30,7 @@ export const BACKENDS_UNDER_TEST: readonly BackendUnderTest[] = [
     name: 'cpu',
     resource: { what: 'the compiled CPU backend', requireEnv: 'DSV3_REQUIRE_CPU', acquire: async () => cpuBackend({ mode: 'compiled' }), missingReason: () => undefined, release },
     slowToCompile: false,
+    ieeeSpecials: true,
   },
   {
     name: 'webgpu',
@@ -39,6 +45,7 @@ export const BACKENDS_UNDER_TEST: readonly BackendUnderTest[] = [
       release,
     },
     slowToCompile: true,
+    ieeeSpecials: false,
   },
 ];
 
