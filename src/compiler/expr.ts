@@ -352,3 +352,18 @@ export function topoOrder(roots: readonly Expr[]): Expr[] {
   roots.forEach(visit);
   return order;
 }
+
+/**
+ * A copy of the DAG under `roots` whose loads read input slot `slots.get(old)` instead (shared subexpressions stay
+ * shared). The copy is not interned: use it once a kernel is complete.
+ */
+export function renumberLoads(roots: readonly Expr[], slots: ReadonlyMap<number, number>): (e: Expr) => Expr {
+  const copies = new Map<Expr, Expr>();
+  for (const e of topoOrder(roots)) {
+    const args = e.args.map((a) => copies.get(a)!);
+    const input = e.kind === 'load' ? { input: slots.get(e.input)! } : {};
+    const same = args.every((a, i) => a === e.args[i]) && !(e.kind === 'load' && input.input !== e.input);
+    copies.set(e, same ? e : ({ ...e, args, ...input } as Expr));
+  }
+  return (e) => copies.get(e)!;
+}

@@ -3,7 +3,7 @@
 // values it needs to scalar expressions (lower.ts).
 
 import { isFloat, type Node, type Value } from '../../ir/index.js';
-import type { Expr } from '../expr.js';
+import { renumberLoads, topoOrder, type Expr } from '../expr.js';
 import type { Kernel, KernelBody, Store } from '../kernel.js';
 import { KernelLowering, LoweringMismatch, type LoweringEnv } from '../lower.js';
 import { LIBRARY_OPS, REDUCE_OPS, reduceAnchor, stageRoot, type FusionPlan } from './plan.js';
@@ -141,12 +141,48 @@ export function buildKernel(p: FusionPlan, root: Value, stages: readonly Value[]
     : [root, ...siblings].map((v) => ({ buffer: p.bufferIds.get(v)!, dtype: v.dtype, size: p.buffers[p.bufferIds.get(v)!]!.size }));
   const origin = (anchor ?? node).origin ?? node.origin;
   const label = origin ? origin.split('/').pop()! : body.kind === 'library' ? node.op : (anchor ?? node).op;
-  return {
+  return dropUnreadInputs({
     name: `k${index}_${label}`,
     origin: origin ? origin.split('/') : [],
     inputs: lowering.inputs,
     outputs,
     params: [...lowering.params].sort(),
     body,
-  };
+  });
+}
+
+/** Every expression a kernel body evaluates. */
+function bodyExprs(b: KernelBody): Expr[] {
+  const stores = (ss: readonly Store[]) => ss.flatMap((s) => [s.index, s.value]);
+  switch (b.kind) {
+    case 'map':
+      return stores(b.stores);
+    case 'reduce':
+      return [...b.accumulators.map((a) => a.value), ...stores(b.stores), ...stores(b.rowStores)];
+    case 'contraction':
+      return [b.a, b.b, ...stores(b.stores)];
+    case 'library':
+      return [];
+  }
+}
+
+/**
+ * The kernel without inputs none of its expressions read (lowering may register a buffer for a branch that
+ * simplification then drops), so backends bind only what is used.
+ */
+function dropUnreadInputs(k: Kernel): Kernel {
+  const b = k.body;
+  const read = new Set(b.kind === 'library' ? b.operands.flatMap((o) => (o.kind === 'buffer' ? [o.slot] : [])) : []);
+  for (const e of topoOrder(bodyExprs(b))) if (e.kind === 'load') read.add(e.input);
+  if (read.size === k.inputs.length) return k;
+  const kept = k.inputs.map((_, slot) => slot).filter((slot) => read.has(slot));
+  const slots = new Map(kept.map((old, slot) => [old, slot]));
+  const map = renumberLoads(bodyExprs(b), slots);
+  const stores = (ss: readonly Store[]) => ss.map((s) => ({ ...s, index: map(s.index), value: map(s.value) }));
+  const body: KernelBody =
+    b.kind === 'map' ? { ...b, stores: stores(b.stores) }
+    : b.kind === 'reduce' ? { ...b, accumulators: b.accumulators.map((a) => ({ ...a, value: map(a.value) })), stores: stores(b.stores), rowStores: stores(b.rowStores) }
+    : b.kind === 'contraction' ? { ...b, a: map(b.a), b: map(b.b), stores: stores(b.stores) }
+    : { ...b, operands: b.operands.map((o) => (o.kind === 'buffer' ? { ...o, slot: slots.get(o.slot)! } : o)) };
+  return { ...k, inputs: kept.map((slot) => k.inputs[slot]!), body };
 }
