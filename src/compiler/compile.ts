@@ -39,7 +39,7 @@ export function compileStages(graph: Graph, options: CompileOptions = {}): Compi
     if (verifyEachPass) verify(g);
     dump?.(`${String(i + 1).padStart(2, '0')}-${pass.name}`, printGraph(g));
   });
-  const fused = fuseWithinLimits(g, { donated: options.donated ?? new Set() }, options.maxBuffersPerKernel ?? Infinity);
+  const fused = fuseWithinLimits(g, { donated: options.donated ?? new Set(), claimedUpdatesInPlace: options.inPlace ?? true }, options.maxBuffersPerKernel ?? Infinity);
   const planned = planMemory(fused, options.inPlace ?? true);
   const shapeOf = (v: { shape: readonly number[] }) => [...v.shape];
   const program: Program = {

@@ -11,6 +11,11 @@ export interface CompositeDef {
   /** Operand names, used for the body's inputs so printed regions read well (they may depend on the attributes). */
   readonly operands: readonly string[] | ((attrs: Attrs) => readonly string[]);
   readonly attrs: AttrSchema;
+  /**
+   * Results that are an operand with some elements replaced (a cache with a new window): result index -> operand
+   * index. A backend running the composite as one kernel may then write the result over that operand's buffer.
+   */
+  readonly updates?: Readonly<Record<number, number>>;
   /** Builds the body into `b` from the body's inputs and returns its outputs. */
   readonly decompose: (b: GraphBuilder, inputs: readonly Value[], attrs: Attrs) => readonly Value[];
 }

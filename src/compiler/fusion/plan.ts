@@ -4,7 +4,7 @@
 // the same-shape elementwise region after it (its epilogue). Inline ops — elementwise, casts, movement, index
 // reads, splats — never get kernels of their own.
 
-import { sameShape, type Graph, type Node, type Value } from '../../ir/index.js';
+import { compositeDef, sameShape, sameType, type Graph, type Node, type Value } from '../../ir/index.js';
 import type { BufferDesc, BufferId } from '../kernel.js';
 import { BINARY_OPS, INLINE_OPS, UNARY_OPS } from '../lower.js';
 
@@ -20,6 +20,11 @@ export interface FusionOptions {
   readonly donated?: ReadonlySet<string>;
   /** Values to store even if the rules would inline them (how kernels are split to fit device limits). */
   readonly split?: ReadonlySet<Value>;
+  /**
+   * Whether a claimed composite may write a result over the operand it updates (composite `updates`): its kernel
+   * then reads and writes one buffer, which WebGPU cannot bind (default true).
+   */
+  readonly claimedUpdatesInPlace?: boolean;
 }
 
 /** The storage decisions the rest of fusion works from. */
@@ -148,20 +153,28 @@ export function planStorage(g: Graph, options: FusionOptions = {}): FusionPlan {
   }
   for (const v of stored) if (!bufferIds.has(v)) addBuffer(v, graphOutputs.has(v) ? { role: 'output' } : { role: 'temp' });
 
-  // dynamic_update_slice overwrites its operand's buffer when nothing else needs it afterwards.
+  // A result that updates an operand (dynamic_update_slice; a claimed composite's `updates`) takes over the
+  // operand's buffer when nothing else needs the operand afterwards.
   const inPlace = new Set<Node>();
-  for (const n of g.nodes) {
-    if (n.op !== 'dynamic_update_slice') continue;
-    const x = n.inputs[0]!;
+  const overwritable = (x: Value, n: Node) => {
     const onlyUse = consumers.get(x)!.length === 1 && !graphOutputs.has(x);
-    const writable = x.def.kind === 'input' ? donated.has(x.def.name) : !isSourceValue(x);
-    if (onlyUse && writable) {
+    return onlyUse && (x.def.kind === 'input' ? donated.has(x.def.name) : !isSourceValue(x)) && n.inputs.indexOf(x) === n.inputs.lastIndexOf(x);
+  };
+  const alias = (out: Value, x: Value) => {
+    const own = bufferIds.get(out)!;
+    buffers[own] = { ...buffers[own]!, role: 'temp' };
+    bufferIds.set(out, bufferIds.get(x)!);
+    if (graphOutputs.has(out)) buffers[bufferIds.get(x)!] = { ...buffers[bufferIds.get(x)!]!, role: x.def.kind === 'input' ? 'input' : 'output' };
+  };
+  for (const n of g.nodes) {
+    if (n.op === 'dynamic_update_slice' && overwritable(n.inputs[0]!, n)) {
       inPlace.add(n);
-      const out = n.outputs[0]!;
-      const own = bufferIds.get(out)!;
-      buffers[own] = { ...buffers[own]!, role: 'temp' };
-      bufferIds.set(out, bufferIds.get(x)!);
-      if (graphOutputs.has(out)) buffers[bufferIds.get(x)!] = { ...buffers[bufferIds.get(x)!]!, role: x.def.kind === 'input' ? 'input' : 'output' };
+      alias(n.outputs[0]!, n.inputs[0]!);
+    }
+    const updates = n.body && (options.claimedUpdatesInPlace ?? true) ? compositeDef(n.op)?.updates : undefined;
+    for (const [result, operand] of Object.entries(updates ?? {})) {
+      const [out, x] = [n.outputs[Number(result)]!, n.inputs[operand]!];
+      if (sameType(out.type, x.type) && overwritable(x, n)) alias(out, x);
     }
   }
 

@@ -154,6 +154,8 @@ defineComposite({
   name: 'mla_attention',
   operands: (attrs) => operands(attrs as MlaAttrs),
   attrs: MLA_ATTRS,
+  // Both caches come back with the chunk written at start_pos and every other position unchanged.
+  updates: { 1: 4, 2: 5 },
   decompose: (b: GraphBuilder, inputs, attrs) => {
     const a = attrs as MlaAttrs;
     const [cacheA, cacheB] = mlaCacheNames(a.attention);

@@ -61,8 +61,9 @@ function buildMla({ body, constant }: ClaimBuild): ClaimedKernel {
     ropeRows(rowsOf(kva, L, L + R), BS, R / 2, cos, sin, (r) => r % S);
 
     const [out, cacheAOut, cacheBOut] = outs as Float32Array[];
-    cacheAOut!.set(operand(cacheA));
-    cacheBOut!.set(operand(cacheB));
+    // The caches are updated in place when the program gave each its operand's buffer; otherwise copied first.
+    if (cacheAOut !== operand(cacheA)) cacheAOut!.set(operand(cacheA));
+    if (cacheBOut !== operand(cacheB)) cacheBOut!.set(operand(cacheB));
     const startPos = scalarOperand(ops[at.start_pos!]);
     const start = Math.min(Math.max(startPos, 0), d.T - S);
     attend({ q, kva, start, startPos, cacheA: cacheAOut!, cacheB: cacheBOut!, wkvB: operand('wkv_b'), kvNorm: operand('kv_norm'), heads });
