@@ -4,9 +4,9 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cpuBackend } from '../../src/backends/cpu/backend.js';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../support/cli.js';
 import type { Program } from '../../src/compiler/kernel.js';
 import { loadModel } from '../../src/models/deepseek/loaded-model.js';
 import { buildModelGraph, cacheSpecs } from '../../src/models/deepseek/model.js';
@@ -14,19 +14,7 @@ import { tempDir } from '../io/temp-dir.js';
 
 const V3 = 'spec/golden/v3-tiny-f32';
 
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const code = await main(argv);
-  vi.restoreAllMocks();
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 /** The program the CPU backend compiles for a session's step of `seqLen` tokens per row. */
 async function sessionProgram(batch: number, seqLen: number): Promise<Program> {

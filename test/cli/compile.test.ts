@@ -3,28 +3,15 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { describe, expect, it, vi } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { parseGraph, weightMap, zeros } from '../../src/ir/index.js';
 import { cpuBackend } from '../../src/backends/cpu/backend.js';
 import { tempDir } from '../io/temp-dir.js';
 
 const BLOCK = 'spec/examples/block.graph';
 
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-/** Runs the command line and returns its exit code and what it printed. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const code = await main(argv);
-  vi.restoreAllMocks();
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 describe('dsv3 compile', () => {
   it('prints a one-line summary, and a per-kernel table with --stats', async () => {

@@ -3,24 +3,12 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { encodeBf16, encodeF16, encodeFp8 } from '../../src/numerics/index.js';
 import { tempDir } from '../io/temp-dir.js';
 
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const code = await main(argv);
-  vi.restoreAllMocks();
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 /** Values around every interesting point of the targets: ties, overflow, subnormals, specials. */
 const VALUES = Float32Array.from([0, -0, 1, -1.5, 448, 464, 465, -480, 57344, 61440, 65536, 2 ** -9, 2 ** -10, 3 * 2 ** -11, 1e-30, 1e30, Infinity, -Infinity, NaN, 0.1, 3.14159, -2.71828, 65519, 65520]);

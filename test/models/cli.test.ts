@@ -2,27 +2,14 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { SafetensorsFile, writeSafetensors, type FileArray, type TensorSpec } from '../../src/io/safetensors.js';
 import { compareF32 } from '../../src/models/deepseek/verify/compare.js';
 import { tempDir } from '../io/temp-dir.js';
 import { DEEPSEEK_V3_CONFIG } from './deepseek-v3-config.js';
 
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-/** Runs the command line and returns its exit code and what it printed. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const code = await main(argv);
-  vi.restoreAllMocks();
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 const V3 = 'spec/golden/v3-tiny-f32';
 const PROMPT = '4,486,292,467,359,225,327,405,393,192,218,64;328,362,388,297,104,83,381,282,464,418,292,22';
