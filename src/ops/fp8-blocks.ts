@@ -3,10 +3,11 @@
 // may be partial; they are scaled by their own elements only.
 
 import { defineComposite, IRError } from '../ir/index.js';
+import { FP8_AMAX_FLOOR } from '../numerics/index.js';
 import { abs, ceil, div, exp2, log2, maximum, mul } from './arith.js';
 import { cast } from './cast.js';
 import { iota } from './creation.js';
-import { FP8_AMAX_FLOOR, FP8_E4M3_MAX, type ScaleFormat } from './fp8.js';
+import { FP8_E4M3_MAX, type ScaleFormat } from './fp8.js';
 import { take } from './indexing.js';
 import { pad, reshape } from './movement.js';
 import { max } from './reduce.js';

@@ -3,6 +3,7 @@
 // q = e4m3fn(x / s) saturating. Every step is one f32 operation, which reproduces torch bit for bit.
 
 import { defineComposite, IRError } from '../ir/index.js';
+import { FP8_AMAX_FLOOR } from '../numerics/index.js';
 import { abs, ceil, div, exp2, log2, maximum } from './arith.js';
 import { cast } from './cast.js';
 import { reshape } from './movement.js';
@@ -13,8 +14,6 @@ import { typed } from './typed.js';
 export type ScaleFormat = 'none' | 'ue8m0';
 
 export const FP8_E4M3_MAX = 448;
-/** The smallest amax a scale is computed from, so an all-zero tile or block gets a finite, nonzero scale. */
-export const FP8_AMAX_FLOOR = 1e-4;
 
 defineComposite({
   name: 'fp8_quantize',

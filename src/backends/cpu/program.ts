@@ -1,9 +1,9 @@
 // Runs a compiled Program on the CPU: every kernel becomes a generated JavaScript function (map and reduce
 // kernels entirely; contractions as generated prologue/epilogue loops around the shared GEMM), library kernels
-// call the reference kernels, and claimed composites their own kernels (claims/). Buffers are allocated once per
-// executable and reused by every run.
+// call the reference kernels, and claimed composites their own kernels (claims/), or their decomposition when
+// another backend claimed them. Buffers are allocated once per executable and reused by every run.
 
-import { allocStorage, contiguousStrides, formatShape, numel, sameShape, type DType, type SlicedWeight, type StorageArray, type TensorData, type WeightStore } from '../../ir/index.js';
+import { allocStorage, compositeDef, contiguousStrides, formatShape, GraphBuilder, numel, sameShape, type DType, type SlicedWeight, type StorageArray, type TensorData, type WeightStore } from '../../ir/index.js';
 import { stridedF32Load } from '../../compiler/affine.js';
 import type { Expr } from '../../compiler/expr.js';
 import type { BufferId, ContractionBody, Kernel, LibraryBody, Program } from '../../compiler/kernel.js';
@@ -16,6 +16,7 @@ import { gatherMatmul } from './kernels/matmul.js';
 import { JsWriter } from './render-js.js';
 import { slicedWeights } from './sliced-weights.js';
 import { claimedStep } from './claims/index.js';
+import { evaluateGraph } from './interpreter.js';
 import { loops, loopVarName, type Loop } from '../../compiler/nest-writer.js';
 import { SCALAR_HELPERS } from './scalar-js.js';
 import { toTensorData, type CpuTensor } from './tensor.js';
@@ -169,19 +170,32 @@ function libraryStep(
     if (o.kind === 'param') return tensorOf(Int32Array.of(params[o.name]!), 'i32', []);
     return tensorOf(ins[o.slot]!, k.inputs[o.slot]!.dtype, body.inputShapes[i]!);
   };
-  const run: Record<string, (x: CpuTensor[]) => CpuTensor> = {
-    cumsum: ([x]) => cumsum(x!, body.attrs.axis as number),
-    topk: ([x]) => topk(x!, body.attrs.k as number, body.attrs.axis as number),
-    scatter_add: ([x, i, s]) => scatterAdd(x!, i!, s!, body.attrs.axis as number),
-    gather_matmul: ([x, w, ids]) => gatherMatmul(x!, w!, ids!, slicedOperand(1)),
+  const run: Record<string, (x: CpuTensor[]) => CpuTensor[]> = {
+    cumsum: ([x]) => [cumsum(x!, body.attrs.axis as number)],
+    topk: ([x]) => [topk(x!, body.attrs.k as number, body.attrs.axis as number)],
+    scatter_add: ([x, i, s]) => [scatterAdd(x!, i!, s!, body.attrs.axis as number)],
+    gather_matmul: ([x, w, ids]) => [gatherMatmul(x!, w!, ids!, slicedOperand(1))],
   };
-  const f = run[body.op];
-  if (!f) throw new Error(`cpu: no library kernel or claim for "${body.op}"`);
+  const f = run[body.op] ?? compositeDecomposition(k, body);
   return (ins, outs, params) => {
-    const result = f(body.operands.map((_, i) => operand(ins, params, i)));
-    if (!sameShape(result.shape, body.outputShapes[0]!)) throw new Error(`cpu ${body.op}: result ${formatShape(result.shape)} differs from ${formatShape(body.outputShapes[0]!)}`);
-    outs[0]!.set(toTensorData(result).data as never);
+    const results = f(body.operands.map((_, i) => operand(ins, params, i)));
+    results.forEach((result, i) => {
+      if (!sameShape(result.shape, body.outputShapes[i]!)) throw new Error(`cpu ${body.op}: result ${formatShape(result.shape)} differs from ${formatShape(body.outputShapes[i]!)}`);
+      outs[i]!.set(toTensorData(result).data as never);
+    });
   };
+}
+
+/**
+ * A composite another backend claimed (a WebGPU program checked in shadow mode) and the CPU does not: its
+ * decomposition, evaluated op by op as the reference interpreter does.
+ */
+function compositeDecomposition(k: Kernel, body: LibraryBody): (x: CpuTensor[]) => CpuTensor[] {
+  if (!compositeDef(body.op)) throw new Error(`cpu: no library kernel or claim for "${body.op}"`);
+  const b = new GraphBuilder(body.op);
+  const inputs = body.operands.map((o, i) => b.input(`x${i}`, { dtype: o.kind === 'param' ? 'i32' : k.inputs[o.slot]!.dtype, shape: body.inputShapes[i]! }));
+  const graph = b.build(b.composite(body.op, inputs, body.attrs));
+  return (x) => evaluateGraph(graph, x);
 }
 
 /** A compiled program bound to its weights, with its buffers allocated. */

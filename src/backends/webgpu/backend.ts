@@ -1,13 +1,15 @@
 // The WebGPU backend as a `Backend`. One code path for Node and browsers: the environment supplies the GPU object
 // (navigator.gpu, or Dawn through the `webgpu` package), or the caller passes a device. Graphs go through the
-// compiler with what the device needs (no in-place kernels, a buffer limit per kernel) and are cached by graph
-// signature; each executable binds its program's weights once and runs it with runtime parameters in uniforms.
+// compiler with what the device needs (no in-place kernels, a buffer limit per kernel) and the composites WebGPU
+// claims (claims.ts: the FP8 recipe, bit-exact with the CPU), and are cached by graph signature; each executable
+// binds its program's weights once and runs it with runtime parameters in uniforms.
 
 import { printGraph, type Graph, type TensorData, type WeightStore } from '../../ir/index.js';
 import { compile, type CompileOptions } from '../../compiler/compile.js';
 import type { Program } from '../../compiler/kernel.js';
 import { printProgram } from '../../compiler/print-kernel.js';
 import type { Backend, CompileRequest, Executable } from '../backend.js';
+import { claimableComposites } from './claims.js';
 import { WebGpuContext } from './context.js';
 import { acquireDevice, type AcquireOptions, type WebGpuDevice } from './device.js';
 import { WebGpuExecutable, type KernelChecker } from './executable.js';
@@ -28,6 +30,8 @@ export interface WebGpuBackendOptions {
   readonly shadow?: boolean;
   /** Receives every compile stage and each kernel's WGSL (default: files under $DSV3_DUMP when it is set). */
   readonly dump?: DumpSink;
+  /** Run the composites of claims.ts with their own kernels (default true); false decomposes them. */
+  readonly claims?: boolean;
 }
 
 /** Bindings each kernel may take beyond its buffers: the error word (the params uniform is not a storage buffer). */
@@ -70,11 +74,12 @@ export async function webgpuBackend(options: WebGpuBackendOptions = {}): Promise
       const donated = new Set(request.donate ?? []);
       const sink = options.dump ?? (await envDump());
       const dump = sink ? (stage: string, text: string) => sink(graph.name, stage, text) : undefined;
-      // Programs are cached by graph signature: the printed graph and what may be donated.
+      // Programs are cached by graph signature: the printed graph and what may be donated (claims follow from the graph).
       const key = `${JSON.stringify([...donated].sort())}\n${printGraph(graph)}`;
       let program = dump ? undefined : programs.get(key);
       if (!program) {
-        program = compile(graph, { donated, ...compileOptions, ...(dump ? { dump } : {}) });
+        const claimed = options.claims === false ? new Set<string>() : claimableComposites(graph);
+        program = compile(graph, { donated, claimed, ...compileOptions, ...(dump ? { dump } : {}) });
         if (!dump) programs.set(key, program);
       }
       const prepared = await WebGpuProgram.create(context, program, { store, resident: weights });

@@ -63,10 +63,6 @@ export class WebGpuDevice {
     });
   }
 
-  get hasShaderF16(): boolean {
-    return this.device.features.has('shader-f16');
-  }
-
   get isLost(): boolean {
     return this.lostError !== undefined;
   }
@@ -151,19 +147,21 @@ export function environmentGpu(): Promise<GPU> {
   return nodeGpu;
 }
 
-/** Requests an adapter and a device with the adapter's limits for REQUESTED_LIMITS, and `shader-f16` when offered. */
+/**
+ * Requests an adapter and a device with the adapter's limits for REQUESTED_LIMITS. No optional feature: f16 is
+ * converted with integer operations even where `shader-f16` exists, since WGSL leaves its rounding unspecified.
+ */
 export async function acquireDevice(gpu?: GPU, options: AcquireOptions = {}): Promise<WebGpuDevice> {
   const source = gpu ?? (await environmentGpu());
   const adapter = await source.requestAdapter(options.powerPreference === undefined ? undefined : { powerPreference: options.powerPreference });
   if (adapter === null) throw new NoAdapterError('requestAdapter() returned null');
   const requiredLimits: Record<string, number> = {};
   for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
-  const requiredFeatures: GPUFeatureName[] = adapter.features.has('shader-f16') ? ['shader-f16'] : [];
   const { vendor, architecture, device: deviceName, description } = adapter.info;
   const described: AdapterDescription = { vendor, architecture, device: deviceName, description };
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice({ label: 'dsv3', requiredLimits, requiredFeatures });
+    device = await adapter.requestDevice({ label: 'dsv3', requiredLimits });
   } catch (e) {
     throw new WebGpuError(`WebGPU: the adapter (${vendor} ${architecture} ${description}) refused a device: ${e instanceof Error ? e.message : String(e)}`, {
       cause: e,

@@ -5,14 +5,17 @@
 // results built with bitcast<f32>(bits); no value that may be subnormal meets a float operation.
 // Narrow values travel as u32 codes in the low bits (fp8: 8, bf16/f16: 16); packedLoad/packedStore move them in and
 // out of the packed storage words (see transfers.ts for the layout).
+// The correctly rounded f32 arithmetic of wgsl-f32-arithmetic.ts is emitted through the same registry.
 
-interface WgslFunction {
+import { F32_ARITHMETIC, F32_ARITHMETIC_NAMES } from './wgsl-f32-arithmetic.js';
+
+export interface WgslFunction {
   readonly code: string;
   /** Functions the code calls, emitted before it. */
   readonly uses: readonly WgslNumericsName[];
 }
 
-export const WGSL_NUMERICS_NAMES = [
+const CONVERSION_NAMES = [
   'round_f32_bits_to_narrow',
   'narrow_magnitude_to_f32_bits',
   'f32_to_fp8',
@@ -31,9 +34,11 @@ export const WGSL_NUMERICS_NAMES = [
   'pack_u8x4',
 ] as const;
 
+export const WGSL_NUMERICS_NAMES = [...CONVERSION_NAMES, ...F32_ARITHMETIC_NAMES] as const;
+
 export type WgslNumericsName = (typeof WGSL_NUMERICS_NAMES)[number];
 
-const FUNCTIONS: Record<WgslNumericsName, WgslFunction> = {
+const CONVERSIONS: Record<(typeof CONVERSION_NAMES)[number], WgslFunction> = {
   // src/numerics/fp8.ts's encoder: the significand is placed under the target exponent and shifted right to leave the
   // magnitude code (more shift per binade below the smallest normal denormalises); round to nearest even by adding
   // half - 1 plus the kept lowest bit; a carry out of the mantissa lands in the exponent, which is again right.
@@ -213,6 +218,8 @@ fn pack_u8x4(b0: u32, b1: u32, b2: u32, b3: u32) -> u32 {
 }`,
   },
 };
+
+const FUNCTIONS: Record<WgslNumericsName, WgslFunction> = { ...CONVERSIONS, ...F32_ARITHMETIC };
 
 /** The WGSL of the named functions and of the functions they call, each once, callees first. */
 export function wgslNumerics(names: Iterable<WgslNumericsName>): string {

@@ -134,6 +134,12 @@ export class ShaderUses {
     return name;
   }
 
+  /** A u32 zero the shader compiler cannot see (the entry point sets it); added to a loop bound, it keeps the loop rolled. */
+  opaqueZero(): string {
+    this.helper('opaque_f32');
+    return 'opaque_zero';
+  }
+
   numeric(name: WgslNumericsName): string {
     this.numerics.add(name);
     return name;
@@ -174,13 +180,19 @@ export class ShaderUses {
     }
   }
 
-  /** Element `index` (an i32) of input slot `slot`, decoded to its compute type (f32, i32 or bool). */
-  load(slot: number, dtype: DType, index: string): string {
+  /** The storage code (a u32) of element `index` (an i32) of input slot `slot`, whose dtype is packed. */
+  loadCode(slot: number, dtype: DType, index: string): string {
     const name = `in${slot}`;
     const width = packedWidth(dtype);
-    if (width === undefined) return `${name}[${index}]`;
+    if (width === undefined) throw new Error(`webgpu: ${dtype} elements are not stored as codes`);
     this.packedLoads.set(name, width);
-    const code = `load_u${width}_${name}(u32(${index}))`;
+    return `load_u${width}_${name}(u32(${index}))`;
+  }
+
+  /** Element `index` (an i32) of input slot `slot`, decoded to its compute type (f32, i32 or bool). */
+  load(slot: number, dtype: DType, index: string): string {
+    if (packedWidth(dtype) === undefined) return `in${slot}[${index}]`;
+    const code = this.loadCode(slot, dtype, index);
     switch (dtype) {
       case 'bf16':
         return `${this.numeric('bf16_to_f32')}(${code})`;
@@ -199,10 +211,7 @@ export class ShaderUses {
 
   /** A statement writing compute value `value` as element `index` of output `output`, encoded exactly in `dtype`. */
   store(output: number, dtype: DType, index: string, value: string): string {
-    const name = `out${output}`;
-    const width = packedWidth(dtype);
-    if (width === undefined) return `${name}[${index}] = ${value};`;
-    this.packedStores.set(name, width);
+    if (packedWidth(dtype) === undefined) return `out${output}[${index}] = ${value};`;
     const code =
       dtype === 'bf16' ? `${this.numeric('f32_to_bf16')}(${value})`
       : dtype === 'f16' ? `${this.numeric('f32_to_f16')}(${value})`
@@ -211,6 +220,15 @@ export class ShaderUses {
       : dtype === 'f8e5m2' ? `${this.numeric('f32_to_e5m2_torch')}(${value})`
       : dtype === 'u8' ? `u32(${value})`
       : `select(0u, 1u, ${value})`;
+    return this.storeCode(output, dtype, index, code);
+  }
+
+  /** A statement writing storage code `code` (a u32) as element `index` of output `output`, whose dtype is packed. */
+  storeCode(output: number, dtype: DType, index: string, code: string): string {
+    const name = `out${output}`;
+    const width = packedWidth(dtype);
+    if (width === undefined) throw new Error(`webgpu: ${dtype} elements are not stored as codes`);
+    this.packedStores.set(name, width);
     return `store_u${width}_${name}(u32(${index}), ${code});`;
   }
 }

@@ -2,7 +2,8 @@
 // the program step that runs one. A composite is claimed for a graph only when its kernel supports every
 // occurrence of it there; otherwise the compiler decomposes it like any other.
 
-import { walkNodes, type Graph, type SlicedWeight, type StorageArray } from '../../../ir/index.js';
+import type { Graph, SlicedWeight, StorageArray } from '../../../ir/index.js';
+import { claimableComposites as claimableBy } from '../../../compiler/claims.js';
 import type { Kernel, LibraryBody } from '../../../compiler/kernel.js';
 import type { CpuClaim } from './claim.js';
 import { mlaClaim } from './mla.js';
@@ -14,17 +15,7 @@ export const CPU_CLAIMS: ReadonlyMap<string, CpuClaim> = new Map([
 ]);
 
 /** The composites of `graph`, at any depth, whose every occurrence a CPU kernel supports. */
-export function claimableComposites(graph: Graph): Set<string> {
-  const seen = new Set<string>();
-  const unsupported = new Set<string>();
-  for (const node of walkNodes(graph)) {
-    const claim = CPU_CLAIMS.get(node.op);
-    if (!claim || !node.body) continue;
-    seen.add(node.op);
-    if (!claim.supports(node)) unsupported.add(node.op);
-  }
-  return new Set([...seen].filter((op) => !unsupported.has(op)));
-}
+export const claimableComposites = (graph: Graph): Set<string> => claimableBy(graph, CPU_CLAIMS);
 
 /** The operands of a claimed composite's library kernel that its kernel reads only by slices it loads first. */
 export const claimedSlicedOperands = (body: LibraryBody): readonly number[] => CPU_CLAIMS.get(body.op)?.slicedOperands?.(body) ?? [];

@@ -1,0 +1,23 @@
+// Which composites a backend claims in a graph. A backend lists the composites it has kernels for, each with a test
+// of the attributes and operand types it handles; a composite is claimed only when every occurrence of it, at any
+// depth, passes, and otherwise the compiler decomposes it like any other.
+
+import { walkNodes, type Graph, type Node } from '../ir/index.js';
+
+export interface ClaimTest {
+  /** Whether the backend's kernel computes this occurrence of the composite. */
+  supports(node: Node): boolean;
+}
+
+/** The composites of `graph` whose every occurrence one of `claims` supports. */
+export function claimableComposites(graph: Graph, claims: ReadonlyMap<string, ClaimTest>): Set<string> {
+  const seen = new Set<string>();
+  const unsupported = new Set<string>();
+  for (const node of walkNodes(graph)) {
+    const claim = claims.get(node.op);
+    if (!claim || !node.body) continue;
+    seen.add(node.op);
+    if (!claim.supports(node)) unsupported.add(node.op);
+  }
+  return new Set([...seen].filter((op) => !unsupported.has(op)));
+}
