@@ -11,6 +11,7 @@ import { denseView, gemmPacked, matmulF32, packB, SMALL_M_MAX, transposedView } 
 import { compile } from '../src/compiler/compile.js';
 import { programStats } from '../src/compiler/stats.js';
 import { tensorData, type Graph, type TensorData, type WeightStore } from '../src/ir/index.js';
+import { mulberry32 } from '../src/numerics/index.js';
 import { linear, reshape, Trace, type Tensor } from '../src/ops/index.js';
 import { blockWeightSlots, decoderBlock } from '../src/models/deepseek/block.js';
 import { loadModelConfig, parseModelConfig, type ModelConfig } from '../src/models/deepseek/config.js';
@@ -44,22 +45,12 @@ interface Block {
   readonly prefill: number;
 }
 
-/** mulberry32: seeded uniform [0, 1). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const uniform = (n: number, scale: number, next: () => number): Float32Array => Float32Array.from({ length: n }, () => (next() * 2 - 1) * scale);
 
 /** Random weights for the slots of one layer: projections uniform in ±sqrt(3 / in_features), norms 1, router bias small. */
 function randomWeights(layer: LayerWeights): WeightStore {
-  const next = random(1);
+  const next = mulberry32(1);
   const tensors = new Map<string, TensorData>();
   for (const slot of Object.values(blockWeightSlots(layer))) {
     const n = slot.shape.reduce((p, d) => p * d, 1);
@@ -127,7 +118,7 @@ function chunkInputs(b: Block, graph: Graph, S: number, pos: number, caches: Rea
   const half = c.qkRopeHeadDim / 2;
   const table = ropeTable(c, b.settings.maxSeqLen);
   const all: Record<string, TensorData> = {
-    x: tensorData('f32', [1, S, c.hiddenSize], uniform(S * c.hiddenSize, 1, random(pos + 7))),
+    x: tensorData('f32', [1, S, c.hiddenSize], uniform(S * c.hiddenSize, 1, mulberry32(pos + 7))),
     start_pos: tensorData('i32', [], Int32Array.of(pos)),
     cos: tensorData('f32', [S, half], table.cos.slice(pos * half, (pos + S) * half)),
     sin: tensorData('f32', [S, half], table.sin.slice(pos * half, (pos + S) * half)),
@@ -275,7 +266,7 @@ const GEMM_CASES: readonly GemmCase[] = [
  */
 function compiledContractions(): void {
   const rows = GEMM_CASES.map((c) => {
-    const next = random(c.M);
+    const next = mulberry32(c.M);
     const x = tensorData('f32', [c.M, c.K], uniform(c.M * c.K, 1, next));
     const w = tensorData('f32', [c.N, c.K], uniform(c.N * c.K, 1, next));
     const t = new Trace('linear');

@@ -10,7 +10,7 @@ import { INDEX_FILE } from '../src/io/checkpoint.js';
 import { SafetensorsWriter, type FileArray } from '../src/io/safetensors.js';
 import { parseModelConfig } from '../src/models/deepseek/config.js';
 import { checkpointTensors, modelLayout, type CheckpointTensor } from '../src/models/deepseek/layout.js';
-import { encodeBf16 } from '../src/numerics/index.js';
+import { encodeBf16, mulberry32 } from '../src/numerics/index.js';
 
 export type SyntheticDType = 'F32' | 'BF16';
 
@@ -25,16 +25,6 @@ export interface SyntheticCheckpoint {
 const POOL = 1 << 23;
 const CHUNK = 1 << 22;
 
-/** mulberry32: a small seeded generator of uniform [0, 1) numbers. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 class ValuePools {
   private readonly pools = new Map<number, FileArray>();
@@ -98,7 +88,7 @@ export function writeSyntheticCheckpoint(dir: string, config: Record<string, unk
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(join(dir, 'config.json'), JSON.stringify(json, null, 2));
   const shards = planShards(tensors, bytesPer, shardBytes);
-  const values = new ValuePools(dtype, random(seed));
+  const values = new ValuePools(dtype, mulberry32(seed));
   const weightMap: Record<string, string> = {};
   let bytes = 0;
   shards.forEach((shard, i) => {

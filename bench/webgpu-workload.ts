@@ -3,6 +3,7 @@
 // runs it call after call.
 
 import { GraphBuilder, tensorData, weightMap, type Graph, type TensorData, type WeightStore } from '../src/ir/index.js';
+import { mulberry32 } from '../src/numerics/index.js';
 import type { BlockSpec } from './webgpu-block-spec.js';
 
 export type PeerTask = { readonly kind: 'matmul'; readonly a: TensorData; readonly b: TensorData } | { readonly kind: 'block'; readonly block: BlockSpec };
@@ -34,13 +35,8 @@ export interface System {
 
 /** Uniform in [-1, 1), seeded (mulberry32). */
 export function uniform(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * 2 - 1;
-  });
+  const next = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => next() * 2 - 1);
 }
 
 /** C[M,N] = A[M,K] @ B[K,N]: A an input, B a weight (resident on the device, as a model's are). */

@@ -2,21 +2,14 @@
 // cases where backends differ (signed zeros, infinities, NaN, subnormals, the edges of each format's range).
 
 import { allocStorage, isFloat, numel, tensorData, type DType, type Shape, type TensorData } from '../ir/index.js';
-import { encodeFloats } from '../numerics/index.js';
+import { encodeFloats, mulberry32 } from '../numerics/index.js';
 
-/** mulberry32: small, fast, and the same in every JavaScript engine. */
+/** Seeded draws (mulberry32). */
 export class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
   /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  readonly next: () => number;
+  constructor(seed: number) {
+    this.next = mulberry32(seed);
   }
   int(n: number): number {
     return Math.floor(this.next() * n);

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cpuBackend } from '../../src/backends/cpu/backend.js';
 import { generate } from '../../src/models/deepseek/generate.js';
 import { loadModel } from '../../src/models/deepseek/loaded-model.js';
-import { GREEDY, mulberry32, Sampler } from '../../src/models/deepseek/sampling.js';
+import { GREEDY, Sampler } from '../../src/models/deepseek/sampling.js';
+import { mulberry32 } from '../../src/numerics/index.js';
 import { Session } from '../../src/models/deepseek/session.js';
 
 const backend = cpuBackend({ mode: 'reference' });

@@ -1,6 +1,8 @@
 // Choosing the next token from a row of logits: greedy (temperature 0) or sampling at a temperature, optionally
 // restricted to the top k tokens and then to the top-p nucleus, from a small seeded PRNG so runs repeat exactly.
 
+import { mulberry32 } from '../../numerics/index.js';
+
 export interface SamplingOptions {
   /** 0 picks the most likely token (the lowest id on ties); > 0 samples from softmax(logits / temperature). */
   readonly temperature: number;
@@ -13,18 +15,6 @@ export interface SamplingOptions {
 }
 
 export const GREEDY: SamplingOptions = { temperature: 0, seed: 0 };
-
-/** mulberry32: a 32-bit PRNG with a good spread for its size, returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 export function checkSampling(o: SamplingOptions, vocabSize: number): void {
   if (!Number.isFinite(o.temperature) || o.temperature < 0) throw new RangeError(`temperature must be a finite number >= 0, got ${o.temperature}`);

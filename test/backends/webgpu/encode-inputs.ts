@@ -2,7 +2,7 @@
 // format, every midpoint between neighbours, the overflow threshold, a few ulps around each, both signs, the
 // specials), and big random batches expanded from a seed that fast-check picks.
 
-import { decodeBf16, decodeF16, decodeFp8 } from '../../../src/numerics/index.js';
+import { decodeBf16, decodeF16, decodeFp8, mulberry32Bits } from '../../../src/numerics/index.js';
 
 const VIEW = new DataView(new ArrayBuffer(4));
 
@@ -60,17 +60,6 @@ export function targetedInputs(): Float32Array {
   return targeted;
 }
 
-/** mulberry32: a small, fast generator, enough to spread bit patterns. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 /** Exponent fields that cover every narrow format's range down to below f16's smallest subnormal (2^-24). */
 const FOCUS_EXPONENTS = { lo: 96, count: 64 };
@@ -80,7 +69,7 @@ const FOCUS_EXPONENTS = { lo: 96, count: 64 };
  * infinities included), odd ones with an exponent field in the narrow formats' range and a random sign and mantissa.
  */
 export function randomBatch(seed: number, n: number): Float32Array {
-  const next = generator(seed);
+  const next = mulberry32Bits(seed);
   const bits = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const r = next();

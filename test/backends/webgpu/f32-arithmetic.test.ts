@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { wgslNumerics } from '../../../src/backends/webgpu/index.js';
 import { f32Bits, f32FromBits } from '../../../src/numerics/f32-bits.js';
+import { mulberry32Bits } from '../../../src/numerics/index.js';
 import { GpuJobRunner, type GpuJob } from '../../support/gpu-job.js';
 import { useWebGpu } from '../../support/webgpu.js';
 import { SPECIAL_BITS } from './encode-inputs.js';
@@ -17,20 +18,10 @@ const BATCH = 1 << 16;
 const WORKGROUP = 64;
 const QUIET_NAN = 0x7fc00000;
 
-/** A small deterministic generator (mulberry32), so that one fast-check seed expands to a whole batch. */
-function generator(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 /** Operand pairs (bits): random patterns, specials, close exponents, near-cancellations, tiny and huge magnitudes. */
 function operandPairs(seed: number, n: number): { a: Uint32Array; b: Uint32Array } {
-  const next = generator(seed);
+  const next = mulberry32Bits(seed);
   const a = new Uint32Array(n);
   const b = new Uint32Array(n);
   const withExponent = (e: number) => ((next() & 0x807fffff) | (Math.max(0, Math.min(254, e)) << 23)) >>> 0;
