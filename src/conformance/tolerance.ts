@@ -11,29 +11,6 @@
 
 import type { DType } from '../ir/index.js';
 
-/** Op classes with a non-zero allowance; `exact` for everything else. */
-export type OpClass = 'exact' | 'product' | 'division' | 'sqrt' | 'exponential' | 'logarithm' | 'trigonometric' | 'sum' | 'contraction';
-
-const CLASS_OF: Readonly<Record<string, OpClass>> = {
-  mul: 'product',
-  div: 'division',
-  recip: 'division',
-  sqrt: 'sqrt',
-  exp: 'exponential',
-  exp2: 'exponential',
-  log: 'logarithm',
-  log2: 'logarithm',
-  sin: 'trigonometric',
-  cos: 'trigonometric',
-  reduce_sum: 'sum',
-  cumsum: 'sum',
-  matmul: 'contraction',
-  gather_matmul: 'contraction',
-};
-
-/** The class of primitive `op` computing in `dtype`; integer and bool ops are always exact. */
-export const opClass = (op: string, dtype: DType): OpClass => (dtype === 'f32' || dtype === 'f16' || dtype === 'bf16' ? (CLASS_OF[op] ?? 'exact') : 'exact');
-
 /** The unit roundoff of f32 accumulation: each addition of a sum may be off by this fraction of the partial sum. */
 export const F32_UNIT_ROUNDOFF = 2 ** -24;
 

@@ -42,9 +42,6 @@ export function parseDType(s: string, what = 'dtype'): DType {
 export const byteSize = (d: DType): number => INFO[d].bytes;
 export const isFloat = (d: DType): d is FloatDType => INFO[d].kind === 'float';
 export const isFp8 = (d: DType): d is Fp8DType => d === 'f8e4m3fn' || d === 'f8e5m2';
-export const isInt = (d: DType): d is IntDType => INFO[d].kind === 'int';
-/** Floats that arithmetic is defined on (f32, f16, bf16). */
-export const isArithFloat = (d: DType): boolean => INFO[d].kind === 'float' && INFO[d].arithmetic;
 export const hasArithmetic = (d: DType): boolean => INFO[d].arithmetic;
 
 /** A zeroed storage array for `n` elements of dtype `d`. */

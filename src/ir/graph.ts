@@ -81,11 +81,3 @@ export function* walkNodes(g: Graph): Generator<Node> {
   }
 }
 
-/** How many nodes consume each value of `g` (graph outputs count as uses). */
-export function useCounts(g: Graph): Map<Value, number> {
-  const uses = new Map<Value, number>();
-  const use = (v: Value) => uses.set(v, (uses.get(v) ?? 0) + 1);
-  for (const n of g.nodes) n.inputs.forEach(use);
-  for (const o of g.outputs) use(o.value);
-  return uses;
-}

@@ -50,8 +50,6 @@ export interface FusionPlan {
 
 const isAnchor = (n: Node): boolean => n.body !== undefined || (!INLINE_OPS.has(n.op) && !['weight', 'literal'].includes(n.op));
 
-export const isSource = (p: FusionPlan, v: Value): boolean => p.bufferIds.has(v) || p.params.has(v);
-
 /** The reduction whose kernel computes stored value `v`, if that is what computes it. */
 export function reduceAnchor(p: FusionPlan, v: Value): Node | undefined {
   const a = p.anchorOf.get(v);
