@@ -20,11 +20,24 @@ export interface RunOptions {
   readonly donate?: readonly string[];
   /** Outputs to return as DeviceTensors instead of reading them back. */
   readonly keep?: readonly string[];
+  /** Time every kernel (profile.ts); the run then waits for each kernel before starting the next. */
+  readonly profile?: boolean;
+}
+
+/** One kernel of a profiled run: its name and composite regions (the compiled program's) and its wall time. */
+export interface KernelTime {
+  readonly kernel: string;
+  readonly origin: readonly string[];
+  /** The kernel body's kind, `library:<op>` for a library kernel (a claimed composite or a library primitive). */
+  readonly kind: string;
+  readonly seconds: number;
 }
 
 export interface RunResult {
   readonly outputs: Record<string, TensorData>;
   readonly kept: Record<string, DeviceTensor>;
+  /** With `profile`: every kernel in the order it ran. */
+  readonly profile?: readonly KernelTime[];
 }
 
 export interface Executable {

@@ -94,6 +94,9 @@ export interface Kernel {
   readonly body: KernelBody;
 }
 
+/** What a kernel is, in a word: its body's kind, or `library:<op>` for a library kernel. */
+export const kernelKind = (k: Kernel): string => (k.body.kind === 'library' ? `library:${k.body.op}` : k.body.kind);
+
 export type BufferRole = 'input' | 'weight' | 'constant' | 'temp' | 'output';
 
 export interface BufferDesc {

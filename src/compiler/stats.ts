@@ -1,9 +1,12 @@
 // Static figures for a compiled program: per kernel, the bytes its buffers hold (read and written once each)
-// and its arithmetic (flops: float ops per element; a contraction counts 2·M·N·K). `dsv3 compile --stats`.
+// and its arithmetic (flops: float ops per element; a contraction counts 2·M·N·K; a library kernel what its op's
+// primitives count, a claimed composite's taken from its compiled decomposition). `dsv3 compile --stats`.
 
-import { byteSize } from '../ir/index.js';
+import { byteSize, isFloat } from '../ir/index.js';
+import { compile } from './compile.js';
 import { topoOrder, type Expr } from './expr.js';
-import type { Kernel, Program } from './kernel.js';
+import { kernelKind, type Kernel, type LibraryBody, type Program } from './kernel.js';
+import { libraryGraph } from './library-graph.js';
 
 export interface KernelStats {
   readonly name: string;
@@ -44,14 +47,39 @@ function flopsOf(k: Kernel): number {
     case 'contraction':
       return numel(b.batch) * b.m * b.n * (2 * b.k + floatOps(b.stores.map((s) => s.value)));
     case 'library':
+      return libraryFlops(k, b);
+  }
+}
+
+/** Claimed composites' flops by signature: a model repeats the same few in every layer. */
+const compositeFlops = new Map<string, number>();
+
+function libraryFlops(k: Kernel, b: LibraryBody): number {
+  const float = k.outputs.some((o) => isFloat(o.dtype));
+  const [x, w] = b.inputShapes as [readonly number[], readonly number[]];
+  switch (b.op) {
+    case 'gather_matmul':
+      return 2 * x[0]! * x[1]! * w[2]!;
+    case 'cumsum':
+      return float ? numel(x) : 0;
+    case 'scatter_add':
+      return float ? numel(b.inputShapes[2]!) : 0;
+    case 'topk':
       return 0;
   }
+  const key = JSON.stringify([b.op, b.attrs, b.inputShapes, k.inputs.map((i) => i.dtype)]);
+  let flops = compositeFlops.get(key);
+  if (flops === undefined) {
+    flops = programStats(compile(libraryGraph(k, b))).flops;
+    compositeFlops.set(key, flops);
+  }
+  return flops;
 }
 
 export function programStats(p: Program): ProgramStats {
   const perKernel = p.kernels.map((k) => ({
     name: k.name,
-    kind: k.body.kind === 'library' ? `library:${k.body.op}` : k.body.kind,
+    kind: kernelKind(k),
     origin: k.origin.join('/'),
     bytesRead: k.inputs.reduce((s, b) => s + b.size * byteSize(b.dtype), 0),
     bytesWritten: k.outputs.reduce((s, b) => s + b.size * byteSize(b.dtype), 0),

@@ -73,6 +73,18 @@ describe('dsv3 forward', () => {
     expect(r.out).toMatch(/^mtp\.logits f32\[2,11,512\]/m);
   });
 
+  it('profiles every step by region and kernel with --profile, on a backend that runs kernels', async () => {
+    const r = await run('forward', '--model', V3, '--tokens', '4,486,292', '--decode', '505', '--profile');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^profile of the prefill \(3 tokens per row\) on cpu: \d+ kernels, [\d.]+ ms$/m);
+    expect(r.out).toMatch(/^profile of decode step 0 on cpu: \d+ kernels, [\d.]+ ms$/m);
+    for (const region of ['mla_attention', 'moe', 'mlp', 'rms_norm']) expect(r.out).toMatch(new RegExp(`^${region}\\s+\\d+\\s+[\\d.]+ ms\\s+[\\d.]+%$`, 'm'));
+    expect(r.out).toMatch(/^decode\.0\.logits f32\[1,512\] argmax \d+$/m);
+    const reference = await run('forward', '--model', V3, '--tokens', '1', '--profile', ...REF);
+    expect(reference.code).toBe(2);
+    expect(reference.err).toMatch(/--profile times compiled kernels, and cpu-reference .* runs none/);
+  });
+
   it('rejects bad tokens with the token, its place and the vocabulary size', async () => {
     const bad = await run('forward', '--model', V3, '--tokens', '1,2;3,999', ...REF);
     expect(bad.code).toBe(1);

@@ -6,7 +6,7 @@ import { compile } from '../../compiler/compile.js';
 import { dumpTo, envDumpDir } from '../../compiler/dump.js';
 import type { Program } from '../../compiler/kernel.js';
 import { printProgram } from '../../compiler/print-kernel.js';
-import { isDeviceTensor, type Backend, type CompileRequest, type DeviceTensor, type Executable, type RunInput, type RunOptions, type RunResult } from '../backend.js';
+import { isDeviceTensor, type Backend, type CompileRequest, type DeviceTensor, type Executable, type KernelTime, type RunInput, type RunOptions, type RunResult } from '../backend.js';
 import { evaluate } from './interpreter.js';
 import { CpuProgramRunner } from './program.js';
 import { claimableComposites } from './claims/index.js';
@@ -50,7 +50,10 @@ const copy = (t: TensorData): TensorData => ({ dtype: t.dtype, shape: [...t.shap
 class CpuExecutable implements Executable {
   constructor(
     readonly graph: Graph,
-    private readonly execute: (inputs: Record<string, TensorData>) => Record<string, TensorData>,
+    /** Runs the graph; `profile`, when given, receives each kernel's time. */
+    private readonly execute: (inputs: Record<string, TensorData>, profile?: KernelTime[]) => Record<string, TensorData>,
+    /** Whether it runs kernels a profile can time (the interpreter does not). */
+    private readonly profiles: boolean,
     private readonly donatable: ReadonlySet<string>,
     readonly program?: Program,
   ) {}
@@ -70,7 +73,9 @@ class CpuExecutable implements Executable {
     }
     const extra = Object.keys(inputs).filter((k) => !(k in host));
     if (extra.length) throw new Error(`${this.graph.name}: unknown input(s) ${extra.join(', ')}`);
-    const results = this.execute(host);
+    if (options.profile && !this.profiles) throw new Error(`${this.graph.name}: the op-by-op interpreter (cpu-reference) runs no kernels to profile; profile the compiled CPU backend`);
+    const profile: KernelTime[] | undefined = options.profile ? [] : undefined;
+    const results = this.execute(host, profile);
     const keep = new Set(options.keep ?? []);
     const outputs: Record<string, TensorData> = {};
     const kept: Record<string, DeviceTensor> = {};
@@ -78,7 +83,7 @@ class CpuExecutable implements Executable {
       if (keep.has(name)) kept[name] = new HostTensor(t);
       else outputs[name] = t;
     }
-    return { outputs, kept };
+    return { outputs, kept, ...(profile ? { profile } : {}) };
   }
 
   dispose(): void {}
@@ -91,7 +96,7 @@ export function cpuBackend(options: CpuBackendOptions = {}): Backend {
     name: mode === 'compiled' ? 'cpu' : 'cpu-reference',
     async compile(graph: Graph, weights: WeightStore, request: CompileRequest = {}): Promise<Executable> {
       const donate = new Set(request.donate ?? []);
-      if (mode === 'reference') return new CpuExecutable(graph, (inputs) => evaluate(graph, inputs, weights), new Set());
+      if (mode === 'reference') return new CpuExecutable(graph, (inputs) => evaluate(graph, inputs, weights), false, new Set());
       const dump = options.dump ? (stage: string, text: string) => options.dump!(graph.name, stage, text) : dumpTo(envDumpDir(), graph.name);
       const claimed = options.claims === false ? new Set<string>() : claimableComposites(graph);
       // Programs are cached by graph signature: the printed graph, what may be donated and what is claimed.
@@ -107,7 +112,7 @@ export function cpuBackend(options: CpuBackendOptions = {}): Backend {
         for (const [name, source] of Object.entries(runner.sources)) dump(`kernels/${name}.js`, source);
       }
       const overwritten = new Set(Object.entries(program.inputs).filter(([, id]) => program!.kernels.some((k) => k.outputs.some((o) => o.buffer === id))).map(([n]) => n));
-      return new CpuExecutable(graph, (inputs) => runner.run(inputs), overwritten, program);
+      return new CpuExecutable(graph, (inputs, profile) => runner.run(inputs, profile), true, overwritten, program);
     },
     upload: (t: TensorData) => new HostTensor(copy(t)),
     dispose() {

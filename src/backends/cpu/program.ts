@@ -3,10 +3,11 @@
 // call the reference kernels, and claimed composites their own kernels (claims/), or their decomposition when
 // another backend claimed them. Buffers are allocated once per executable and reused by every run.
 
-import { allocStorage, compositeDef, contiguousStrides, formatShape, GraphBuilder, numel, sameShape, type DType, type SlicedWeight, type StorageArray, type TensorData, type WeightStore } from '../../ir/index.js';
+import { allocStorage, compositeDef, contiguousStrides, formatShape, numel, sameShape, type DType, type SlicedWeight, type StorageArray, type TensorData, type WeightStore } from '../../ir/index.js';
 import { stridedF32Load } from '../../compiler/affine.js';
 import type { Expr } from '../../compiler/expr.js';
-import type { BufferId, ContractionBody, Kernel, LibraryBody, Program } from '../../compiler/kernel.js';
+import { kernelKind, type BufferId, type ContractionBody, type Kernel, type LibraryBody, type Program } from '../../compiler/kernel.js';
+import type { KernelTime } from '../backend.js';
 import { literal } from './kernels/source.js';
 import { denseView, matmulF32, packB, gemmPacked, SMALL_M_MAX, type MatView, type PackedB } from './kernels/gemm.js';
 import { cumsum } from './kernels/reduce.js';
@@ -17,6 +18,7 @@ import { JsWriter } from './render-js.js';
 import { slicedWeights } from './sliced-weights.js';
 import { claimedStep } from './claims/index.js';
 import { evaluateGraph } from './interpreter.js';
+import { libraryGraph } from '../../compiler/library-graph.js';
 import { loops, loopVarName, type Loop } from '../../compiler/nest-writer.js';
 import { SCALAR_HELPERS } from './scalar-js.js';
 import { toTensorData, type CpuTensor } from './tensor.js';
@@ -192,9 +194,7 @@ function libraryStep(
  */
 function compositeDecomposition(k: Kernel, body: LibraryBody): (x: CpuTensor[]) => CpuTensor[] {
   if (!compositeDef(body.op)) throw new Error(`cpu: no library kernel or claim for "${body.op}"`);
-  const b = new GraphBuilder(body.op);
-  const inputs = body.operands.map((o, i) => b.input(`x${i}`, { dtype: o.kind === 'param' ? 'i32' : k.inputs[o.slot]!.dtype, shape: body.inputShapes[i]! }));
-  const graph = b.build(b.composite(body.op, inputs, body.attrs));
+  const graph = libraryGraph(k, body);
   return (x) => evaluateGraph(graph, x);
 }
 
@@ -245,8 +245,11 @@ export class CpuProgramRunner {
     this.steps[index]!(this.buffers.map((b, id) => given.get(id) ?? b) as StorageArray[], params);
   }
 
-  /** Runs every kernel; inputs are bound by name (overwritten in place only if the program donates them). */
-  run(inputs: Readonly<Record<string, TensorData>>): Record<string, TensorData> {
+  /**
+   * Runs every kernel; inputs are bound by name (overwritten in place only if the program donates them). With
+   * `profile`, each kernel's wall time is appended to it.
+   */
+  run(inputs: Readonly<Record<string, TensorData>>, profile?: KernelTime[]): Record<string, TensorData> {
     const p = this.program;
     const buffers = [...this.buffers];
     const params: Record<string, number> = {};
@@ -263,7 +266,14 @@ export class CpuProgramRunner {
         throw new Error(`input "${name}": expected ${desc.dtype}${formatShape(p.inputShapes[name]!)}, got ${t.dtype}${formatShape(t.shape)}`);
       buffers[id] = t.data;
     }
-    for (const step of this.steps) step(buffers as StorageArray[], params);
+    if (profile === undefined) for (const step of this.steps) step(buffers as StorageArray[], params);
+    else
+      this.steps.forEach((step, i) => {
+        const start = performance.now();
+        step(buffers as StorageArray[], params);
+        const k = p.kernels[i]!;
+        profile.push({ kernel: k.name, origin: k.origin, kind: kernelKind(k), seconds: (performance.now() - start) / 1000 });
+      });
     return Object.fromEntries(
       Object.entries(p.outputs).map(([name, id]) => [name, { dtype: p.buffers[id]!.dtype, shape: [...p.outputShapes[name]!], data: buffers[id]!.slice() }]),
     );

@@ -1,11 +1,13 @@
 // One run of a compiled program on the device: inputs uploaded (or taken from this backend's DeviceTensors without
 // a copy), runtime parameters written to uniforms, every kernel encoded into one submission together with the
-// copies that read the outputs back, then the index-check words inspected before any output is returned.
+// copies that read the outputs back, then the index-check words inspected before any output is returned. A profiled
+// run submits and times the kernels one by one instead.
 // An input the program overwrites in place (a KV cache) is used directly only when the caller donates it;
 // otherwise it is copied first, so the caller's tensor keeps its value.
 
 import { formatShape, formatType, numel, sameType, viewStorage, type Graph, type TensorData } from '../../ir/index.js';
-import { isDeviceTensor, type DeviceTensor, type Executable, type RunInput, type RunOptions, type RunResult } from '../backend.js';
+import { kernelKind } from '../../compiler/kernel.js';
+import { isDeviceTensor, type DeviceTensor, type Executable, type KernelTime, type RunInput, type RunOptions, type RunResult } from '../backend.js';
 import { MAP_MODE_READ } from './buffer-usage.js';
 import type { WebGpuContext } from './context.js';
 import { WebGpuTensor } from './gpu-tensor.js';
@@ -44,6 +46,8 @@ export class WebGpuExecutable implements Executable {
     const extra = Object.keys(inputs).filter((k) => !(k in p.inputs) && !p.params.includes(k));
     if (extra.length) throw new Error(`${this.graph.name}: unknown input(s) ${extra.join(', ')}`);
 
+    if (options.profile && this.checker) throw new Error(`${this.graph.name}: a profile and the shadow mode (DSV3_WEBGPU_SHADOW) both run kernel by kernel; use one at a time`);
+    const profile: KernelTime[] | undefined = options.profile ? [] : undefined;
     const device = this.context.gpu.use(`run ${this.graph.name}`);
     const encoder = device.createCommandEncoder({ label: this.graph.name });
     const buffers: GPUBuffer[] = [...this.program.resident] as GPUBuffer[];
@@ -63,12 +67,15 @@ export class WebGpuExecutable implements Executable {
       if (this.checker) {
         device.queue.submit([encoder.finish()]);
         await this.checker.check(this.program, buffers, errors, params);
+      } else if (profile) {
+        device.queue.submit([encoder.finish()]);
+        await this.timeKernels(buffers, errors, profile);
       } else {
         const pass = encoder.beginComputePass({ label: this.graph.name });
         this.program.encode(pass, buffers, errors);
         pass.end();
       }
-      const tail = this.checker ? device.createCommandEncoder({ label: `${this.graph.name} readback` }) : encoder;
+      const tail = this.checker || profile ? device.createCommandEncoder({ label: `${this.graph.name} readback` }) : encoder;
 
       // Kept outputs take over a buffer the run owns; any other (a weight, a caller's tensor, one kept twice) is copied.
       const kept: Record<string, DeviceTensor> = {};
@@ -83,13 +90,34 @@ export class WebGpuExecutable implements Executable {
         kept[out] = new WebGpuTensor(this.context, { dtype: p.buffers[id]!.dtype, shape: p.outputShapes[out]! }, b);
       }
       try {
-        return { outputs: await this.readBack(tail, buffers, errors, keep), kept };
+        return { outputs: await this.readBack(tail, buffers, errors, keep), kept, ...(profile ? { profile } : {}) };
       } catch (e) {
         for (const t of Object.values(kept)) t.dispose();
         throw e;
       }
     } finally {
       for (const b of owned) this.context.storage.release(b);
+    }
+  }
+
+  /**
+   * Runs the kernels one submission each, after the work already submitted, and times each from its submission to
+   * the queue's report that it is done (so a time includes the submission's own cost, tens of microseconds).
+   */
+  private async timeKernels(buffers: readonly GPUBuffer[], errors: GPUBuffer | undefined, profile: KernelTime[]): Promise<void> {
+    const gpu = this.context.gpu;
+    const what = `profile ${this.graph.name}`;
+    await gpu.untilLost(gpu.use(what).queue.onSubmittedWorkDone(), what);
+    for (const [i, k] of this.program.program.kernels.entries()) {
+      const device = gpu.use(what);
+      const encoder = device.createCommandEncoder({ label: k.name });
+      const pass = encoder.beginComputePass({ label: k.name });
+      this.program.encode(pass, buffers, errors, [i]);
+      pass.end();
+      const start = performance.now();
+      device.queue.submit([encoder.finish()]);
+      await gpu.untilLost(device.queue.onSubmittedWorkDone(), what);
+      profile.push({ kernel: k.name, origin: k.origin, kind: kernelKind(k), seconds: (performance.now() - start) / 1000 });
     }
   }
 

@@ -3,7 +3,8 @@
 
 import fs from 'node:fs';
 import { cpuBackend } from '../../backends/cpu/backend.js';
-import type { Backend } from '../../backends/backend.js';
+import type { Backend, KernelTime } from '../../backends/backend.js';
+import { formatProfile } from '../../backends/profile.js';
 import { NoAdapterError } from '../../backends/webgpu/errors.js';
 import type { TensorData } from '../../ir/index.js';
 import { writeSafetensors, type FileArray, type FileDType } from '../../io/safetensors.js';
@@ -108,7 +109,7 @@ function summary(name: string, t: TensorData): string {
 export const forward: Command = {
   name: 'forward',
   summary: 'run a prefill and decode steps; write logits, final norm and routing',
-  help: `Usage: dsv3 forward --model DIR --tokens ROWS [--decode ROWS] [--attn MODE] [--gemm MODE] [--backend NAME] [--out FILE]
+  help: `Usage: dsv3 forward --model DIR --tokens ROWS [--decode ROWS] [--attn MODE] [--gemm MODE] [--backend NAME] [--out FILE] [--profile]
 
 Runs the prompt as one prefill at position 0, then one decode step per column of --decode.
 
@@ -120,11 +121,17 @@ ${MODEL_HELP}
                         prefill.gate.<layer>.indices (I32) and .weights [batch*seq, k] per MoE layer,
                         decode.<step>.logits [batch, vocab] per decode step,
                         mtp.logits [batch, seq-1, vocab] when the checkpoint has an MTP layer
-                      without --out, prints each tensor's shape and the argmax of every logits row`,
-  options: { ...MODEL_OPTIONS, decode: { type: 'string' }, out: { type: 'string' } },
+                      without --out, prints each tensor's shape and the argmax of every logits row
+  --profile           time every kernel of each step (each then waits for the one before) and print, per step,
+                      the time per region (the composite a kernel came from: mla_attention, moe, rms_norm, ...)
+                      and the slowest kernels (a step's first run includes warming up: JavaScript's JIT, shader
+                      compilation; decode a few steps to see steady state); not with --backend cpu-reference`,
+  options: { ...MODEL_OPTIONS, decode: { type: 'string' }, out: { type: 'string' }, profile: { type: 'boolean', default: false } },
   async run(values) {
     const out = values.out as string | undefined;
     if (out !== undefined && fs.existsSync(out)) throw new UsageError(`dsv3 forward: --out ${out} already exists; refusing to overwrite it`);
+    if (values.profile === true && values.backend === 'cpu-reference')
+      throw new UsageError('dsv3 forward: --profile times compiled kernels, and cpu-reference (the op-by-op interpreter) runs none; use --backend cpu or webgpu');
     const { model, tokens } = modelArgs(values, 'forward');
     const decode = values.decode === undefined ? [] : parseTokenRows(values.decode as string, 'decode', 'forward');
     if (decode.length > 0 && decode.length !== tokens.length)
@@ -132,15 +139,21 @@ ${MODEL_HELP}
     const backend = await openBackend(values.backend as string, 'forward');
     const session = new Session(model, backend, { batch: tokens.length, mtp: true });
     const results: Record<string, TensorData> = {};
+    const profile = values.profile === true;
+    const printProfile = (step: string, times: readonly KernelTime[] | undefined) => {
+      if (profile) console.log(`profile of ${step} on ${backend.name}: ${formatProfile(times!)}\n`);
+    };
     try {
-      const prefill = await session.forward(tokens);
+      const prefill = await session.forward(tokens, { profile });
+      printProfile(`the prefill (${tokens[0]!.length} tokens per row)`, prefill.profile);
       results['prefill.logits'] = prefill.logits;
       for (const [name, t] of Object.entries(prefill.outputs)) {
         if (name === 'final_norm' || name.startsWith('gate.')) results[`prefill.${name}`] = t;
         if (name === 'mtp.logits') results[name] = t;
       }
       for (let s = 0; s < (decode[0]?.length ?? 0); s++) {
-        const step = await session.forward(decode.map((row) => [row[s]!]));
+        const step = await session.forward(decode.map((row) => [row[s]!]), { profile });
+        printProfile(`decode step ${s}`, step.profile);
         results[`decode.${s}.logits`] = { ...step.logits, shape: [tokens.length, step.logits.shape[2]!] };
       }
     } finally {

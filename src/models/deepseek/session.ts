@@ -5,7 +5,7 @@
 // in one batch have the same length, as in the official code.
 
 import { tensorData, zeros, type TensorData } from '../../ir/index.js';
-import type { Backend, DeviceTensor, Executable } from '../../backends/backend.js';
+import type { Backend, DeviceTensor, Executable, KernelTime } from '../../backends/backend.js';
 import type { LoadedModel } from './loaded-model.js';
 import { buildModelGraph, cacheSpecs } from './model.js';
 
@@ -22,6 +22,8 @@ export interface ForwardResult {
   readonly logits: TensorData;
   /** The graph's other host outputs: final_norm, gate.<i>.*, and captures or mtp.* when asked for. */
   readonly outputs: Readonly<Record<string, TensorData>>;
+  /** With `profile`: the time of every kernel of the step (backends/profile.ts). */
+  readonly profile?: readonly KernelTime[];
 }
 
 export class TokenError extends RangeError {
@@ -49,18 +51,18 @@ export class Session {
     return this.pos;
   }
 
-  /** Runs a chunk: `rows[b]` are row b's next tokens (the same count for every row). */
-  async forward(rows: readonly (readonly number[])[]): Promise<ForwardResult> {
+  /** Runs a chunk: `rows[b]` are row b's next tokens (the same count for every row); `profile` times its kernels. */
+  async forward(rows: readonly (readonly number[])[], { profile = false } = {}): Promise<ForwardResult> {
     const tokens = this.checkTokens(rows);
     const seqLen = tokens.shape[1]!;
     const mtp = this.options.mtp === true && this.model.weights.layout.mtp !== undefined && this.pos === 0 && seqLen >= 2;
     const exe = await this.executable(seqLen, mtp);
     const startPos = tensorData('i32', [], new Int32Array([this.pos]));
-    const { outputs, kept } = await exe.run({ tokens, start_pos: startPos, ...this.caches }, { donate: this.cacheNames, keep: this.cacheNames });
-    this.caches = kept;
+    const run = await exe.run({ tokens, start_pos: startPos, ...this.caches }, { donate: this.cacheNames, keep: this.cacheNames, profile });
+    this.caches = run.kept;
     this.pos += seqLen;
-    const { logits, ...rest } = outputs;
-    return { logits: logits!, outputs: rest };
+    const { logits, ...rest } = run.outputs;
+    return { logits: logits!, outputs: rest, ...(run.profile ? { profile: run.profile } : {}) };
   }
 
   /** The current caches, read back to the host (cache.<i>.<name>, [B, maxSeqLen, ...]). */

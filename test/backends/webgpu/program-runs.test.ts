@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import * as ops from '../../../src/ops/index.js';
 import { cpuBackend } from '../../../src/backends/cpu/backend.js';
-import { acquireDevice, DeviceLostError, webgpuBackend, WebGpuTensor } from '../../../src/backends/webgpu/index.js';
+import { acquireDevice, DeviceLostError, webgpuBackend, WebGpuExecutable, WebGpuTensor } from '../../../src/backends/webgpu/index.js';
+import { kernelKind } from '../../../src/compiler/kernel.js';
 import { tensorData, zeros, type Graph, type TensorData } from '../../../src/ir/index.js';
 import type { DeviceTensor } from '../../../src/backends/backend.js';
 import { firstMismatch } from '../../../src/backends/webgpu/shadow.js';
@@ -92,6 +93,30 @@ describe('donation and kept tensors', () => {
     expect(Array.from((await kept.same!.read()).data)).toEqual([1, 2, 3]);
     expect(Array.from((await kept.doubled!.read()).data)).toEqual([2, 4, 6]);
     for (const t of Object.values(kept)) t.dispose();
+    exe.dispose();
+  });
+});
+
+describe('profiles', () => {
+  const g = ops.trace('profiled', { x: { dtype: 'f32', shape: [2, 8] } }, ({ x }) => ({ y: ops.softmax(ops.mul(x!, 3), -1), best: ops.topk(x!, 2) }));
+  const x = tensorData('f32', [2, 8], Float32Array.from({ length: 16 }, (_, i) => Math.sin(i)));
+
+  it('a profiled run times every kernel in order, with the outputs of a plain run', async () => {
+    const exe = await (await gpu()).compile(g, { get: () => zeros('f32', []) });
+    const plain = await exe.run({ x });
+    const profiled = await exe.run({ x }, { profile: true });
+    const kernels = (exe as WebGpuExecutable).program.program.kernels;
+    expect(profiled.profile!.map((t) => [t.kernel, t.kind, t.origin])).toEqual(kernels.map((k) => [k.name, kernelKind(k), k.origin]));
+    expect(profiled.profile!.map((t) => t.kind)).toContain('library:topk');
+    expect(profiled.profile!.every((t) => Number.isFinite(t.seconds) && t.seconds > 0)).toBe(true);
+    for (const name of ['y', 'best']) expect(bitMismatch(profiled.outputs[name]!, plain.outputs[name]!), name).toBeUndefined();
+    exe.dispose();
+  });
+
+  it('are refused in shadow mode, which runs kernel by kernel too', async () => {
+    const backend = await webgpuBackend({ device: (await gpu()).context.gpu, shadow: true });
+    const exe = await backend.compile(g, { get: () => zeros('f32', []) });
+    await expect(exe.run({ x }, { profile: true })).rejects.toThrow(/a profile and the shadow mode \(DSV3_WEBGPU_SHADOW\) both run kernel by kernel/);
     exe.dispose();
   });
 });

@@ -1,0 +1,12 @@
+// The op of a library kernel as a graph of its own: one node (a primitive or a claimed composite) over inputs x0,
+// x1, ... of the kernel's operand types. What a backend runs when another backend claimed the composite (the CPU
+// in WebGPU's shadow mode), and what the statistics count a claimed composite's arithmetic from.
+
+import { compositeDef, GraphBuilder, type Graph } from '../ir/index.js';
+import type { Kernel, LibraryBody } from './kernel.js';
+
+export function libraryGraph(k: Kernel, body: LibraryBody): Graph {
+  const b = new GraphBuilder(body.op);
+  const inputs = body.operands.map((o, i) => b.input(`x${i}`, { dtype: o.kind === 'param' ? 'i32' : k.inputs[o.slot]!.dtype, shape: body.inputShapes[i]! }));
+  return b.build(compositeDef(body.op) ? b.composite(body.op, inputs, body.attrs) : [b.op(body.op, inputs, body.attrs)]);
+}
