@@ -71,6 +71,18 @@ describe('dsv3 compile --model', () => {
     expect(fs.readdirSync(path.join(dir, 'deepseek_decode', 'kernels')).every((f) => f.endsWith('.js'))).toBe(true);
   });
 
+  it('compiles the FP8 GEMM path of an FP8 checkpoint with --gemm fp8', async () => {
+    const r = await run('compile', '--model', 'spec/golden/v3-fp8-tiny', '--gemm', 'fp8', '--json');
+    expect(r.code).toBe(0);
+    const regions = (out: string) => new Set(JSON.parse(out).perKernel.flatMap((k: { origin: string }) => k.origin.split('/')));
+    for (const region of ['fp8_quantize', 'fp8_gemm', 'fp8_gather_gemm']) expect(regions(r.out)).toContain(region);
+    const dequant = regions((await run('compile', '--model', 'spec/golden/v3-fp8-tiny', '--json')).out);
+    expect([...dequant].filter((region) => region.startsWith('fp8_'))).toEqual([]);
+    const f32 = await run('compile', '--model', V3, '--gemm', 'fp8');
+    expect(f32.code).toBe(1);
+    expect(f32.err).toMatch(/needs an FP8 checkpoint, but config.json has no quantization_config/);
+  });
+
   it('rejects options that do not fit', async () => {
     const cases: [string[], RegExp][] = [
       [['--seq', '4'], /--seq is the prefill chunk length/],
@@ -78,6 +90,7 @@ describe('dsv3 compile --model', () => {
       [['--backend', 'tpu'], /--backend must be cpu or webgpu/],
       [['--batch', '0'], /--batch expects a positive integer/],
       [['spec/examples/block.graph'], /a graph file or --model DIR, not both/],
+      [['--gemm', 'int4'], /--gemm must be dequant or fp8/],
     ];
     for (const [extra, message] of cases) {
       const r = await run('compile', '--model', V3, ...extra);

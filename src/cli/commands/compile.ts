@@ -16,8 +16,9 @@ import { graphToHtml } from '../../compiler/view/html.js';
 import { renderKernel } from '../../backends/cpu/program.js';
 import { loadModelConfig } from '../../models/deepseek/config.js';
 import { modelLayout } from '../../models/deepseek/layout.js';
-import { defaultSettings, type AttentionMode } from '../../models/deepseek/settings.js';
+import { defaultSettings, type AttentionMode, type GemmMode } from '../../models/deepseek/settings.js';
 import { UsageError, type Command } from '../command.js';
+import { gemmArg } from './forward.js';
 import { cpuStepCompile, describeLayerKernels, kernelsByLayer, STEP_BACKENDS, stepGraph, webgpuStepCompile, type StepBackend, type StepSpec } from './model-step.js';
 
 /** What is compiled: a graph, and how its backend compiles it. */
@@ -58,12 +59,12 @@ export function loadGraphFile(path: string): CompileTarget {
 }
 
 /** One prefill or decode step of the model in `dir` (only its config.json is read), compiled as `backend` compiles it. */
-export async function loadModelTarget(dir: string, spec: StepSpec & { readonly backend: StepBackend; readonly attention: AttentionMode }): Promise<CompileTarget> {
+export async function loadModelTarget(dir: string, spec: StepSpec & { readonly backend: StepBackend; readonly attention: AttentionMode; readonly gemm: GemmMode }): Promise<CompileTarget> {
   const config = loadModelConfig(dir);
-  const settings = defaultSettings(config, { attention: spec.attention });
+  const settings = defaultSettings(config, { attention: spec.attention, gemm: spec.gemm });
   const layout = modelLayout(config);
   const graph = stepGraph(config, settings, layout, spec);
-  const backend = spec.backend === 'cpu' ? cpuStepCompile(graph, config, settings, spec.batch) : await webgpuStepCompile(config, settings, spec.batch);
+  const backend = spec.backend === 'cpu' ? cpuStepCompile(graph, config, settings, spec.batch) : await webgpuStepCompile(graph, config, settings, spec.batch);
   const seqLen = spec.phase === 'decode' ? 1 : spec.seqLen;
   return {
     graph,
@@ -171,12 +172,12 @@ function positiveInteger(text: string | undefined, option: string): number | und
 
 type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
 
-const MODEL_ONLY = ['phase', 'backend', 'batch', 'seq', 'attn'];
+const MODEL_ONLY = ['phase', 'backend', 'batch', 'seq', 'attn', 'gemm'];
 
 /** Tokens per row of the prefill chunk without --seq. */
 const DEFAULT_PREFILL = 16;
 
-/** --model DIR with --phase, --backend, --batch, --seq and --attn, checked. */
+/** --model DIR with --phase, --backend, --batch, --seq, --attn and --gemm, checked. */
 function modelTarget(dir: string, values: Values): Promise<CompileTarget> {
   const phase = (values.phase as string | undefined) ?? 'decode';
   const backend = (values.backend as string | undefined) ?? 'cpu';
@@ -187,14 +188,15 @@ function modelTarget(dir: string, values: Values): Promise<CompileTarget> {
   const seq = positiveInteger(values.seq as string | undefined, '--seq');
   if (phase === 'decode' && seq !== undefined) throw new UsageError('dsv3 compile: --seq is the prefill chunk length; a decode step has one token per row');
   const batch = positiveInteger(values.batch as string | undefined, '--batch') ?? 1;
-  return loadModelTarget(dir, { phase, backend: backend as StepBackend, attention, batch, seqLen: seq ?? DEFAULT_PREFILL });
+  const gemm = gemmArg({ gemm: values.gemm ?? 'dequant' }, 'compile');
+  return loadModelTarget(dir, { phase, backend: backend as StepBackend, attention, gemm, batch, seqLen: seq ?? DEFAULT_PREFILL });
 }
 
 export const compileCommand: Command = {
   name: 'compile',
   summary: 'compile a graph or a model step and show the kernels, their figures, every stage, or a drawing of the fusion',
   help: `Usage: dsv3 compile <graph file> [options]
-       dsv3 compile --model DIR [--phase prefill|decode] [--backend cpu|webgpu] [--batch N] [--seq N] [options]
+       dsv3 compile --model DIR [--phase prefill|decode] [--backend cpu|webgpu] [--batch N] [--seq N] [--attn MODE] [--gemm MODE] [options]
 
 Compiles a graph written in the IR text form (as printGraph prints it; see spec/examples/block.graph),
 or one step of a model, and prints a one-line summary: kernels, dispatches, bytes read and written,
@@ -205,11 +207,12 @@ Model steps:
                      read): the graph a session runs, with its KV caches donated, as the backend
                      compiles it; also prints the kernels of each decoder layer
   --phase PHASE      decode (default): one token per row; prefill: a chunk of --seq tokens per row
-  --backend NAME     cpu (default: the compiled CPU backend with the composites it claims) or webgpu
-                     (the limits of this machine's adapter; needs one)
+  --backend NAME     cpu (default) or webgpu (the limits of this machine's adapter; needs one); each
+                     with the composites it claims (cpu: MLA and MoE; webgpu: the FP8 recipe)
   --batch N          rows (default 1)
   --seq N            prefill tokens per row (default ${DEFAULT_PREFILL})
   --attn MODE        absorb (default) or naive attention
+  --gemm MODE        dequant (default: f32 GEMMs) or fp8 (act_quant + FP8 GEMMs; an FP8 checkpoint)
 
 Options:
   --stats            also print a table of every kernel: kind, origin, bytes read/written, flops
@@ -237,6 +240,7 @@ The paths written are reported on stderr, so --json output can be piped.`,
     batch: { type: 'string' },
     seq: { type: 'string' },
     attn: { type: 'string' },
+    gemm: { type: 'string' },
     stats: { type: 'boolean' },
     json: { type: 'boolean' },
     dump: { type: 'string' },

@@ -1,6 +1,6 @@
 // The compiler's view of one step of a model, for `dsv3 compile --model` and `dsv3 inspect`: the graph a Session
-// compiles for a prefill chunk or a decode step, compiled with what the chosen backend tells the compiler (the CPU
-// backend's claimed composites; WebGPU's limits for its device), and the program's kernels counted per decoder layer.
+// compiles for a prefill chunk or a decode step, compiled with what the chosen backend tells the compiler (the
+// composites it claims; WebGPU's limits for its device), and the program's kernels counted per decoder layer.
 
 import type { Graph } from '../../ir/index.js';
 import type { CompileOptions } from '../../compiler/compile.js';
@@ -43,10 +43,11 @@ export function cpuStepCompile(graph: Graph, config: ModelConfig, settings: Mode
 }
 
 /** The WebGPU backend's compile of a step on this machine's adapter (its limits decide how kernels are split). */
-export async function webgpuStepCompile(config: ModelConfig, settings: ModelSettings, batch: number): Promise<BackendCompile> {
+export async function webgpuStepCompile(graph: Graph, config: ModelConfig, settings: ModelSettings, batch: number): Promise<BackendCompile> {
   // Loaded only for --backend webgpu: acquiring a device starts Dawn.
   const { acquireDevice } = await import('../../backends/webgpu/device.js');
   const { webgpuCompileOptions } = await import('../../backends/webgpu/backend.js');
+  const { claimableComposites: webgpuClaims } = await import('../../backends/webgpu/claims.js');
   const { adapterLaunchShape } = await import('../../backends/webgpu/launch-shapes.js');
   const { renderKernel } = await import('../../backends/webgpu/program.js');
   const gpu = await acquireDevice();
@@ -54,9 +55,12 @@ export async function webgpuStepCompile(config: ModelConfig, settings: ModelSett
     const shape = adapterLaunchShape(gpu.adapter, gpu.limits);
     const options = webgpuCompileOptions(gpu);
     const donated = new Set(cacheSpecs(config, settings, batch).map((c) => c.name));
+    const claimed = webgpuClaims(graph);
     return {
-      options: { ...options, donated },
-      description: `webgpu on ${gpu.adapter.description || gpu.adapter.device || gpu.adapter.vendor}: no in-place kernels, at most ${options.maxBuffersPerKernel} buffers per kernel`,
+      options: { ...options, donated, claimed },
+      description:
+        `webgpu on ${gpu.adapter.description || gpu.adapter.device || gpu.adapter.vendor}: no in-place kernels, at most ${options.maxBuffersPerKernel} buffers per kernel, ` +
+        `claimed composites: ${claimed.size ? [...claimed].sort().join(', ') : 'none'}`,
       kernelSources: (p) => Object.fromEntries(p.kernels.map((k) => [`${k.name}.wgsl`, renderKernel(k, shape).wgsl])),
     };
   } finally {
