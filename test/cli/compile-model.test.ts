@@ -74,7 +74,7 @@ describe('dsv3 compile --model', () => {
   it('compiles the FP8 GEMM path of an FP8 checkpoint with --gemm fp8', async () => {
     const r = await run('compile', '--model', 'spec/golden/v3-fp8-tiny', '--gemm', 'fp8', '--json');
     expect(r.code).toBe(0);
-    const regions = (out: string) => new Set(JSON.parse(out).perKernel.flatMap((k: { origin: string }) => k.origin.split('/')));
+    const regions = (out: string) => new Set<string>(JSON.parse(out).perKernel.flatMap((k: { origin: string }) => k.origin.split('/')));
     for (const region of ['fp8_quantize', 'fp8_gemm', 'fp8_gather_gemm']) expect(regions(r.out)).toContain(region);
     const dequant = regions((await run('compile', '--model', 'spec/golden/v3-fp8-tiny', '--json')).out);
     expect([...dequant].filter((region) => region.startsWith('fp8_'))).toEqual([]);

@@ -28,7 +28,7 @@ export class ExpertStack implements SlicedWeight {
     const w = this.read(part);
     const out = this.tensor.data as Float32Array;
     const base = expert * inDim * outDim;
-    for (let o = 0; o < outDim; o++) for (let i = 0; i < inDim; i++) out[base + i * outDim + o] = w[o * inDim + i]!;
+    transposeInto(w, outDim, inDim, out, base);
     this.loaded[expert] = 1;
   }
 
@@ -36,5 +36,19 @@ export class ExpertStack implements SlicedWeight {
   whole(): TensorData {
     for (let e = 0; e < this.slot.parts.length; e++) this.load(e);
     return this.tensor;
+  }
+}
+
+/** Square tiles of the transpose: both the rows read and the rows written stay in cache within one. */
+const TILE = 32;
+
+/** dst[offset + c * rows + r] = src[r * cols + c]: the transpose of the row-major [rows, cols] src, tile by tile. */
+function transposeInto(src: Float32Array, rows: number, cols: number, dst: Float32Array, offset: number): void {
+  for (let r0 = 0; r0 < rows; r0 += TILE) {
+    const r1 = Math.min(r0 + TILE, rows);
+    for (let c0 = 0; c0 < cols; c0 += TILE) {
+      const c1 = Math.min(c0 + TILE, cols);
+      for (let c = c0; c < c1; c++) for (let r = r0, d = offset + c * rows + r0; r < r1; r++, d++) dst[d] = src[r * cols + c]!;
+    }
   }
 }

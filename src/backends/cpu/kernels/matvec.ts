@@ -21,8 +21,16 @@ export function matmulSmallM(a: MatView, b: MatView, out: MatView): void {
 
 function dotColumns(aRows: Float64Array, b: MatView, out: MatView): void {
   const M = out.rows, N = out.cols, K = b.rows;
-  const tile = new Float64Array(8);
+  const tile = new Float64Array(16);
   let m = 0;
+  for (; m + 4 <= M; m += 4) {
+    let n = 0;
+    for (; n + 4 <= N; n += 4) {
+      dot4x4(aRows, m * K, K, b, n, tile);
+      storeTile(tile, 4, 4, 4, out, m, n);
+    }
+    for (; n < N; n++) dotTail(aRows, m, 4, b, n, out);
+  }
   for (; m + 2 <= M; m += 2) {
     let n = 0;
     for (; n + 4 <= N; n += 4) {
@@ -39,6 +47,27 @@ function dotColumns(aRows: Float64Array, b: MatView, out: MatView): void {
     }
     for (; n < N; n++) dotTail(aRows, m, 1, b, n, out);
   }
+}
+
+/** tile[i*4 + j] = A[m+i, :] . B[:, n+j] for the four A rows starting at aRows[pa], aRows[pa + K], ... */
+function dot4x4(aRows: Float64Array, pa: number, K: number, b: MatView, n: number, tile: Float64Array): void {
+  const { data, rowStride: ks, colStride: ns } = b;
+  const p0 = b.offset + n * ns, p1 = p0 + ns, p2 = p1 + ns, p3 = p2 + ns;
+  const K2 = 2 * K, K3 = 3 * K;
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  for (let end = pa + K, q = 0; pa < end; pa++, q += ks) {
+    const a0 = aRows[pa], a1 = aRows[pa + K], a2 = aRows[pa + K2], a3 = aRows[pa + K3];
+    const b0 = data[p0 + q], b1 = data[p1 + q], b2 = data[p2 + q], b3 = data[p3 + q];
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+  }
+  tile[0] = c00; tile[1] = c01; tile[2] = c02; tile[3] = c03;
+  tile[4] = c10; tile[5] = c11; tile[6] = c12; tile[7] = c13;
+  tile[8] = c20; tile[9] = c21; tile[10] = c22; tile[11] = c23;
+  tile[12] = c30; tile[13] = c31; tile[14] = c32; tile[15] = c33;
 }
 
 /** tile[i*4 + j] = A[m+i, :] . B[:, n+j] for A rows starting at aRows[pa] and aRows[pa + K]. */
