@@ -49,7 +49,10 @@ function dotColumns(aRows: Float64Array, b: MatView, out: MatView): void {
   }
 }
 
-/** tile[i*4 + j] = A[m+i, :] . B[:, n+j] for the four A rows starting at aRows[pa], aRows[pa + K], ... */
+/**
+ * tile[i*4 + j] = A[m+i, :] . B[:, n+j] for the four A rows starting at aRows[pa], aRows[pa + K], ...: gemm.ts's
+ * 4x4 register tile, reading four columns of B in place instead of a packed panel.
+ */
 function dot4x4(aRows: Float64Array, pa: number, K: number, b: MatView, n: number, tile: Float64Array): void {
   const { data, rowStride: ks, colStride: ns } = b;
   const p0 = b.offset + n * ns, p1 = p0 + ns, p2 = p1 + ns, p3 = p2 + ns;
