@@ -3,7 +3,7 @@
 //
 // Two loop orders:
 //  - axpy, when B's rows are contiguous (colStride 1, a row-major [K, N] weight): float64 row
-//    accumulators, each updated by 8 rows of B per pass, so it is loaded and stored once per 8 k.
+//    accumulators, updated by 8 rows of B per pass for one row of A, or by 4 rows of B for two rows of A at once.
 //  - dot, for every other layout (in particular B = the transpose of a row-major [N, K] weight, whose
 //    columns are contiguous): dot products of A rows with B columns, 8 accumulators in registers:
 //    one row against 8 columns, or two rows against 4 columns (fewer loads per multiply, so pairs
@@ -117,28 +117,45 @@ function axpyRows(aRows: Float64Array, b: MatView, out: MatView): void {
   const { data, rowStride: ks, rows: K, cols: N } = b;
   const M = out.rows;
   const acc = new Float64Array(M * N);
+  // One row takes 8 rows of B per pass; several take 4, two rows at a time sharing each load of B (measured: fewer
+  // loads per multiply than 8 rows for one, and no spills).
+  const step = M === 1 ? 8 : 4;
   let k = 0;
-  for (; k + 8 <= K; k += 8) {
+  for (; k + step <= K; k += step) {
     const r0 = b.offset + k * ks, r1 = r0 + ks, r2 = r1 + ks, r3 = r2 + ks;
-    const r4 = r3 + ks, r5 = r4 + ks, r6 = r5 + ks, r7 = r6 + ks;
-    for (let m = 0; m < M; m++) {
-      const pa = m * K + k;
-      const a0 = aRows[pa], a1 = aRows[pa + 1], a2 = aRows[pa + 2], a3 = aRows[pa + 3];
-      const a4 = aRows[pa + 4], a5 = aRows[pa + 5], a6 = aRows[pa + 6], a7 = aRows[pa + 7];
-      const row = acc.subarray(m * N, (m + 1) * N);
+    if (step === 8) {
+      const r4 = r3 + ks, r5 = r4 + ks, r6 = r5 + ks, r7 = r6 + ks;
+      const a0 = aRows[k], a1 = aRows[k + 1], a2 = aRows[k + 2], a3 = aRows[k + 3];
+      const a4 = aRows[k + 4], a5 = aRows[k + 5], a6 = aRows[k + 6], a7 = aRows[k + 7];
       for (let n = 0; n < N; n++) {
         // Left to right, so each accumulator still sums in k order.
-        row[n] = row[n] + a0 * data[r0 + n] + a1 * data[r1 + n] + a2 * data[r2 + n] + a3 * data[r3 + n] +
+        acc[n] = acc[n] + a0 * data[r0 + n] + a1 * data[r1 + n] + a2 * data[r2 + n] + a3 * data[r3 + n] +
           a4 * data[r4 + n] + a5 * data[r5 + n] + a6 * data[r6 + n] + a7 * data[r7 + n];
       }
+      continue;
+    }
+    let m = 0;
+    for (; m + 2 <= M; m += 2) {
+      const pa = m * K + k, pb = pa + K;
+      const a0 = aRows[pa], a1 = aRows[pa + 1], a2 = aRows[pa + 2], a3 = aRows[pa + 3];
+      const b0 = aRows[pb], b1 = aRows[pb + 1], b2 = aRows[pb + 2], b3 = aRows[pb + 3];
+      for (let n = 0, p = m * N, q = p + N; n < N; n++, p++, q++) {
+        const w0 = data[r0 + n], w1 = data[r1 + n], w2 = data[r2 + n], w3 = data[r3 + n];
+        acc[p] = acc[p] + a0 * w0 + a1 * w1 + a2 * w2 + a3 * w3;
+        acc[q] = acc[q] + b0 * w0 + b1 * w1 + b2 * w2 + b3 * w3;
+      }
+    }
+    if (m < M) {
+      const pa = m * K + k;
+      const a0 = aRows[pa], a1 = aRows[pa + 1], a2 = aRows[pa + 2], a3 = aRows[pa + 3];
+      for (let n = 0, p = m * N; n < N; n++, p++) acc[p] = acc[p] + a0 * data[r0 + n] + a1 * data[r1 + n] + a2 * data[r2 + n] + a3 * data[r3 + n];
     }
   }
   for (; k < K; k++) {
     const r = b.offset + k * ks;
     for (let m = 0; m < M; m++) {
       const ak = aRows[m * K + k];
-      const row = acc.subarray(m * N, (m + 1) * N);
-      for (let n = 0; n < N; n++) row[n] += ak * data[r + n];
+      for (let n = 0, p = m * N; n < N; n++, p++) acc[p] += ak * data[r + n];
     }
   }
   storeTile(acc, N, M, N, out, 0, 0);
