@@ -183,7 +183,7 @@ function measurePart(b: Block, part: Part, S: number, pos: number, caches: Reado
     const stats = programStats(program);
     return { run: () => runner.run(own), kernels: stats.kernels, bytes: stats.bytesRead + stats.bytesWritten, exact: sameBits(runner.run(own), outputs) };
   });
-  const [reference, ...timings] = measureAlternating([() => evaluate(graph, inputs, b.weights), ...programs.map((p) => p.run)], timingOptions(b.name === 'large' && S > 1));
+  const [reference, ...timings] = measureAlternating([() => evaluate(graph, inputs, b.weights), ...programs.map((p) => p.run)], timingOptions(b.name === 'large' && S > 1), 3);
   const [compiled, claimed] = programs.map(({ kernels, bytes, exact }, i) => ({ timing: timings[i]!, kernels, bytes, exact }));
   return { block: b.name, part, step: S > 1 ? `prefill ${S}` : `decode @${pos}`, reference: reference!, compiled: compiled!, claimed: claimed!, outputs };
 }
