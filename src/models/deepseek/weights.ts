@@ -139,7 +139,7 @@ export class ModelWeights implements WeightStore {
     if (s === undefined || !('parts' in s)) return undefined;
     let stack = this.stacks.get(name);
     if (stack === undefined) {
-      stack = new ExpertStack(s, (part) => this.readF32(part));
+      stack = new ExpertStack(s, (part) => (this.ckpt.info(part.name).dtype === 'BF16' ? { bf16: this.ckpt.read(part.name) as Uint16Array } : { f32: this.readF32(part) }));
       this.stacks.set(name, stack);
     }
     return stack;
