@@ -19,10 +19,11 @@ export interface RegionTime {
 export function timeByRegion(times: readonly KernelTime[]): RegionTime[] {
   const regions = new Map<string, { kernels: number; seconds: number }>();
   for (const t of times) {
-    const r = regions.get(kernelRegion(t)) ?? { kernels: 0, seconds: 0 };
+    const region = kernelRegion(t);
+    const r = regions.get(region) ?? { kernels: 0, seconds: 0 };
     r.kernels++;
     r.seconds += t.seconds;
-    regions.set(kernelRegion(t), r);
+    regions.set(region, r);
   }
   return [...regions].map(([region, r]) => ({ region, ...r })).sort((a, b) => b.seconds - a.seconds || a.region.localeCompare(b.region));
 }

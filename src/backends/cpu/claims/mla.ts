@@ -8,19 +8,7 @@ import { f32Operand, f32Operands, operandSlots, scalarOperand, type ClaimBuild, 
 import { linearWeight, rowsView, type MatrixOperand } from './matrix-operand.js';
 import { absorbedAttention, naiveAttention, type MlaDims } from './mla-forms.js';
 import { rmsNormRows, ropeRows, rowsOf } from './row-ops.js';
-
-/** The composite's attributes (MLA_ATTRS). */
-interface MlaAttrs {
-  readonly heads: number;
-  readonly qk_nope: number;
-  readonly qk_rope: number;
-  readonly v_head: number;
-  readonly kv_lora: number;
-  readonly q_lora: number;
-  readonly attention: 'absorb' | 'naive';
-  readonly softmax_scale: number;
-  readonly eps: number;
-}
+import type { MlaAttrs } from '../../../models/deepseek/mla.js';
 
 const CACHES = { absorb: ['kv_cache', 'pe_cache'], naive: ['k_cache', 'v_cache'] } as const;
 

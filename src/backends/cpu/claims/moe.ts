@@ -7,12 +7,11 @@
 import type { Node } from '../../../ir/index.js';
 import { f32Operand, f32Operands, operandSlots, type ClaimBuild, type ClaimedKernel, type CpuClaim } from './claim.js';
 import { linearWeight, rowBlock, rowsView } from './matrix-operand.js';
-import { route, type RouterAttrs } from './router.js';
+import { route } from './router.js';
+import type { MoeAttrs } from '../../../models/deepseek/moe.js';
 import { swiglu } from './row-ops.js';
 
 const f = Math.fround;
-
-type MoeAttrs = RouterAttrs & { readonly shared: boolean };
 
 /** The (token, pick) pairs of each expert, tokens ascending: pairs of expert e are first[e] .. first[e + 1]. */
 function pairsByExpert(indices: Int32Array, E: number, first: Int32Array, pairs: Int32Array): void {

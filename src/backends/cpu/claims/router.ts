@@ -7,17 +7,9 @@
 import { topk } from '../kernels/topk.js';
 import { fromTensorData } from '../tensor.js';
 import { sigmoid, softmaxRow } from './row-ops.js';
+import type { RouterAttrs } from '../../../models/deepseek/router.js';
 
 const f = Math.fround;
-
-export interface RouterAttrs {
-  readonly topk: number;
-  readonly groups: number;
-  readonly topk_groups: number;
-  readonly scoring: 'sigmoid' | 'softmax';
-  readonly route_scale: number;
-  readonly router_bias: boolean;
-}
 
 /** The indices of the `k` largest of each row of `values` [rows, ...shape, width] along its last axis. */
 function topkOfRows(values: Float32Array, shape: readonly number[], k: number): Int32Array {
