@@ -6,8 +6,8 @@
 
 import { CpuProgramRunner } from '../src/backends/cpu/program.js';
 import { claimableComposites } from '../src/backends/cpu/claims/index.js';
-import { evaluate } from '../src/backends/cpu/interpreter.js';
-import { denseView, gemmPacked, matmulF32, packB, SMALL_M_MAX, transposedView } from '../src/backends/cpu/kernels/gemm.js';
+import { evaluate } from '../src/backends/reference/interpreter.js';
+import { denseView, gemmPacked, matmulF32, packB, SMALL_M_MAX, transposedView } from '../src/backends/reference/kernels/gemm.js';
 import { compile } from '../src/compiler/compile.js';
 import { programStats } from '../src/compiler/stats.js';
 import { tensorData, type Graph, type TensorData, type WeightStore } from '../src/ir/index.js';
@@ -24,6 +24,7 @@ import { ropeTable } from '../src/models/deepseek/rope.js';
 import { routerAttrs } from '../src/models/deepseek/router.js';
 import { defaultSettings, type ModelSettings } from '../src/models/deepseek/settings.js';
 import { chooseClock, formatNumber, measure, printTable, type Timing, type TimingOptions } from './harness.js';
+import { directoryFiles } from '../src/io/local-files.js';
 
 /** The larger block: dim 1024, 64 experts (8 groups, top-6), kv_lora 256, 8 heads, q_lora 384, a 128-position cache. */
 const LARGE_CONFIG = {
@@ -69,7 +70,7 @@ function randomWeights(layer: LayerWeights): WeightStore {
 }
 
 function tinyBlock(): Block {
-  const m = loadModel(TINY_DIR);
+  const m = loadModel(directoryFiles(TINY_DIR));
   return { name: 'v3-tiny', config: m.config, settings: m.settings, layer: m.weights.layout.layers[1]!, weights: m.weights, prefill: 16 };
 }
 
@@ -228,7 +229,7 @@ const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
 
 /** Kernels of the tiny model's decode step: in total, and what one more MoE or dense layer adds. */
 function decodeKernels(): void {
-  const tiny = loadModelConfig(TINY_DIR);
+  const tiny = loadModelConfig(directoryFiles(TINY_DIR));
   const count = (layers: number, dense: number, claims: boolean): number => {
     const config: ModelConfig = { ...tiny, numHiddenLayers: layers, firstKDenseReplace: dense };
     const settings = defaultSettings(config);

@@ -1,6 +1,6 @@
 // Suite `gemm`: the CPU backend's f32 matmul kernels against a naive triple loop timed in the same run.
 
-import { denseView, gemmPacked, matmulF32, packB, SMALL_M_MAX, transposedView, type MatView } from '../src/backends/cpu/kernels/gemm.js';
+import { denseView, gemmPacked, matmulF32, packB, SMALL_M_MAX, transposedView, type MatView } from '../src/backends/reference/kernels/gemm.js';
 import { chooseClock, formatNumber, measure, printTable, type Timing, type TimingOptions } from './harness.js';
 
 interface Case {

@@ -1,6 +1,6 @@
-// Suite `fp8-accumulation`: DeepSeek-V3's observation (§3.3) that FP8 GEMMs accumulated in tensor cores with about
-// 14 bits lose up to ~2% at K = 4096, and that promoting partial sums to f32 every N_C = 128 elements fixes it,
-// reproduced with the accumulator model of src/numerics/fp8-accumulation.ts (truncating, unbounded exponent).
+// Suite `fp8-accumulation`: DeepSeek-V3's observation (spec/techniques.md §FP8) that FP8 GEMMs accumulated in tensor
+// cores with about 14 bits lose up to ~2% at K = 4096, and that promoting partial sums to f32 every N_C = 128 elements
+// fixes it, reproduced with the accumulator model of src/numerics/fp8-accumulation.ts (truncating, unbounded exponent).
 //
 // Data: A [32, K] and B [32, K] with entries drawn from N(0, 1) and rounded to e4m3fn (scale 1; every value fits),
 // from a fixed seed. The reference is the exact product (float64 sums of e4m3fn products are exact up to K = 2^17).

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { cpuBackend } from '../src/backends/cpu/backend.js';
 import { loadModel } from '../src/models/deepseek/loaded-model.js';
 import { Session } from '../src/models/deepseek/session.js';
+import { directoryFiles } from '../src/io/local-files.js';
 
 export interface LoadRunRequest {
   readonly dir: string;
@@ -50,7 +51,7 @@ async function loadAndRun(r: LoadRunRequest): Promise<LoadRunResult> {
     start = now;
     return s;
   };
-  const model = loadModel(r.dir, { maxSeqLen: r.maxSeqLen });
+  const model = loadModel(directoryFiles(r.dir), { maxSeqLen: r.maxSeqLen });
   const open = lap();
   const backend = cpuBackend({ mode: 'compiled', claims: r.claims });
   const session = new Session(model, backend, { batch: 1 });

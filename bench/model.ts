@@ -21,6 +21,7 @@ import { kvCacheBytesPerToken } from '../src/models/deepseek/stats.js';
 import { DEEPSEEK_V3_CONFIG } from '../test/models/deepseek-v3-config.js';
 import { chooseClock, measureAsync, printTable, type Timing } from './harness.js';
 import { writeSyntheticCheckpoint } from './synthetic-checkpoint.js';
+import { directoryFiles } from '../src/io/local-files.js';
 
 /** A DeepSeek-V3-shaped model at dim 1024: 8 layers (1 dense), 64 routed experts (top 6) + 1 shared. */
 const SYNTHETIC_V3 = {
@@ -192,7 +193,7 @@ async function kvCache(cases: readonly { name: string; dir: string; maxSeqLen: n
   const rows: (string | number)[][] = [];
   for (const c of cases)
     for (const attention of ['absorb', 'naive'] as const) {
-      const model = loadModel(c.dir, { attention, maxSeqLen: c.maxSeqLen });
+      const model = loadModel(directoryFiles(c.dir), { attention, maxSeqLen: c.maxSeqLen });
       const measured = await sessionCacheBytesPerToken(model, backend);
       const formula = kvCacheBytesPerToken(model.config, 4)[attention === 'absorb' ? 'absorbed' : 'naive'];
       rows.push([c.name, attention, measured, formula, measured === formula ? 'yes' : 'NO', (measured / 4) * 2]);
@@ -221,8 +222,8 @@ export async function modelSuite(): Promise<void> {
     const tiny = { name: 'v3-tiny (golden)', dir: 'spec/golden/v3-tiny-f32', maxSeqLen: 64 };
     const large = { name: 'synthetic dim 1024, 8 layers, 64 experts', dir: synthetic.dir, maxSeqLen: 64 };
     const cases: ModelCase[] = [
-      { name: tiny.name, model: readAllWeights(loadModel(tiny.dir, { maxSeqLen: tiny.maxSeqLen })), prompt: 16, seconds: 1, large: false },
-      { name: large.name, model: readAllWeights(loadModel(large.dir, { maxSeqLen: large.maxSeqLen })), prompt: 16, seconds: 2, large: true },
+      { name: tiny.name, model: readAllWeights(loadModel(directoryFiles(tiny.dir), { maxSeqLen: tiny.maxSeqLen })), prompt: 16, seconds: 1, large: false },
+      { name: large.name, model: readAllWeights(loadModel(directoryFiles(large.dir), { maxSeqLen: large.maxSeqLen })), prompt: 16, seconds: 2, large: true },
     ];
     console.log(`batch 1; prefill ${cases.map((c) => `${c.prompt} tokens (${c.name})`).join(', ')}; decode: one token per step after the prefill`);
     await throughput(cases, entries);

@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { INDEX_FILE } from '../src/io/checkpoint.js';
-import { SafetensorsWriter, type FileArray } from '../src/io/safetensors.js';
+import type { FileArray } from '../src/io/safetensors.js';
+import { SafetensorsWriter } from '../src/io/safetensors-writer.js';
 import { parseModelConfig } from '../src/models/deepseek/config.js';
 import { checkpointTensors, modelLayout, type CheckpointTensor } from '../src/models/deepseek/layout.js';
 import { encodeBf16, mulberry32 } from '../src/numerics/index.js';

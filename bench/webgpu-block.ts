@@ -7,6 +7,7 @@ import { loadModel } from '../src/models/deepseek/loaded-model.js';
 import { buildModelGraph } from '../src/models/deepseek/model.js';
 import { blockSpec } from './webgpu-block-spec.js';
 import { uniform, type Workload } from './webgpu-workload.js';
+import { directoryFiles } from '../src/io/local-files.js';
 
 const CHECKPOINT = 'spec/golden/v3-tiny-f32';
 const LAYER = 1;
@@ -46,7 +47,7 @@ function contractionFlops(g: Graph): number {
 }
 
 export async function blockWorkload(): Promise<Workload> {
-  const m = loadModel(CHECKPOINT);
+  const m = loadModel(directoryFiles(CHECKPOINT));
   const forward = buildModelGraph(m.config, m.settings, m.weights.layout, { batch: 1, seqLen: TOKENS, captures: true });
   const caches = [`cache.${LAYER}.kv_cache`, `cache.${LAYER}.pe_cache`];
   const before = forward.outputs.find((o) => o.name === `block.${LAYER - 1}`)!.value;

@@ -3,7 +3,7 @@
 // decoder block at v3-tiny sizes. Every system keeps its operands on the device, and each timed call computes and
 // reads its result back. Calls are interleaved round by round, so a busy machine slows every system alike; the
 // figures are the best call of each. On a software adapter (lavapipe, SwiftShader) they are CPU figures: compare
-// the ratios (shared/PERF-ANCHORS.md).
+// the ratios.
 
 import os from 'node:os';
 import { webgpuBackend, type WebGpuBackend } from '../src/backends/webgpu/backend.js';

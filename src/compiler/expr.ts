@@ -5,14 +5,11 @@
 // Compute types are f32, i32 and bool: narrow floats are f32 values already rounded to their dtype (a `cast`
 // to bf16 yields an f32), u8 values are i32s in 0..255.
 
-import { isFloat, type DType } from '../ir/index.js';
+import { elementwiseDef, evaluateElementwise, isFloat, type BinaryOpName, type DType, type ElementwiseDef, type ElementwiseOpName, type UnaryOpName } from '../ir/index.js';
 
 export type ScalarType = 'f32' | 'i32' | 'bool';
 
 export const computeType = (d: DType): ScalarType => (isFloat(d) ? 'f32' : d === 'bool' ? 'bool' : 'i32');
-
-export type UnaryOp = 'neg' | 'abs' | 'exp' | 'exp2' | 'log' | 'log2' | 'sqrt' | 'recip' | 'sin' | 'cos' | 'floor' | 'ceil' | 'not';
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'mod' | 'max' | 'min' | 'lt' | 'le' | 'eq' | 'ne' | 'and' | 'or';
 
 export type Expr =
   | ExprBase<'const'> & { readonly value: number }
@@ -26,7 +23,7 @@ export type Expr =
   | ExprBase<'acc'> & { readonly index: number }
   /** `args[0]` if it lies in [0, bound), else the run fails with an error naming `what`. */
   | ExprBase<'checked'> & { readonly bound: number; readonly what: string }
-  | ExprBase<UnaryOp | BinaryOp | 'where'>
+  | ExprBase<ElementwiseOpName | 'where'>
   /** Converts `args[0]` from dtype `from` to dtype `to` with the semantics of the IR's cast. */
   | ExprBase<'cast'> & { readonly from: DType; readonly to: DType; readonly mode?: 'saturate' | 'torch' };
 
@@ -43,7 +40,11 @@ interface ExprBase<K extends string> {
 const I32_MIN = -(2 ** 31);
 const I32_MAX = 2 ** 31 - 1;
 
-const COMPARISONS = new Set(['lt', 'le', 'eq', 'ne']);
+/** The entry of an op the expression builder is asked for (its name is typed, so it exists). */
+const entry = (op: ElementwiseOpName): ElementwiseDef => elementwiseDef(op)!;
+
+/** The operands in canonical order: by id when the op is commutative, so equal expressions intern as one. */
+const ordered = (def: ElementwiseDef, a: Expr, b: Expr): Expr[] => (def.algebra.commutative && a.id > b.id ? [b, a] : [a, b]);
 
 /** Builds expressions for one kernel: interns them and knows the extents of its loop variables. */
 export class ExprContext {
@@ -132,13 +133,11 @@ export class ExprContext {
     return this.intern(key, (id) => ({ kind: 'cast', id, type, args: [x], from, to, ...(mode ? { mode } : {}), min, max }));
   }
 
-  unary(op: UnaryOp, x: Expr): Expr {
-    if (x.type === 'i32' && x.kind === 'const') {
-      if (op === 'neg') return this.const(-x.value | 0, 'i32');
-      if (op === 'abs') return this.const(Math.abs(x.value) | 0, 'i32');
-    }
-    if (op === 'neg' && x.kind === 'neg') return x.args[0]!;
-    if (op === 'not' && x.kind === 'const') return this.const(x.value ? 0 : 1, 'bool');
+  unary(op: UnaryOpName, x: Expr): Expr {
+    const def = entry(op);
+    // i32 and bool constants fold: their results are exact on every backend (a float's depend on its rounding).
+    if (x.kind === 'const' && x.type !== 'f32') return this.const(evaluateElementwise(def, x.type, [x.value]), x.type);
+    if (def.algebra.involution && x.kind === op) return x.args[0]!;
     const bounds =
       x.type === 'i32' && op === 'neg' && x.min > I32_MIN
         ? { min: -x.max, max: -x.min }
@@ -148,12 +147,12 @@ export class ExprContext {
     return this.node(op, x.type, [x], bounds);
   }
 
-  binary(op: BinaryOp, a: Expr, b: Expr): Expr {
+  binary(op: BinaryOpName, a: Expr, b: Expr): Expr {
     if (a.type !== b.type) throw new Error(`expr ${op}: operand types differ (${a.type}, ${b.type})`);
-    if (COMPARISONS.has(op)) return this.compare(op, a, b);
-    if (a.type === 'i32') return this.intBinary(op, a, b);
-    if (a.type === 'bool') return this.boolBinary(op, a, b);
-    return this.floatBinary(op, a, b);
+    const def = entry(op);
+    if (def.algebra.overIntervals) return this.compare(op, def, a, b);
+    if (a.type === 'i32') return this.intBinary(op, def, a, b);
+    return this.byAlgebra(op, def, a, b);
   }
 
   where(c: Expr, a: Expr, b: Expr): Expr {
@@ -169,53 +168,41 @@ export class ExprContext {
   /** Clamps an i32 expression into [lo, hi] (a no-op when its bounds already fit). */
   clamp = (x: Expr, lo: number, hi: number): Expr => this.binary('min', this.binary('max', x, this.int(lo)), this.int(hi));
 
-  private node(kind: UnaryOp | BinaryOp | 'where', type: ScalarType, args: readonly Expr[], bounds: { min: number; max: number }): Expr {
+  private node(kind: ElementwiseOpName | 'where', type: ScalarType, args: readonly Expr[], bounds: { min: number; max: number }): Expr {
     const key = `${kind}:${type}:${args.map((a) => a.id).join(',')}`;
     return this.intern(key, (id) => ({ kind, id, type, args, ...bounds }) as Expr);
   }
 
-  private compare(op: BinaryOp, a: Expr, b: Expr): Expr {
+  private compare(op: BinaryOpName, def: ElementwiseDef, a: Expr, b: Expr): Expr {
     if (a.type !== 'f32') {
-      // Decide from bounds when the ranges do not overlap.
-      const known =
-        op === 'lt' ? (a.max < b.min ? 1 : a.min >= b.max ? 0 : -1)
-        : op === 'le' ? (a.max <= b.min ? 1 : a.min > b.max ? 0 : -1)
-        : op === 'eq' ? (a === b ? 1 : a.max < b.min || a.min > b.max ? 0 : -1)
-        : a === b ? 0 : a.max < b.min || a.min > b.max ? 1 : -1;
-      if (known >= 0) return this.const(known, 'bool');
+      // Integers have no NaN, so a value compared with itself has one answer; else decide from the value bounds.
+      const known = a === b ? def.scalar.exact!(0, 0) === 1 : def.algebra.overIntervals!([a.min, a.max], [b.min, b.max]);
+      if (known !== undefined) return this.const(Number(known), 'bool');
     } else if (a.kind === 'const' && b.kind === 'const') {
-      const [x, y] = [a.value, b.value];
-      return this.const(Number(op === 'lt' ? x < y : op === 'le' ? x <= y : op === 'eq' ? x === y : x !== y), 'bool');
+      return this.const(def.scalar.exact!(a.value, b.value), 'bool');
     }
-    return this.node(op, 'bool', [a, b], { min: 0, max: 1 });
+    return this.node(op, 'bool', ordered(def, a, b), { min: 0, max: 1 });
   }
 
-  private boolBinary(op: BinaryOp, a: Expr, b: Expr): Expr {
-    const [x, y] = a.kind === 'const' ? [a, b] : [b, a];
-    if (x.kind === 'const') {
-      if (op === 'and') return x.value ? y : this.const(0, 'bool');
-      if (op === 'or') return x.value ? this.const(1, 'bool') : y;
-    }
-    if (a === b && (op === 'and' || op === 'or')) return a;
-    return this.node(op, 'bool', a.id <= b.id ? [a, b] : [b, a], { min: 0, max: 1 });
+  /** A float or bool op: identities, absorbing elements and idempotence hold for every value, NaN and ±0 included. */
+  private byAlgebra(op: BinaryOpName, def: ElementwiseDef, a: Expr, b: Expr): Expr {
+    const { identity, absorbing, idempotent } = def.algebra;
+    const is = (e: Expr, v: number | undefined) => v !== undefined && e.kind === 'const' && Object.is(e.value, v);
+    if (is(b, identity?.value)) return a;
+    if (identity?.left && is(a, identity.value)) return b;
+    if (is(a, absorbing)) return a;
+    if (is(b, absorbing)) return b;
+    if (idempotent && a === b) return a;
+    const bounds = a.type === 'bool' ? { min: 0, max: 1 } : { min: -Infinity, max: Infinity };
+    return this.node(op, a.type, ordered(def, a, b), bounds);
   }
 
-  private floatBinary(op: BinaryOp, a: Expr, b: Expr): Expr {
-    const isConst = (e: Expr, v: number) => e.kind === 'const' && Object.is(e.value, v);
-    // Identities that hold for every f32 including NaN, ±0 and ±inf.
-    if ((op === 'mul' && isConst(b, 1)) || (op === 'div' && isConst(b, 1)) || (op === 'sub' && isConst(b, 0)) || (op === 'add' && isConst(b, -0))) return a;
-    if ((op === 'mul' && isConst(a, 1)) || (op === 'add' && isConst(a, -0))) return b;
-    const commutative = op === 'add' || op === 'mul' || op === 'max' || op === 'min';
-    const args = commutative && a.id > b.id ? [b, a] : [a, b];
-    return this.node(op, 'f32', args, { min: -Infinity, max: Infinity });
-  }
-
-  private intBinary(op: BinaryOp, a: Expr, b: Expr): Expr {
+  private intBinary(op: BinaryOpName, def: ElementwiseDef, a: Expr, b: Expr): Expr {
     if (op === 'add' || op === 'sub' || op === 'mul') {
-      const lin = linearOf(op === 'add' ? [a, b] : op === 'sub' ? [a, b] : [a, b], op);
+      const lin = linearOf([a, b], op);
       if (lin) return this.fromLinear(lin);
     }
-    if (a.kind === 'const' && b.kind === 'const') return this.const(foldInt(op, a.value, b.value), 'i32');
+    if (a.kind === 'const' && b.kind === 'const') return this.const(evaluateElementwise(def, 'i32', [a.value, b.value]), 'i32');
     if (op === 'div' && b.kind === 'const' && b.value > 0) return this.divConst(a, b.value);
     if (op === 'mod' && b.kind === 'const' && b.value > 0) return this.modConst(a, b.value);
     if (op === 'max') {
@@ -230,8 +217,7 @@ export class ExprContext {
       op === 'max' ? { min: Math.max(a.min, b.min), max: Math.max(a.max, b.max) }
       : op === 'min' ? { min: Math.min(a.min, b.min), max: Math.min(a.max, b.max) }
       : { min: I32_MIN, max: I32_MAX };
-    const commutative = op === 'max' || op === 'min';
-    return this.node(op, 'i32', commutative && a.id > b.id ? [b, a] : [a, b], bounds);
+    return this.node(op, 'i32', ordered(def, a, b), bounds);
   }
 
   /** (Σ cᵢ·xᵢ + k) / d for d > 0 and a non-negative numerator: terms divisible by d leave the division. */
@@ -292,7 +278,7 @@ interface Linear {
 }
 
 /** The affine form Σ cᵢ·xᵢ + k of an i32 add/sub/mul of its operands, or undefined when it is not affine. */
-function linearOf(operands: readonly Expr[], op: 'add' | 'sub' | 'mul' | BinaryOp): Linear | undefined {
+function linearOf(operands: readonly Expr[], op: BinaryOpName): Linear | undefined {
   const of = (e: Expr): Linear => {
     if (e.kind === 'const') return { terms: new Map(), constant: e.value };
     if (e.kind === 'add' || e.kind === 'sub' || e.kind === 'mul') {
@@ -316,27 +302,6 @@ function linearOf(operands: readonly Expr[], op: 'add' | 'sub' | 'mul' | BinaryO
     for (const [x, c] of l.terms) result.terms.set(x, (result.terms.get(x) ?? 0) + s * c);
   });
   return result;
-}
-
-function foldInt(op: BinaryOp, a: number, b: number): number {
-  switch (op) {
-    case 'add':
-      return (a + b) | 0;
-    case 'sub':
-      return (a - b) | 0;
-    case 'mul':
-      return Math.imul(a, b);
-    case 'div':
-      return b === 0 ? a : (a / b) | 0;
-    case 'mod':
-      return b === 0 ? 0 : a % b | 0;
-    case 'max':
-      return Math.max(a, b);
-    case 'min':
-      return Math.min(a, b);
-    default:
-      throw new Error(`foldInt: ${op}`);
-  }
 }
 
 /** Every distinct subexpression of `roots`, children before parents. */

@@ -1,18 +1,14 @@
 // Lowering: the scalar expression that computes one element of a graph value inside a kernel. Inline ops
 // (elementwise, casts, movement, index reads, splats, iota) become expression nodes; materialized values and
 // buffers become loads; the kernel decides which values stand for its own accumulators (`substitute`).
+// Elementwise ops lower by their entries (src/ir/ops/elementwise.ts); every other inline op by its rule below.
 
-import { formatType, isFloat, type DType, type Value } from '../ir/index.js';
-import { type BinaryOp, computeType, type Expr, ExprContext, type UnaryOp } from './expr.js';
+import { ELEMENTWISE_OPS, elementwiseDef, formatType, isFloat, type BinaryOpName, type DType, type ElementwiseDef, type UnaryOpName, type Value } from '../ir/index.js';
+import { computeType, type Expr, ExprContext } from './expr.js';
 import type { BufferId, KernelBuffer } from './kernel.js';
 
-export const UNARY_OPS: ReadonlySet<string> = new Set(['neg', 'abs', 'exp', 'exp2', 'log', 'log2', 'sqrt', 'recip', 'sin', 'cos', 'floor', 'ceil', 'not']);
-export const BINARY_OPS: ReadonlySet<string> = new Set(['add', 'sub', 'mul', 'div', 'mod', 'max', 'min', 'lt', 'le', 'eq', 'ne', 'and', 'or']);
-const COMPARISON_OPS: ReadonlySet<string> = new Set(['lt', 'le', 'eq', 'ne', 'and', 'or']);
-const MOVEMENT_OPS: ReadonlySet<string> = new Set(['reshape', 'permute', 'broadcast', 'slice', 'pad', 'concat', 'dynamic_slice']);
-
-/** Ops computed inside the kernel that consumes them, never as kernels of their own. */
-export const INLINE_OPS: ReadonlySet<string> = new Set([...UNARY_OPS, ...BINARY_OPS, ...MOVEMENT_OPS, 'where', 'cast', 'full', 'iota', 'take', 'gather']);
+/** Element `index` of value `v` (computed by a node of the rule's op) in the kernel `l` builds. */
+type InlineRule = (l: KernelLowering, v: Value, index: readonly Expr[]) => Expr;
 
 /** Where graph values live outside the kernel being built. */
 export interface LoweringEnv {
@@ -106,98 +102,111 @@ export class KernelLowering {
     }
     if (!this.own.has(v) && this.env.bufferOf(v)) return this.load(v, this.flatIndex(index, v.shape));
     const n = v.node;
-    if (!n || !INLINE_OPS.has(n.op)) throw new Error(`lowering: %${v.id} = ${n?.op ?? 'input'} must be materialized before it is read`);
-    const c = this.ctx;
-    const x = n.inputs[0]!;
-    const dtype = v.dtype;
-    const rounded = (e: Expr) => (isFloat(dtype) && dtype !== 'f32' ? c.cast(e, 'f32', dtype) : e);
-    if (UNARY_OPS.has(n.op)) return rounded(c.unary(n.op as UnaryOp, this.valueAt(x, index)));
-    if (BINARY_OPS.has(n.op)) {
-      const r = c.binary(n.op as BinaryOp, this.valueAt(x, index), this.valueAt(n.inputs[1]!, index));
-      return COMPARISON_OPS.has(n.op) ? r : rounded(r);
-    }
-    switch (n.op) {
-      case 'full':
-        return c.const(n.attrs.value as number, computeType(dtype));
-      case 'iota':
-        return c.cast(index[n.attrs.axis as number]!, 'i32', dtype);
-      case 'where':
-        return c.where(this.valueAt(x, index), this.valueAt(n.inputs[1]!, index), this.valueAt(n.inputs[2]!, index));
-      case 'cast':
-        return c.cast(this.valueAt(x, index), x.dtype, dtype, n.attrs.mode as 'saturate' | 'torch' | undefined);
-      case 'reshape':
-        return this.valueAt(x, this.unflatten(this.flatIndex(index, v.shape), x.shape));
-      case 'permute': {
-        const perm = n.attrs.perm as number[];
-        const inner = new Array<Expr>(perm.length);
-        perm.forEach((p, j) => (inner[p] = index[j]!));
-        return this.valueAt(x, inner);
-      }
-      case 'broadcast':
-        return this.valueAt(x, x.shape.map((d, i) => (d === 1 && v.shape[i] !== 1 ? c.int(0) : index[i]!)));
-      case 'slice': {
-        const [starts, steps] = [n.attrs.starts as number[], n.attrs.steps as number[]];
-        return this.valueAt(x, index.map((e, i) => c.add(c.int(starts[i]!), c.mul(e, c.int(steps[i]!)))));
-      }
-      case 'pad':
-        return this.pad(v, index);
-      case 'concat':
-        return this.concat(v, index);
-      case 'dynamic_slice': {
-        const axis = n.attrs.axis as number;
-        const start = c.clamp(this.valueAt(n.inputs[1]!, []), 0, x.shape[axis]! - (n.attrs.size as number));
-        return this.valueAt(x, index.map((e, i) => (i === axis ? c.add(e, start) : e)));
-      }
-      case 'take': {
-        const axis = n.attrs.axis as number;
-        const r = n.inputs[1]!.shape.length;
-        const at = c.checked(this.valueAt(n.inputs[1]!, index.slice(axis, axis + r)), x.shape[axis]!, `take index into axis ${axis} of ${formatType(x.type)}`);
-        return this.valueAt(x, [...index.slice(0, axis), at, ...index.slice(axis + r)]);
-      }
-      case 'gather': {
-        const axis = n.attrs.axis as number;
-        const at = c.checked(this.valueAt(n.inputs[1]!, index), x.shape[axis]!, `gather index into axis ${axis} of ${formatType(x.type)}`);
-        return this.valueAt(x, index.map((e, i) => (i === axis ? at : e)));
-      }
-      default:
-        throw new Error(`lowering: no inline rule for ${n.op}`);
-    }
+    const def = n && elementwiseDef(n.op);
+    if (def) return this.elementwise(def, v, index);
+    const rule = n && INLINE_RULES[n.op];
+    if (!rule) throw new Error(`lowering: %${v.id} = ${n?.op ?? 'input'} must be materialized before it is read`);
+    return rule(this, v, index);
   }
 
-  private pad(v: Value, index: readonly Expr[]): Expr {
+  private elementwise(def: ElementwiseDef, v: Value, index: readonly Expr[]): Expr {
     const c = this.ctx;
-    const n = v.node!;
-    const x = n.inputs[0]!;
-    const lo = n.attrs.lo as number[];
-    let inside = c.const(1, 'bool');
-    const inner = index.map((e, i) => {
-      const at = c.add(e, c.int(-lo[i]!));
-      inside = c.binary('and', inside, c.binary('and', c.binary('le', c.int(0), at), c.binary('lt', at, c.int(x.shape[i]!))));
-      return c.clamp(at, 0, Math.max(x.shape[i]! - 1, 0));
-    });
-    const fill = c.const(n.attrs.value as number, this.valueAt(x, inner).type);
-    return c.where(inside, this.valueAt(x, inner), fill);
-  }
-
-  private concat(v: Value, index: readonly Expr[]): Expr {
-    const c = this.ctx;
-    const n = v.node!;
-    const axis = n.attrs.axis as number;
-    const at = index[axis]!;
-    const pieces: { start: number; value: Value }[] = [];
-    let start = 0;
-    for (const x of n.inputs) {
-      pieces.push({ start, value: x });
-      start += x.shape[axis]!;
-    }
-    // Select the last piece whose start is <= the index, reading each piece at a clamped (always valid) index.
-    let result: Expr | undefined;
-    for (const { start: s, value: x } of pieces) {
-      if (x.shape[axis] === 0) continue;
-      const local = c.clamp(c.add(at, c.int(-s)), 0, x.shape[axis]! - 1);
-      const e = this.valueAt(x, index.map((ix, i) => (i === axis ? local : ix)));
-      result = result === undefined ? e : c.where(c.binary('le', c.int(s), at), e, result);
-    }
-    return result!;
+    const [x, y, z] = v.node!.inputs.map((operand) => this.valueAt(operand, index)) as [Expr, Expr?, Expr?];
+    const r = def.family === 'unary' ? c.unary(def.name as UnaryOpName, x) : def.family === 'binary' ? c.binary(def.name as BinaryOpName, x, y!) : c.where(x, y!, z!);
+    // Narrow floats compute in f32 and round to their dtype; comparisons, logic and selection have nothing to round.
+    return def.scalar.exact || !isFloat(v.dtype) || v.dtype === 'f32' ? r : c.cast(r, 'f32', v.dtype);
   }
 }
+
+function pad(l: KernelLowering, v: Value, index: readonly Expr[]): Expr {
+  const c = l.ctx;
+  const n = v.node!;
+  const x = n.inputs[0]!;
+  const lo = n.attrs.lo as number[];
+  let inside = c.const(1, 'bool');
+  const inner = index.map((e, i) => {
+    const at = c.add(e, c.int(-lo[i]!));
+    inside = c.binary('and', inside, c.binary('and', c.binary('le', c.int(0), at), c.binary('lt', at, c.int(x.shape[i]!))));
+    return c.clamp(at, 0, Math.max(x.shape[i]! - 1, 0));
+  });
+  const fill = c.const(n.attrs.value as number, l.valueAt(x, inner).type);
+  return c.where(inside, l.valueAt(x, inner), fill);
+}
+
+function concat(l: KernelLowering, v: Value, index: readonly Expr[]): Expr {
+  const c = l.ctx;
+  const n = v.node!;
+  const axis = n.attrs.axis as number;
+  const at = index[axis]!;
+  const pieces: { start: number; value: Value }[] = [];
+  let start = 0;
+  for (const x of n.inputs) {
+    pieces.push({ start, value: x });
+    start += x.shape[axis]!;
+  }
+  // Select the last piece whose start is <= the index, reading each piece at a clamped (always valid) index.
+  let result: Expr | undefined;
+  for (const { start: s, value: x } of pieces) {
+    if (x.shape[axis] === 0) continue;
+    const local = c.clamp(c.add(at, c.int(-s)), 0, x.shape[axis]! - 1);
+    const e = l.valueAt(x, index.map((ix, i) => (i === axis ? local : ix)));
+    result = result === undefined ? e : c.where(c.binary('le', c.int(s), at), e, result);
+  }
+  return result!;
+}
+
+/** The inline ops other than the elementwise ones: casts, movement, index reads, splats and iota. */
+const INLINE_RULES: Readonly<Record<string, InlineRule>> = {
+  full: (l, v) => l.ctx.const(v.node!.attrs.value as number, computeType(v.dtype)),
+  iota: (l, v, index) => l.ctx.cast(index[v.node!.attrs.axis as number]!, 'i32', v.dtype),
+  cast: (l, v, index) => {
+    const x = v.node!.inputs[0]!;
+    return l.ctx.cast(l.valueAt(x, index), x.dtype, v.dtype, v.node!.attrs.mode as 'saturate' | 'torch' | undefined);
+  },
+  reshape: (l, v, index) => {
+    const x = v.node!.inputs[0]!;
+    return l.valueAt(x, l.unflatten(l.flatIndex(index, v.shape), x.shape));
+  },
+  permute: (l, v, index) => {
+    const perm = v.node!.attrs.perm as number[];
+    const inner = new Array<Expr>(perm.length);
+    perm.forEach((p, j) => (inner[p] = index[j]!));
+    return l.valueAt(v.node!.inputs[0]!, inner);
+  },
+  broadcast: (l, v, index) => {
+    const x = v.node!.inputs[0]!;
+    return l.valueAt(x, x.shape.map((d, i) => (d === 1 && v.shape[i] !== 1 ? l.ctx.int(0) : index[i]!)));
+  },
+  slice: (l, v, index) => {
+    const [starts, steps] = [v.node!.attrs.starts as number[], v.node!.attrs.steps as number[]];
+    const c = l.ctx;
+    return l.valueAt(v.node!.inputs[0]!, index.map((e, i) => c.add(c.int(starts[i]!), c.mul(e, c.int(steps[i]!)))));
+  },
+  pad,
+  concat,
+  dynamic_slice: (l, v, index) => {
+    const n = v.node!;
+    const [x, c] = [n.inputs[0]!, l.ctx];
+    const axis = n.attrs.axis as number;
+    const start = c.clamp(l.valueAt(n.inputs[1]!, []), 0, x.shape[axis]! - (n.attrs.size as number));
+    return l.valueAt(x, index.map((e, i) => (i === axis ? c.add(e, start) : e)));
+  },
+  take: (l, v, index) => {
+    const n = v.node!;
+    const [x, ids] = [n.inputs[0]!, n.inputs[1]!];
+    const axis = n.attrs.axis as number;
+    const r = ids.shape.length;
+    const at = l.ctx.checked(l.valueAt(ids, index.slice(axis, axis + r)), x.shape[axis]!, `take index into axis ${axis} of ${formatType(x.type)}`);
+    return l.valueAt(x, [...index.slice(0, axis), at, ...index.slice(axis + r)]);
+  },
+  gather: (l, v, index) => {
+    const n = v.node!;
+    const [x, ids] = [n.inputs[0]!, n.inputs[1]!];
+    const axis = n.attrs.axis as number;
+    const at = l.ctx.checked(l.valueAt(ids, index), x.shape[axis]!, `gather index into axis ${axis} of ${formatType(x.type)}`);
+    return l.valueAt(x, index.map((e, i) => (i === axis ? at : e)));
+  },
+};
+
+/** Ops computed inside the kernel that consumes them, never as kernels of their own. */
+export const INLINE_OPS: ReadonlySet<string> = new Set([...ELEMENTWISE_OPS.map((d) => d.name), ...Object.keys(INLINE_RULES)]);

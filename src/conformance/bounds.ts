@@ -7,7 +7,7 @@
 
 import { decodeToF32 } from '../numerics/index.js';
 import { inputName, isFloat, numel, primitiveNames, sameType, tensorData, type Attrs, type DType, type Graph, type Node, type Shape, type TensorData, type TensorType, type Value, type WeightStore } from '../ir/index.js';
-import { fromTensorData, PRIMITIVE_KERNELS, toTensorData, type CpuTensor, type KernelContext } from '../backends/cpu/index.js';
+import { fromTensorData, PRIMITIVE_KERNELS, toTensorData, type CpuTensor, type KernelContext } from '../backends/reference/index.js';
 import type { Fp8CastMode } from '../numerics/index.js';
 import { binaryBound, castBound, UNDETERMINED, unaryBound } from './element-bounds.js';
 import { TOLERANCE, ulp } from './tolerance.js';

@@ -1,9 +1,9 @@
 // A checkpoint directory as Hugging Face lays it out: a single model.safetensors, or shards listed by
 // model.safetensors.index.json, whose "weight_map" names the shard file of every tensor. Shards are opened on first
-// use and checked against the index then; tensors are read lazily from them.
+// use and checked against the index then; tensors are read lazily from them. The folder is a FileSet: a directory
+// (directoryFiles, Node) or files in memory (memoryFiles).
 
-import fs from 'node:fs';
-import { join } from 'node:path';
+import { readJson, type FileSet } from './file-set.js';
 import { isJSONObject, SafetensorsFile, type FileArray, type IRTensor, type TensorInfo } from './safetensors.js';
 
 export const SINGLE_FILE = 'model.safetensors';
@@ -20,22 +20,25 @@ export class Checkpoint {
   private closed = false;
 
   private constructor(
-    readonly dir: string,
+    readonly files: FileSet,
     /** Tensor name -> file name. */
     private readonly fileOf: ReadonlyMap<string, string>,
   ) {}
 
-  static open(dir: string): Checkpoint {
-    const indexPath = join(dir, INDEX_FILE);
-    if (fs.existsSync(indexPath)) return new Checkpoint(dir, readIndex(dir, indexPath));
-    const singlePath = join(dir, SINGLE_FILE);
-    if (!fs.existsSync(singlePath)) {
-      throw new Error(`${dir}: not a checkpoint: neither ${SINGLE_FILE} nor ${INDEX_FILE} exists`);
+  static open(files: FileSet): Checkpoint {
+    if (files.has(INDEX_FILE)) return new Checkpoint(files, readIndex(files));
+    if (!files.has(SINGLE_FILE)) {
+      throw new Error(`${files.location}: not a checkpoint: neither ${SINGLE_FILE} nor ${INDEX_FILE} exists`);
     }
-    const file = SafetensorsFile.open(singlePath);
-    const checkpoint = new Checkpoint(dir, new Map(file.names().map((name) => [name, SINGLE_FILE])));
+    const file = SafetensorsFile.open(files.open(SINGLE_FILE));
+    const checkpoint = new Checkpoint(files, new Map(file.names().map((name) => [name, SINGLE_FILE])));
     checkpoint.shards.set(SINGLE_FILE, file);
     return checkpoint;
+  }
+
+  /** Names the checkpoint in error messages: its directory, or the label of files in memory. */
+  get location(): string {
+    return this.files.location;
   }
 
   /** Tensor names in sorted order (from the index alone: no shard is opened). */
@@ -75,11 +78,11 @@ export class Checkpoint {
 
   private shardOf(name: string): SafetensorsFile {
     const file = this.fileOf.get(name);
-    if (file === undefined) throw new Error(`${this.dir}: no tensor "${name}" in the checkpoint`);
-    if (this.closed) throw new Error(`${this.dir}: read after close()`);
+    if (file === undefined) throw new Error(`${this.location}: no tensor "${name}" in the checkpoint`);
+    if (this.closed) throw new Error(`${this.location}: read after close()`);
     let shard = this.shards.get(file);
     if (shard === undefined) {
-      shard = openShard(this.dir, file, this.fileOf);
+      shard = openShard(this.files, file, this.fileOf);
       this.shards.set(file, shard);
     }
     return shard;
@@ -87,34 +90,29 @@ export class Checkpoint {
 }
 
 /** The index's weight_map, after checking that it is well formed and that every shard it names exists. */
-function readIndex(dir: string, indexPath: string): Map<string, string> {
+function readIndex(files: FileSet): Map<string, string> {
   function fail(msg: string): never {
-    throw new Error(`${indexPath}: ${msg}`);
+    throw new Error(`${files.pathOf(INDEX_FILE)}: ${msg}`);
   }
-  let index: unknown;
-  try {
-    index = JSON.parse(fs.readFileSync(indexPath, 'utf8'));
-  } catch (e) {
-    fail(`not valid JSON (${(e as Error).message})`);
-  }
+  const index = readJson(files, INDEX_FILE);
   const weightMap = isJSONObject(index) ? index.weight_map : undefined;
   if (!isJSONObject(weightMap)) fail('expected a JSON object with a "weight_map" object (tensor name -> shard file)');
   const fileOf = new Map<string, string>();
   for (const [name, file] of Object.entries(weightMap)) {
     if (typeof file !== 'string' || !/^[^/\\]+$/.test(file) || file === '.' || file === '..') {
-      fail(`weight_map["${name}"] must be a file name in ${dir}, got ${JSON.stringify(file)}`);
+      fail(`weight_map["${name}"] must be a file name in ${files.location}, got ${JSON.stringify(file)}`);
     }
     fileOf.set(name, file);
   }
   for (const file of new Set(fileOf.values())) {
-    if (!fs.existsSync(join(dir, file))) fail(`shard "${file}" is missing from ${dir}`);
+    if (!files.has(file)) fail(`shard "${file}" is missing from ${files.location}`);
   }
   return fileOf;
 }
 
 /** Opens shard `file` and checks it holds exactly the tensors the index assigns to it. */
-function openShard(dir: string, file: string, fileOf: ReadonlyMap<string, string>): SafetensorsFile {
-  const shard = SafetensorsFile.open(join(dir, file));
+function openShard(files: FileSet, file: string, fileOf: ReadonlyMap<string, string>): SafetensorsFile {
+  const shard = SafetensorsFile.open(files.open(file));
   try {
     for (const name of shard.names()) {
       const listed = fileOf.get(name);
@@ -125,7 +123,7 @@ function openShard(dir: string, file: string, fileOf: ReadonlyMap<string, string
     }
     for (const [name, listed] of fileOf) {
       if (listed === file && !shard.has(name)) {
-        throw new Error(`${join(dir, INDEX_FILE)}: lists tensor "${name}" in shard ${file}, which does not hold it`);
+        throw new Error(`${files.pathOf(INDEX_FILE)}: lists tensor "${name}" in shard ${file}, which does not hold it`);
       }
     }
     return shard;

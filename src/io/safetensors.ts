@@ -1,11 +1,13 @@
 // The safetensors format (Hugging Face): an 8-byte little-endian header length, a JSON header giving each tensor's
 // dtype, shape and byte range in the data section, then the raw little-endian tensor data. The header is validated
 // once at open; tensors are then read one at a time at their offsets, so a multi-GB file is never loaded whole.
+// The bytes come from a ByteSource (a file on disk in Node, or memory anywhere); writing files is
+// safetensors-writer.ts, Node only.
 
-import fs from 'node:fs';
 import type { DType, StorageArray } from '../ir/dtype.js';
 import { formatShape, isValidShape, numel, type Shape } from '../ir/shape.js';
 import { i64ToI32 } from '../numerics/int.js';
+import type { ByteSource } from './byte-source.js';
 
 export type FileArray =
   | Float64Array
@@ -43,7 +45,8 @@ export type FileDType = keyof typeof ARRAY_OF;
 export const FILE_DTYPES = Object.keys(ARRAY_OF) as readonly FileDType[];
 
 const arrayClass = (dtype: FileDType): ArrayClass => ARRAY_OF[dtype];
-function checkArrayClass(dtype: FileDType, data: FileArray, what: string): ArrayClass {
+/** Checks that `data` is the typed array `dtype` is held in; `what` names the tensor in the error. */
+export function checkArrayClass(dtype: FileDType, data: FileArray, what: string): ArrayClass {
   const cls = arrayClass(dtype);
   if (!(data instanceof cls)) {
     throw new TypeError(`${what}: ${dtype} data must be a ${cls.name}, got ${data.constructor.name}`);
@@ -104,31 +107,33 @@ export interface IRTensor {
 
 /** The reference implementation's limit; a larger length means the file is not safetensors. */
 const MAX_HEADER_BYTES = 100_000_000;
-/** fs reads and writes move at most about 2 GB per call. */
-const MAX_IO_BYTES = 1 << 30;
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** A safetensors file opened for lazy reads. Call `close()` (or dispose it) when done. */
+/**
+ * A safetensors file opened for lazy reads, from `fileBytes(path)` (Node) or `memoryBytes(name, bytes)`. It owns the
+ * source: call `close()` (or dispose it) when done.
+ */
 export class SafetensorsFile {
-  private fd: number | undefined;
+  private source: ByteSource | undefined;
+  /** The source's name: the file's path, or the label of bytes in memory. */
+  readonly path: string;
 
   private constructor(
-    readonly path: string,
-    fd: number,
+    source: ByteSource,
     private readonly tensors: ReadonlyMap<string, TensorInfo>,
     /** The header's `__metadata__` map (empty when absent). */
     readonly metadata: Readonly<Record<string, string>>,
   ) {
-    this.fd = fd;
+    this.source = source;
+    this.path = source.name;
   }
 
-  static open(path: string): SafetensorsFile {
-    const fd = fs.openSync(path, 'r');
+  static open(source: ByteSource): SafetensorsFile {
     try {
-      const { tensors, metadata } = readHeader(path, fd);
-      return new SafetensorsFile(path, fd, tensors, metadata);
+      const { tensors, metadata } = readHeader(source);
+      return new SafetensorsFile(source, tensors, metadata);
     } catch (e) {
-      fs.closeSync(fd);
+      source.close();
       throw e;
     }
   }
@@ -165,7 +170,7 @@ export class SafetensorsFile {
       );
     }
     const bytes = new Uint8Array(elemCount * cls.BYTES_PER_ELEMENT);
-    readFully(this.openFd(), bytes, byteOffset + elemStart * cls.BYTES_PER_ELEMENT, `${this.path}: tensor "${name}"`);
+    this.openSource().read(bytes, byteOffset + elemStart * cls.BYTES_PER_ELEMENT);
     if (!HOST_IS_LITTLE_ENDIAN) swapBytes(bytes, cls.BYTES_PER_ELEMENT);
     return new cls(bytes.buffer, 0, elemCount);
   }
@@ -178,28 +183,29 @@ export class SafetensorsFile {
   }
 
   close(): void {
-    if (this.fd !== undefined) fs.closeSync(this.fd);
-    this.fd = undefined;
+    this.source?.close();
+    this.source = undefined;
   }
 
   [Symbol.dispose](): void {
     this.close();
   }
 
-  private openFd(): number {
-    if (this.fd === undefined) throw new Error(`${this.path}: read after close()`);
-    return this.fd;
+  private openSource(): ByteSource {
+    if (this.source === undefined) throw new Error(`${this.path}: read after close()`);
+    return this.source;
   }
 }
 
-function readHeader(path: string, fd: number): { tensors: Map<string, TensorInfo>; metadata: Record<string, string> } {
+function readHeader(source: ByteSource): { tensors: Map<string, TensorInfo>; metadata: Record<string, string> } {
+  const path = source.name;
   function fail(msg: string): never {
     throw new Error(`${path}: ${msg}`);
   }
-  const fileBytes = fs.fstatSync(fd).size;
+  const fileBytes = source.byteLength;
   if (fileBytes < 8) fail(`not a safetensors file: ${fileBytes} bytes, shorter than the 8-byte header length`);
   const lengthBytes = new Uint8Array(8);
-  readFully(fd, lengthBytes, 0, path);
+  source.read(lengthBytes, 0);
   const headerBytes = new DataView(lengthBytes.buffer).getBigUint64(0, true);
   if (headerBytes > BigInt(MAX_HEADER_BYTES)) {
     fail(`header length ${headerBytes} bytes exceeds the ${MAX_HEADER_BYTES}-byte limit; not a safetensors file?`);
@@ -207,7 +213,7 @@ function readHeader(path: string, fd: number): { tensors: Map<string, TensorInfo
   const dataStart = 8 + Number(headerBytes);
   if (dataStart > fileBytes) fail(`header length ${headerBytes} bytes runs past the end of the ${fileBytes}-byte file`);
   const text = new Uint8Array(dataStart - 8);
-  readFully(fd, text, 8, path);
+  source.read(text, 8);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(text));
@@ -308,121 +314,11 @@ export interface TensorSpec {
   readonly shape: Shape;
 }
 
-export interface WriteOptions {
-  readonly metadata?: Readonly<Record<string, string>>;
-  /** Replace an existing file; without it, writing to an existing path is refused. */
-  readonly overwrite?: boolean;
-}
-
 /**
- * Writes a safetensors file whose header (names, dtypes, shapes) is fixed up front; each tensor's data is then
- * appended in chunks, so a file larger than memory can be produced. Tensors are laid out contiguously in sorted-name
- * order and may be written in any order. `close()` checks that every tensor was written in full.
+ * The header bytes (length prefix, JSON padded with spaces to a multiple of 8) of a file holding `specs`, laid out
+ * contiguously in sorted-name order, and where each tensor goes; `path` names the file in errors.
  */
-export class SafetensorsWriter {
-  private fd: number | undefined;
-  /** Elements written so far, per tensor. */
-  private readonly written = new Map<string, number>();
-
-  private constructor(
-    readonly path: string,
-    fd: number,
-    private readonly layout: ReadonlyMap<string, TensorInfo>,
-  ) {
-    this.fd = fd;
-  }
-
-  static create(
-    path: string,
-    specs: Readonly<Record<string, TensorSpec>>,
-    options: WriteOptions = {},
-  ): SafetensorsWriter {
-    const { header, layout } = buildHeader(path, specs, options.metadata);
-    let fd: number;
-    try {
-      fd = fs.openSync(path, options.overwrite === true ? 'w' : 'wx');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new Error(`${path} already exists; pass {overwrite: true} to replace it`);
-      }
-      throw e;
-    }
-    const writer = new SafetensorsWriter(path, fd, layout);
-    try {
-      writeFully(fd, header, 0, path);
-    } catch (e) {
-      writer.abort();
-      throw e;
-    }
-    return writer;
-  }
-
-  /** Appends `chunk` (the typed array of the tensor's dtype) after the elements of `name` written so far. */
-  write(name: string, chunk: FileArray): void {
-    const fd = this.openFd();
-    const what = `${this.path}: tensor "${name}"`;
-    const info = this.layout.get(name);
-    if (info === undefined) throw new Error(`${what}: not declared when the writer was created`);
-    const cls = checkArrayClass(info.dtype, chunk, what);
-    const total = info.byteLength / cls.BYTES_PER_ELEMENT;
-    const done = this.written.get(name) ?? 0;
-    if (done + chunk.length > total) {
-      throw new RangeError(`${what}: writing ${chunk.length} elements after ${done} exceeds its ${total} elements`);
-    }
-    let bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (!HOST_IS_LITTLE_ENDIAN) bytes = swapBytes(bytes.slice(), cls.BYTES_PER_ELEMENT);
-    writeFully(fd, bytes, info.byteOffset + done * cls.BYTES_PER_ELEMENT, what);
-    this.written.set(name, done + chunk.length);
-  }
-
-  /** Finishes the file; if a tensor was not written in full, deletes the file and throws naming it. */
-  close(): void {
-    const fd = this.openFd();
-    const incomplete = [...this.layout].flatMap(([name, { dtype, byteLength }]) => {
-      const total = byteLength / fileDTypeBytes(dtype);
-      const done = this.written.get(name) ?? 0;
-      return done === total ? [] : [`"${name}" (${done} of ${total} elements)`];
-    });
-    fs.closeSync(fd);
-    this.fd = undefined;
-    if (incomplete.length > 0) {
-      fs.unlinkSync(this.path);
-      throw new Error(`${this.path}: not written in full, so it was removed: ${incomplete.join(', ')}`);
-    }
-  }
-
-  /** Stops writing and deletes the partial file. */
-  abort(): void {
-    if (this.fd === undefined) return;
-    fs.closeSync(this.fd);
-    this.fd = undefined;
-    fs.unlinkSync(this.path);
-  }
-
-  private openFd(): number {
-    if (this.fd === undefined) throw new Error(`${this.path}: write after close() or abort()`);
-    return this.fd;
-  }
-}
-
-/** Writes `tensors` as one safetensors file (see `SafetensorsWriter`); refuses to replace a file unless asked. */
-export function writeSafetensors(
-  path: string,
-  tensors: Readonly<Record<string, TensorSpec & { readonly data: FileArray }>>,
-  options: WriteOptions = {},
-): void {
-  const writer = SafetensorsWriter.create(path, tensors, options);
-  try {
-    for (const [name, { data }] of Object.entries(tensors)) writer.write(name, data);
-  } catch (e) {
-    writer.abort();
-    throw e;
-  }
-  writer.close();
-}
-
-/** The header bytes (length prefix, JSON padded with spaces to a multiple of 8) and where each tensor goes. */
-function buildHeader(
+export function encodeHeader(
   path: string,
   specs: Readonly<Record<string, TensorSpec>>,
   metadata: Readonly<Record<string, string>> | undefined,
@@ -453,26 +349,16 @@ function buildHeader(
   return { header, layout };
 }
 
-function readFully(fd: number, into: Uint8Array, position: number, what: string): void {
-  for (let done = 0; done < into.length; ) {
-    const n = fs.readSync(fd, into, done, Math.min(into.length - done, MAX_IO_BYTES), position + done);
-    if (n === 0) throw new Error(`${what}: the file ended at byte ${position + done}; was it changed after opening?`);
-    done += n;
-  }
-}
-
-function writeFully(fd: number, bytes: Uint8Array, position: number, what: string): void {
-  for (let done = 0; done < bytes.length; ) {
-    const n = fs.writeSync(fd, bytes, done, Math.min(bytes.length - done, MAX_IO_BYTES), position + done);
-    if (n === 0) throw new Error(`${what}: writing at byte ${position + done} made no progress`);
-    done += n;
-  }
-}
-
 /** Reverses the byte order of each `width`-byte element in place (safetensors data is little-endian). */
 function swapBytes(bytes: Uint8Array, width: number): Uint8Array {
   for (let i = 0; i < bytes.length; i += width) bytes.subarray(i, i + width).reverse();
   return bytes;
+}
+
+/** `data`'s bytes in safetensors' little-endian order: a view of `data` on a little-endian host, else a swapped copy. */
+export function littleEndianBytes(data: FileArray): Uint8Array {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return HOST_IS_LITTLE_ENDIAN ? bytes : swapBytes(bytes.slice(), data.BYTES_PER_ELEMENT);
 }
 
 export function isJSONObject(v: unknown): v is Record<string, unknown> {

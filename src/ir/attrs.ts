@@ -1,13 +1,39 @@
 // Attribute schemas: each op declares its attributes by kind, so the builder, verifier and parser check them alike.
 
-import { isDType } from './dtype.js';
+import { isDType, type DType } from './dtype.js';
 import type { AttrValue, Attrs } from './graph.js';
 
 export type AttrSpec =
-  | { readonly kind: 'int' | 'float' | 'bool' | 'string' | 'dtype' | 'ints' | 'floats'; readonly optional?: boolean }
+  | { readonly kind: keyof KindTypes; readonly optional?: boolean }
   | { readonly kind: 'enum'; readonly values: readonly string[]; readonly optional?: boolean };
 
 export type AttrSchema = Readonly<Record<string, AttrSpec>>;
+
+/** The value type of each attribute kind but enum (whose type is the union of its values). */
+interface KindTypes {
+  int: number;
+  float: number;
+  bool: boolean;
+  string: string;
+  dtype: DType;
+  ints: readonly number[];
+  floats: readonly number[];
+}
+
+type ValueOf<A extends AttrSpec> = A extends { readonly values: readonly (infer V)[] } ? V : KindTypes[Exclude<A['kind'], 'enum'>];
+
+type OptionalKeys<S extends AttrSchema> = { [K in keyof S]: S[K] extends { readonly optional: true } ? K : never }[keyof S];
+
+/**
+ * The attributes `schema` describes, as a type: int and float -> number, bool -> boolean, enum -> the union of its
+ * values, and so on; `optional: true` makes the attribute optional. Schemas written `as const` (or inferred through
+ * a `const` type parameter) keep their enum values, so the types follow from the schema and are never restated.
+ */
+export type AttrsOf<S extends AttrSchema> = Flatten<
+  { readonly [K in Exclude<keyof S, OptionalKeys<S>>]: ValueOf<S[K]> } & { readonly [K in OptionalKeys<S>]?: ValueOf<S[K]> }
+>;
+
+type Flatten<T> = { [K in keyof T]: T[K] };
 
 /** Formats a number so that it parses back to the same value (-0, nan and ±inf included). */
 export function formatNumber(x: number): string {
@@ -48,6 +74,9 @@ function matches(spec: AttrSpec, v: AttrValue): boolean {
 
 const describe = (spec: AttrSpec): string =>
   spec.kind === 'enum' ? `one of ${spec.values.map((s) => JSON.stringify(s)).join(', ')}` : `a value of kind ${spec.kind}`;
+
+/** Whether `attrs` fit `schema`, and so have its attribute type. */
+export const fitsSchema = <S extends AttrSchema>(schema: S, attrs: Attrs): attrs is Attrs & AttrsOf<S> => checkAttrs(schema, attrs) === undefined;
 
 /** Returns the reason `attrs` do not fit `schema`, or undefined when they do. */
 export function checkAttrs(schema: AttrSchema, attrs: Attrs): string | undefined {

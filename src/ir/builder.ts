@@ -1,8 +1,8 @@
 // GraphBuilder: the one way graphs are made. Every op added is checked (operand count, scope, attributes,
 // shape and dtype rule) and errors name the op, its operands and what was expected.
 
-import { checkAttrs, formatAttrValue } from './attrs.js';
-import { compositeDef, operandNames } from './composite.js';
+import { checkAttrs, formatAttrValue, type AttrSchema, type AttrsOf } from './attrs.js';
+import { knownComposite, type CompositeDef } from './composite.js';
 import { isDType } from './dtype.js';
 import { IRError, TypeRuleError } from './errors.js';
 import { formatType, sameType, Value, type Attrs, type Graph, type GraphOutput, type Node, type TensorType } from './graph.js';
@@ -48,7 +48,7 @@ export class GraphBuilder {
   op(op: string, inputs: readonly Value[], attrs: Attrs = {}): Value {
     const def = PRIMITIVES.get(op);
     if (!def) {
-      const hint = compositeDef(op) ? `; "${op}" is a composite, add it with composite()` : '';
+      const hint = knownComposite(op) ? `; "${op}" is a composite, add it with composite()` : '';
       throw new IRError(`unknown primitive op "${op}"${hint}`);
     }
     const call = () => describeCall(op, inputs, attrs);
@@ -67,20 +67,22 @@ export class GraphBuilder {
     return this.addNode(op, inputs, attrs, [type])[0]!;
   }
 
-  /** Adds a registered composite: builds its decomposition as the node's body and returns its results. */
-  composite(op: string, inputs: readonly Value[], attrs: Attrs = {}): Value[] {
-    const def = compositeDef(op);
-    if (!def) throw new IRError(`unknown composite "${op}"${PRIMITIVES.has(op) ? `; "${op}" is a primitive, add it with op()` : ''}`);
+  /** Adds composite `def`: builds its decomposition as the node's body and returns its results. */
+  composite<S extends AttrSchema>(def: CompositeDef<S>, inputs: readonly Value[], attrs: AttrsOf<S>): Value[] {
+    const op = def.name;
     this.checkOperands(op, inputs);
     const attrError = checkAttrs(def.attrs, attrs);
     if (attrError) throw new IRError(`${describeCall(op, inputs, attrs)}: ${attrError}`);
-    const names = operandNames(def, attrs);
+    const names = def.operands(attrs);
     if (inputs.length !== names.length)
       throw new IRError(`${describeCall(op, inputs, attrs)}: expected ${names.length} operand(s) (${names.join(', ')}), got ${inputs.length}`);
     const body = new GraphBuilder(op);
     const params = inputs.map((v, i) => body.input(names[i]!, v.type));
-    const results = def.decompose(body, params, attrs);
-    return this.region(op, inputs, attrs, body.build(results.map((value, i) => ({ name: `out${i}`, value }))));
+    const values = def.decompose(body, params, attrs);
+    const results = def.results(attrs);
+    if (values.length !== results.length)
+      throw new IRError(`composite ${op}: its decomposition gives ${values.length} value(s) for its ${results.length} result(s) (${results.join(', ')})`);
+    return this.region(op, inputs, attrs, body.build(values.map((value, i) => ({ name: results[i]!, value }))));
   }
 
   /** Adds a composite node with a given body (used by the parser and by passes that rewrite bodies). */
@@ -89,7 +91,7 @@ export class GraphBuilder {
     if (!NAME.test(op)) throw new IRError(`composite name ${JSON.stringify(op)} must match ${NAME}`);
     const badKey = Object.keys(attrs).find((k) => !NAME.test(k));
     if (badKey !== undefined) throw new IRError(`composite ${op}: attribute name ${JSON.stringify(badKey)} must match ${NAME}`);
-    const def = compositeDef(op);
+    const def = knownComposite(op);
     const attrError = def && checkAttrs(def.attrs, attrs);
     if (attrError) throw new IRError(`${describeCall(op, inputs, attrs)}: ${attrError}`);
     this.checkOperands(op, inputs);

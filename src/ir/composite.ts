@@ -1,36 +1,53 @@
 // Composite ops: named regions that carry their decomposition into primitives. The graph keeps their
 // boundaries (printers, dumps and per-block comparisons name them); a backend may claim one for a
-// specialised kernel, which must then compute what the decomposition computes.
+// specialised kernel, which must then compute what the decomposition computes. The definitions themselves are
+// listed in src/composites.
 
-import type { AttrSchema } from './attrs.js';
+import { checkAttrs, fitsSchema, type AttrSchema, type AttrsOf } from './attrs.js';
+import { IRError } from './errors.js';
 import type { Attrs, Value } from './graph.js';
 import type { GraphBuilder } from './builder.js';
 
-export interface CompositeDef {
+// Members are declared as methods so that a definition of any schema is a CompositeDef<AttrSchema> (the list holds
+// them all), while each definition's own functions see its typed attributes.
+export interface CompositeDef<S extends AttrSchema = AttrSchema> {
   readonly name: string;
-  /** Operand names, used for the body's inputs so printed regions read well (they may depend on the attributes). */
-  readonly operands: readonly string[] | ((attrs: Attrs) => readonly string[]);
-  readonly attrs: AttrSchema;
+  readonly attrs: S;
+  /** Operand names, used for the body's inputs so printed regions read well. */
+  operands(attrs: AttrsOf<S>): readonly string[];
+  /** Result names, used for the body's outputs. */
+  results(attrs: AttrsOf<S>): readonly string[];
   /**
    * Results that are an operand with some elements replaced (a cache with a new window): result index -> operand
    * index. A backend running the composite as one kernel may then write the result over that operand's buffer.
    */
   readonly updates?: Readonly<Record<number, number>>;
-  /** Builds the body into `b` from the body's inputs and returns its outputs. */
-  readonly decompose: (b: GraphBuilder, inputs: readonly Value[], attrs: Attrs) => readonly Value[];
+  /** Builds the body into `b` from the body's inputs and returns its outputs, one per result. */
+  decompose(b: GraphBuilder, inputs: readonly Value[], attrs: AttrsOf<S>): readonly Value[];
 }
 
-const registry = new Map<string, CompositeDef>();
+/** A composite definition, with its attribute types inferred from its schema (enum values included). */
+export const defineComposite = <const S extends AttrSchema>(def: CompositeDef<S>): CompositeDef<S> => def;
 
-export function defineComposite(def: CompositeDef): CompositeDef {
-  if (registry.has(def.name)) throw new Error(`composite "${def.name}" is defined twice`);
-  registry.set(def.name, def);
-  return def;
+/** The attribute type of a composite definition. */
+export type CompositeAttrs<D> = D extends CompositeDef<infer S> ? AttrsOf<S> : never;
+
+/** The attributes of `node`, an occurrence of `def` (a claimed kernel's), as def's attribute type; throws when they do not fit. */
+export function attrsOf<S extends AttrSchema>(def: CompositeDef<S>, node: { readonly op: string; readonly attrs: Attrs }): AttrsOf<S> {
+  const { attrs } = node;
+  if (node.op !== def.name) throw new IRError(`attrsOf: a "${node.op}" node is not a "${def.name}"`);
+  if (!fitsSchema(def.attrs, attrs)) throw new IRError(`composite ${def.name}: ${checkAttrs(def.attrs, attrs)}`);
+  return attrs;
 }
 
-export const compositeDef = (name: string): CompositeDef | undefined => registry.get(name);
+// The IR cannot import src/composites: composites are written with the op API, which builds on the IR. So the
+// list is handed over once, when src/composites loads; the parser and verifier use it to check attributes and to
+// hint at composites written as primitives. Before that, a composite is a region its body alone defines.
+let known: ReadonlyMap<string, CompositeDef> = new Map();
 
-export const compositeNames = (): string[] => [...registry.keys()].sort();
+export function provideComposites(list: ReadonlyMap<string, CompositeDef>): void {
+  known = list;
+}
 
-export const operandNames = (def: CompositeDef, attrs: Attrs): readonly string[] =>
-  typeof def.operands === 'function' ? def.operands(attrs) : def.operands;
+/** The definition of composite `name` when src/composites has provided it, else undefined. */
+export const knownComposite = (name: string): CompositeDef | undefined => known.get(name);

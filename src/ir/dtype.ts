@@ -1,5 +1,5 @@
 // The element types of dsv3 values. Floats narrower than f32 are storage formats: arithmetic on them
-// computes in f32 and rounds the result back (see spec/dtypes.md).
+// computes in f32 and rounds the result back (spec/dtypes.md §Compute types).
 
 export const DTYPES = ['f32', 'f16', 'bf16', 'f8e4m3fn', 'f8e5m2', 'i32', 'u8', 'bool'] as const;
 export type DType = (typeof DTYPES)[number];

@@ -5,7 +5,7 @@
 
 import { checkAttrs } from './attrs.js';
 import { GraphBuilder } from './builder.js';
-import { compositeDef } from './composite.js';
+import { knownComposite } from './composite.js';
 import { DTYPES, isDType } from './dtype.js';
 import { IRError } from './errors.js';
 import { formatType, sameType, type AttrValue, type Attrs, type Graph, type GraphOutput, type TensorType, type Value } from './graph.js';
@@ -165,7 +165,7 @@ class Parser {
 
   private primitive(b: GraphBuilder, opTok: Token, operands: Value[], attrs: Attrs, names: readonly Token[]): Value {
     if (!PRIMITIVES.has(opTok.text)) {
-      const hint = compositeDef(opTok.text) ? `; "${opTok.text}" is a composite, write "composite ${opTok.text}(...) : types { body }"` : '';
+      const hint = knownComposite(opTok.text) ? `; "${opTok.text}" is a composite, write "composite ${opTok.text}(...) : types { body }"` : '';
       this.fail(opTok, `unknown primitive op "${opTok.text}"${hint}`);
     }
     if (names.length !== 1) this.fail(names[1]!, `a primitive op has one result, found ${names.length} names`);
@@ -174,7 +174,7 @@ class Parser {
 
   private composite(b: GraphBuilder, scope: Scope, opTok: Token, operands: Value[], attrs: Attrs): Value[] {
     if (PRIMITIVES.has(opTok.text)) this.fail(opTok, `"${opTok.text}" is a primitive op; write it without "composite" and without a body`);
-    const def = compositeDef(opTok.text);
+    const def = knownComposite(opTok.text);
     const attrError = def && checkAttrs(def.attrs, attrs);
     if (attrError) this.fail(opTok, `composite ${opTok.text}: ${attrError}`);
     this.punct('{', `'{' to open the body of composite ${opTok.text}`);

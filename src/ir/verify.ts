@@ -2,7 +2,7 @@
 // scope; every node's attributes and types agree with its op's definition; composite bodies match their nodes.
 
 import { checkAttrs } from './attrs.js';
-import { compositeDef } from './composite.js';
+import { knownComposite } from './composite.js';
 import { IRError, TypeRuleError } from './errors.js';
 import { formatType, sameType, type Graph, type Node, type Value } from './graph.js';
 import { PRIMITIVES } from './primitives.js';
@@ -11,7 +11,7 @@ function nodeProblems(n: Node, where: string): string[] {
   const problems: string[] = [];
   const types = n.inputs.map((v) => v.type);
   if (n.body) {
-    const def = compositeDef(n.op);
+    const def = knownComposite(n.op);
     if (def) {
       const attrError = checkAttrs(def.attrs, n.attrs);
       if (attrError) problems.push(`${where}: ${attrError}`);

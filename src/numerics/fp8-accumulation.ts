@@ -1,6 +1,7 @@
-// A model of FP8 GEMM accumulation with limited precision, for research (host-side, not a graph op). DeepSeek-V3
-// (§3.3, FACTS §5) reports that H800 tensor cores keep only about 14 bits when they accumulate FP8 products, which
-// gives up to ~2% relative error at K = 4096, and that promoting partial sums to f32 every N_C = 128 elements fixes it.
+// A model of FP8 GEMM accumulation with limited precision, for research (host-side, not a graph op). DeepSeek-V3's
+// report (§3.3; spec/techniques.md §FP8) says that H800 tensor cores keep only about 14 bits when they accumulate FP8
+// products, which gives up to ~2% relative error at K = 4096, and that promoting partial sums to f32 every N_C = 128
+// elements fixes it.
 //
 // The model: products a_k·b_k are exact (so are all products of two f32 values in float64). Inside a promotion
 // interval the running sum s starts at 0 and after each addition is truncated toward zero to `mantissaBits`

@@ -1,4 +1,4 @@
-// The numbers of DeepSeek's FP8 scale recipe (spec/ops.md, fp8_quantize): the amax floor, and the ue8m0 rounding
+// The numbers of DeepSeek's FP8 scale recipe (spec/dtypes.md §FP8 scales): the amax floor, and the ue8m0 rounding
 // s -> 2^ceil(log2 s) as the reference computes it, with log2 evaluated in float64 and rounded to f32 before the
 // ceil. That rounding is not the exact ceil: for s a few ulps above a power of two 2^e, log2 s rounds down to e, so
 // s maps to 2^e. Backends without the reference's log2 (WebGPU's is approximate) reproduce it from a table of the

@@ -6,27 +6,23 @@ import { broadcastAll } from './movement.js';
 import { prim, Tensor } from './tensor.js';
 import { typed } from './typed.js';
 
-type Binary = (a: Tensor | number, b: Tensor | number) => Tensor;
-type Unary = (x: Tensor) => Tensor;
-
 /** A number operand as a constant of the tensor operand's dtype and shape (errors name the op called). */
 const splat = (op: string, like: Tensor, x: number): Tensor => prim(like, 'full', [], { dtype: like.dtype, shape: [...like.shape], value: scalarIn(like.dtype, x, op) });
 
-function binaryOp(op: string): Binary {
-  const apply = (a: Tensor, b: Tensor) => {
-    const [x, y] = broadcastAll(op, a, b);
+/** Elementwise `op` of two tensors, or of a tensor and a number; `swapped` computes op(b, a) (greater is lt swapped). */
+function binaryOp(op: string, swapped = false) {
+  const apply = (a: Tensor, b: Tensor): Tensor => {
+    const [x, y] = broadcastAll(op, ...(swapped ? [b, a] : [a, b]));
     return prim(x!, op, [x!, y!]);
   };
   return typed(op, {
     'Tensor, Tensor': apply,
-    'Tensor, number': (a: Tensor, b: number) => prim(a, op, [a, splat(op, a, b)]),
-    'number, Tensor': (a: number, b: Tensor) => prim(b, op, [splat(op, b, a), b]),
-  }) as Binary;
+    'Tensor, number': (a: Tensor, b: number) => apply(a, splat(op, a, b)),
+    'number, Tensor': (a: number, b: Tensor) => apply(splat(op, b, a), b),
+  });
 }
 
-function unaryOp(op: string): Unary {
-  return typed(op, { Tensor: (x: Tensor) => prim(x, op, [x]) }) as Unary;
-}
+const unaryOp = (op: string) => typed(op, { Tensor: (x: Tensor) => prim(x, op, [x]) });
 
 export const add = binaryOp('add');
 export const sub = binaryOp('sub');
@@ -41,8 +37,8 @@ export const less = binaryOp('lt');
 export const lessEqual = binaryOp('le');
 export const equal = binaryOp('eq');
 export const notEqual = binaryOp('ne');
-export const greater: Binary = (a, b) => less(b, a);
-export const greaterEqual: Binary = (a, b) => lessEqual(b, a);
+export const greater = binaryOp('lt', true);
+export const greaterEqual = binaryOp('le', true);
 export const logicalAnd = binaryOp('and');
 export const logicalOr = binaryOp('or');
 
@@ -59,18 +55,18 @@ export const cos = unaryOp('cos');
 export const floor = unaryOp('floor');
 export const ceil = unaryOp('ceil');
 export const logicalNot = unaryOp('not');
-export const rsqrt: Unary = (x) => recip(sqrt(x));
-export const square: Unary = (x) => mul(x, x);
+export const rsqrt = (x: Tensor): Tensor => recip(sqrt(x));
+export const square = (x: Tensor): Tensor => mul(x, x);
 
 /** Picks `a` where `cond` holds, else `b` (numpy broadcasting over all three). */
-export const where: (cond: Tensor, a: Tensor | number, b: Tensor | number) => Tensor = typed('where', {
-  'Tensor, Tensor, Tensor': (c: Tensor, a: Tensor, b: Tensor) => {
+export const where = typed('where', {
+  'Tensor, Tensor, Tensor': (c: Tensor, a: Tensor, b: Tensor): Tensor => {
     const [cc, aa, bb] = broadcastAll('where', c, a, b);
     return prim(cc!, 'where', [cc!, aa!, bb!]);
   },
-  'Tensor, Tensor, number': (c: Tensor, a: Tensor, b: number) => where(c, a, full(a, b, [])),
-  'Tensor, number, Tensor': (c: Tensor, a: number, b: Tensor) => where(c, full(b, a, []), b),
-}) as never;
+  'Tensor, Tensor, number': (c: Tensor, a: Tensor, b: number): Tensor => where(c, a, full(a, b, [])),
+  'Tensor, number, Tensor': (c: Tensor, a: number, b: Tensor): Tensor => where(c, full(b, a, []), b),
+});
 
 /** Clamps into [lo, hi]; NaN stays NaN. */
 export const clamp = (x: Tensor, lo: number | undefined, hi: number | undefined): Tensor => {

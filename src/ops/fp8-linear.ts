@@ -5,7 +5,7 @@
 
 import { IRError } from '../ir/index.js';
 import { fp8Quantize, type ScaleFormat } from './fp8.js';
-import { blockCount } from './fp8-blocks.js';
+import { blockCount } from './blocks.js';
 import { fp8GatherGemm, fp8Gemm } from './fp8-gemm.js';
 import { pad, reshape, slice } from './movement.js';
 import type { Tensor } from './tensor.js';

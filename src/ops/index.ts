@@ -14,6 +14,11 @@ export { rmsNorm } from './norm.js';
 export { softmax, logSoftmax } from './softmax.js';
 export { rope } from './rope.js';
 export { fp8Quantize, FP8_E4M3_MAX, type ScaleFormat } from './fp8.js';
-export { fp8BlockQuantize, fp8BlockDequantize, blockScaleShape } from './fp8-blocks.js';
+export { fp8BlockQuantize, fp8BlockDequantize } from './fp8-blocks.js';
+export { blockScaleShape } from './blocks.js';
 export { fp8Gemm, fp8GatherGemm } from './fp8-gemm.js';
 export { fp8Linear, fp8GatherLinear, quantizeActivations } from './fp8-linear.js';
+
+// The composites the functions above build (and the model's); loading the list lets the parser and the verifier
+// check composites by name.
+export { COMPOSITES, compositeDef, compositeNames } from '../composites/index.js';

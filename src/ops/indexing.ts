@@ -6,30 +6,30 @@ import { prim, Tensor } from './tensor.js';
 import { typed } from './typed.js';
 
 /** Selects entries along `axis` at `indices` (any shape; it replaces that axis). Indices must be in range. */
-export const take: (x: Tensor, indices: Tensor, axis?: number) => Tensor = typed('take', {
-  'Tensor, Tensor': (x: Tensor, i: Tensor) => take(x, i, 0),
-  'Tensor, Tensor, number': (x: Tensor, i: Tensor, axis: number) => prim(x, 'take', [x, i], { axis: axisOf(x, axis, 'take') }),
-}) as never;
+export const take = typed('take', {
+  'Tensor, Tensor': (x: Tensor, i: Tensor): Tensor => take(x, i, 0),
+  'Tensor, Tensor, number': (x: Tensor, i: Tensor, axis: number): Tensor => prim(x, 'take', [x, i], { axis: axisOf(x, axis, 'take') }),
+});
 
 /** torch.gather / numpy take_along_axis: out[..i..] = x[..indices[..i..]..] along `axis`. */
-export const gather: (x: Tensor, indices: Tensor, axis: number) => Tensor = typed('gather', {
+export const gather = typed('gather', {
   'Tensor, Tensor, number': (x: Tensor, i: Tensor, axis: number) => prim(x, 'gather', [x, i], { axis: axisOf(x, axis, 'gather') }),
-}) as never;
+});
 
 /** torch.scatter_add: a copy of `x` with `src` added at `indices` along `axis` (in source element order). */
-export const scatterAdd: (x: Tensor, indices: Tensor, src: Tensor, axis: number) => Tensor = typed('scatterAdd', {
+export const scatterAdd = typed('scatterAdd', {
   'Tensor, Tensor, Tensor, number': (x: Tensor, i: Tensor, src: Tensor, axis: number) =>
     prim(x, 'scatter_add', [x, i, src], { axis: axisOf(x, axis, 'scatterAdd') }),
-}) as never;
+});
 
 /** Indices (i32) of the k largest values along `axis` (default last), largest first; ties keep the lower index. */
-export const topk: (x: Tensor, k: number, axis?: number) => Tensor = typed('topk', {
-  'Tensor, number': (x: Tensor, k: number) => topk(x, k, -1),
-  'Tensor, number, number': (x: Tensor, k: number, axis: number) => {
+export const topk = typed('topk', {
+  'Tensor, number': (x: Tensor, k: number): Tensor => topk(x, k, -1),
+  'Tensor, number, number': (x: Tensor, k: number, axis: number): Tensor => {
     if (!Number.isInteger(k)) throw new TypeError(`topk: k must be an integer, got ${k}`);
     return prim(x, 'topk', [x], { k, axis: axisOf(x, axis, 'topk') });
   },
-}) as never;
+});
 
 /** `size` entries along `axis` starting at a runtime i32 scalar (clamped so the window stays in range). */
 export function dynamicSlice(x: Tensor, start: Tensor, axis: number, size: number): Tensor {

@@ -6,7 +6,7 @@ import { broadcastTo, reshape, squeeze, transpose, unsqueeze } from './movement.
 import { prim, type Tensor } from './tensor.js';
 import { typed } from './typed.js';
 
-export const matmul: (a: Tensor, b: Tensor) => Tensor = typed('matmul', {
+export const matmul = typed('matmul', {
   'Tensor, Tensor': (a: Tensor, b: Tensor) => {
     if (a.rank === 0 || b.rank === 0) throw new IRError(`matmul: operands must have rank >= 1, got ${a} and ${b}`);
     const a2 = a.rank === 1 ? unsqueeze(a, 0) : a;
@@ -23,24 +23,24 @@ export const matmul: (a: Tensor, b: Tensor) => Tensor = typed('matmul', {
     if (b.rank === 1) out = squeeze(out, -1);
     return out;
   },
-}) as never;
+});
 
 /** torch.nn.functional.linear: x @ weightᵀ (+ bias), with weight stored [out_features, in_features]. */
-export const linear: (x: Tensor, weight: Tensor, bias?: Tensor) => Tensor = typed('linear', {
-  'Tensor, Tensor': (x: Tensor, w: Tensor) => {
+export const linear = typed('linear', {
+  'Tensor, Tensor': (x: Tensor, w: Tensor): Tensor => {
     if (w.rank !== 2 || x.shape[x.rank - 1] !== w.shape[1])
       throw new IRError(`linear: weight ${w} must be [out_features, ${x.shape[x.rank - 1]}] for input ${x}`);
     const flat = reshape(x, [-1, w.shape[1]!]);
     const y = matmul(flat, transpose(w));
     return reshape(y, [...x.shape.slice(0, -1), w.shape[0]!]);
   },
-  'Tensor, Tensor, Tensor': (x: Tensor, w: Tensor, b: Tensor) => {
+  'Tensor, Tensor, Tensor': (x: Tensor, w: Tensor, b: Tensor): Tensor => {
     if (b.rank !== 1 || b.shape[0] !== w.shape[0]) throw new IRError(`linear: bias ${b} must be ${formatShape([w.shape[0]!])}`);
     return add(linear(x, w), b);
   },
-}) as never;
+});
 
 /** Per-row expert matmul: out[r] = x[r] @ w[ids[r]] for x [R, K], w [E, K, N], ids i32 [R]. */
-export const gatherMatmul: (x: Tensor, w: Tensor, ids: Tensor) => Tensor = typed('gatherMatmul', {
+export const gatherMatmul = typed('gatherMatmul', {
   'Tensor, Tensor, Tensor': (x: Tensor, w: Tensor, ids: Tensor) => prim(x, 'gather_matmul', [x, w, ids]),
-}) as never;
+});

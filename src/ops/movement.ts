@@ -19,8 +19,8 @@ export function axesOf(t: Tensor, axes: number | readonly number[] | undefined, 
   return resolved;
 }
 
-export const reshape: (x: Tensor, shape: readonly number[]) => Tensor = typed('reshape', {
-  'Tensor, Array': (x: Tensor, shape: number[]) => {
+export const reshape = typed('reshape', {
+  'Tensor, Array': (x: Tensor, shape: readonly number[]): Tensor => {
     const inferred = shape.filter((d) => d === -1).length;
     if (inferred > 1 || shape.some((d) => !Number.isInteger(d) || d < -1)) throw new RangeError(`reshape: invalid shape ${formatShape(shape)} for ${x}`);
     const known = numel(shape.filter((d) => d !== -1));
@@ -29,35 +29,35 @@ export const reshape: (x: Tensor, shape: readonly number[]) => Tensor = typed('r
       throw new RangeError(`reshape: cannot reshape ${x} (${numel(x.shape)} elements) to ${formatShape(shape)}`);
     return sameShape(resolved, x.shape) ? x : prim(x, 'reshape', [x], { shape: resolved });
   },
-}) as never;
+});
 
-export const permute: (x: Tensor, perm: readonly number[]) => Tensor = typed('permute', {
-  'Tensor, Array': (x: Tensor, perm: number[]) => {
+export const permute = typed('permute', {
+  'Tensor, Array': (x: Tensor, perm: readonly number[]): Tensor => {
     const resolved = perm.map((p) => axisOf(x, p, 'permute'));
     return resolved.every((p, i) => p === i) && resolved.length === x.rank ? x : prim(x, 'permute', [x], { perm: resolved });
   },
-}) as never;
+});
 
 /** Swaps two axes (default: the last two). */
-export const transpose: (x: Tensor, a?: number, b?: number) => Tensor = typed('transpose', {
-  Tensor: (x: Tensor) => transpose(x, -2, -1),
-  'Tensor, number, number': (x: Tensor, a: number, b: number) => {
+export const transpose = typed('transpose', {
+  Tensor: (x: Tensor): Tensor => transpose(x, -2, -1),
+  'Tensor, number, number': (x: Tensor, a: number, b: number): Tensor => {
     const perm = x.shape.map((_, i) => i);
     const [i, j] = [axisOf(x, a, 'transpose'), axisOf(x, b, 'transpose')];
     [perm[i], perm[j]] = [perm[j]!, perm[i]!];
     return permute(x, perm);
   },
-}) as never;
+});
 
 /** Numpy broadcast_to: prepends axes as needed, then expands size-1 axes. */
-export const broadcastTo: (x: Tensor, shape: Shape) => Tensor = typed('broadcastTo', {
-  'Tensor, Array': (x: Tensor, shape: number[]) => {
+export const broadcastTo = typed('broadcastTo', {
+  'Tensor, Array': (x: Tensor, shape: Shape): Tensor => {
     const out = broadcastShapes(x.shape, shape);
     if (!out || !sameShape(out, shape)) throw new IRError(`broadcastTo: cannot broadcast ${x} to ${formatShape(shape)}`);
     const lifted = x.rank < shape.length ? reshape(x, [...new Array<number>(shape.length - x.rank).fill(1), ...x.shape]) : x;
     return sameShape(lifted.shape, shape) ? lifted : prim(lifted, 'broadcast', [lifted], { shape: [...shape] });
   },
-}) as never;
+});
 
 /** Broadcasts operands against each other with numpy rules. */
 export function broadcastAll(op: string, ...xs: Tensor[]): Tensor[] {
@@ -83,10 +83,10 @@ export const squeeze = (x: Tensor, axis: number): Tensor => {
 };
 
 /** Python-style slice along one axis: negative bounds count from the end and are clamped. */
-export const slice: (x: Tensor, axis: number, start: number, end?: number, step?: number) => Tensor = typed('slice', {
-  'Tensor, number, number': (x: Tensor, axis: number, start: number) => slice(x, axis, start, Infinity, 1),
-  'Tensor, number, number, number': (x: Tensor, axis: number, start: number, end: number) => slice(x, axis, start, end, 1),
-  'Tensor, number, number, number, number': (x: Tensor, axis: number, start: number, end: number, step: number) => {
+export const slice = typed('slice', {
+  'Tensor, number, number': (x: Tensor, axis: number, start: number): Tensor => slice(x, axis, start, Infinity, 1),
+  'Tensor, number, number, number': (x: Tensor, axis: number, start: number, end: number): Tensor => slice(x, axis, start, end, 1),
+  'Tensor, number, number, number, number': (x: Tensor, axis: number, start: number, end: number, step: number): Tensor => {
     const a = axisOf(x, axis, 'slice');
     const d = x.shape[a]!;
     if (!Number.isInteger(start) || !(Number.isInteger(end) || end === Infinity) || !Number.isInteger(step) || step < 1)
@@ -101,7 +101,7 @@ export const slice: (x: Tensor, axis: number, start: number, end?: number, step?
     [starts[a], ends[a], steps[a]] = [s, e, step];
     return prim(x, 'slice', [x], { starts, ends, steps });
   },
-}) as never;
+});
 
 export function concat(xs: readonly Tensor[], axis: number): Tensor {
   if (!Array.isArray(xs) || xs.length === 0 || !xs.every((x) => x instanceof Tensor)) throw new TypeError('concat: expected a non-empty array of Tensors');

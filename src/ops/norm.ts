@@ -1,26 +1,14 @@
-// RMSNorm as a composite: x · rsqrt(mean(x², last axis) + eps) · weight (torch.nn.functional.rms_norm).
+// RMSNorm (a composite, src/composites/norm.ts): x · rsqrt(mean(x², last axis) + eps) · weight.
 
-import { defineComposite, IRError } from '../ir/index.js';
-import { add, mul, rsqrt } from './arith.js';
-import { mean } from './reduce.js';
-import { compose, wrap, type Tensor } from './tensor.js';
+import { RMS_NORM } from '../composites/norm.js';
+import { IRError } from '../ir/index.js';
+import { compose, type Tensor } from './tensor.js';
 import { typed } from './typed.js';
 
-defineComposite({
-  name: 'rms_norm',
-  operands: ['x', 'weight'],
-  attrs: { eps: { kind: 'float' } },
-  decompose: (b, inputs, attrs) => {
-    const [x, w] = wrap(b, inputs);
-    const inv = rsqrt(add(mean(mul(x!, x!), -1, true), attrs.eps as number));
-    return [mul(mul(x!, inv), w!).value];
-  },
-});
-
-export const rmsNorm: (x: Tensor, weight: Tensor, eps: number) => Tensor = typed('rmsNorm', {
-  'Tensor, Tensor, number': (x: Tensor, w: Tensor, eps: number) => {
+export const rmsNorm = typed('rmsNorm', {
+  'Tensor, Tensor, number': (x: Tensor, w: Tensor, eps: number): Tensor => {
     if (w.rank !== 1 || w.shape[0] !== x.shape[x.rank - 1]) throw new IRError(`rmsNorm: weight ${w} must be [${x.shape[x.rank - 1]}] for input ${x}`);
     if (!(eps >= 0)) throw new RangeError(`rmsNorm: eps must be >= 0, got ${eps}`);
-    return compose(x, 'rms_norm', [x, w], { eps })[0]!;
+    return compose(x, RMS_NORM, [x, w], { eps })[0]!;
   },
-}) as never;
+});

@@ -1,7 +1,7 @@
 // Tensor: what model code holds while it builds a graph — a value plus the builder it lives in.
 // Every op in src/ops takes Tensors (or plain numbers where a scalar makes sense) and adds nodes to that builder.
 
-import { formatType, type DType, type GraphBuilder, type Shape, type Value } from '../ir/index.js';
+import { formatType, type AttrSchema, type AttrsOf, type CompositeDef, type DType, type GraphBuilder, type Shape, type Value } from '../ir/index.js';
 
 export class Tensor {
   constructor(
@@ -28,9 +28,9 @@ export type TensorLike = Tensor | number;
 export const prim = (t: Tensor, op: string, inputs: readonly Tensor[], attrs = {}): Tensor =>
   new Tensor(t.builder, t.builder.op(op, inputs.map((x) => x.value), attrs));
 
-/** Adds a registered composite to `t`'s graph and wraps its results. */
-export const compose = (t: Tensor, op: string, inputs: readonly Tensor[], attrs = {}): Tensor[] =>
-  t.builder.composite(op, inputs.map((x) => x.value), attrs).map((v) => new Tensor(t.builder, v));
+/** Adds composite `def` to `t`'s graph and wraps its results. */
+export const compose = <S extends AttrSchema>(t: Tensor, def: CompositeDef<S>, inputs: readonly Tensor[], attrs: AttrsOf<S>): Tensor[] =>
+  t.builder.composite(def, inputs.map((x) => x.value), attrs).map((v) => new Tensor(t.builder, v));
 
 /** Wraps the inputs of a composite body so its decomposition can be written with the tensor API. */
 export const wrap = (b: GraphBuilder, values: readonly Value[]): Tensor[] => values.map((v) => new Tensor(b, v));

@@ -11,6 +11,7 @@ import type { Program } from '../../src/compiler/kernel.js';
 import { loadModel } from '../../src/models/deepseek/loaded-model.js';
 import { buildModelGraph, cacheSpecs } from '../../src/models/deepseek/model.js';
 import { tempDir } from '../io/temp-dir.js';
+import { directoryFiles } from '../../src/io/local-files.js';
 
 const V3 = 'spec/golden/v3-tiny-f32';
 
@@ -18,7 +19,7 @@ const run = runCli;
 
 /** The program the CPU backend compiles for a session's step of `seqLen` tokens per row. */
 async function sessionProgram(batch: number, seqLen: number): Promise<Program> {
-  const { config, settings, weights } = loadModel(V3);
+  const { config, settings, weights } = loadModel(directoryFiles(V3));
   const backend = cpuBackend();
   const graph = buildModelGraph(config, settings, weights.layout, { batch, seqLen });
   const exe = await backend.compile(graph, weights, { donate: cacheSpecs(config, settings, batch).map((c) => c.name) });

@@ -8,7 +8,7 @@ import { topoOrder } from '../../src/compiler/expr.js';
 import type { Kernel, Store } from '../../src/compiler/kernel.js';
 import { printProgram } from '../../src/compiler/print-kernel.js';
 import { CpuProgramRunner } from '../../src/backends/cpu/program.js';
-import { evaluate } from '../../src/backends/cpu/index.js';
+import { evaluate } from '../../src/backends/reference/index.js';
 import { randomGraphWithInputs } from '../support/random-graph.js';
 import { bitMismatch } from '../support/compare.js';
 

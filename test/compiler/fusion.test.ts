@@ -6,7 +6,7 @@ import * as ops from '../../src/ops/index.js';
 import { compile } from '../../src/compiler/compile.js';
 import type { Program } from '../../src/compiler/kernel.js';
 import { CpuProgramRunner } from '../../src/backends/cpu/program.js';
-import { evaluate } from '../../src/backends/cpu/index.js';
+import { evaluate } from '../../src/backends/reference/index.js';
 import { weightMap } from '../../src/ir/index.js';
 import { bitMismatch } from '../support/compare.js';
 

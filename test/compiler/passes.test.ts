@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseGraph, printGraph, verifyProblems, type Graph } from '../../src/ir/index.js';
 import { graphPasses } from '../../src/compiler/passes/index.js';
 import { commonSubexpressions, deadCodeElimination, foldConstants, simplify } from '../../src/compiler/passes/index.js';
-import { evaluate } from '../../src/backends/cpu/index.js';
+import { evaluate } from '../../src/backends/reference/index.js';
 import * as ops from '../../src/ops/index.js';
 import { randomGraphWithInputs } from '../support/random-graph.js';
 import { bitMismatch } from '../support/compare.js';

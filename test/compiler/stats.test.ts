@@ -11,6 +11,7 @@ import { modelLayout } from '../../src/models/deepseek/layout.js';
 import { buildModelGraph } from '../../src/models/deepseek/model.js';
 import { defaultSettings } from '../../src/models/deepseek/settings.js';
 import { Trace, gatherMatmul } from '../../src/ops/index.js';
+import { directoryFiles } from '../../src/io/local-files.js';
 
 const kernelFlops = (graph: Parameters<typeof compile>[0], claimed?: Set<string>) =>
   programStats(compile(graph, claimed ? { claimed } : {})).perKernel.map((k) => [k.kind, k.flops] as const);
@@ -20,7 +21,7 @@ describe('programStats flops', () => {
     ['prefill', 5],
     ['decode', 1],
   ] as const)('of a v3-tiny %s step are those of the decomposed program with MLA and MoE claimed', (_, seqLen) => {
-    const config = loadModelConfig('spec/golden/v3-tiny-f32');
+    const config = loadModelConfig(directoryFiles('spec/golden/v3-tiny-f32'));
     const graph = buildModelGraph(config, defaultSettings(config), modelLayout(config), { batch: 1, seqLen });
     const claimed = claimableComposites(graph);
     expect([...claimed].sort()).toEqual(['mla_attention', 'moe']);

@@ -11,6 +11,7 @@ import { fp8BlockDequantize, fp8BlockQuantize } from '../../src/ops/index.js';
 import { tiledMatrix } from './arbitraries.js';
 import { cpuBackends, firstDifference, runOnce } from './backends.js';
 import { blockDequant, blockQuant, e4m3Value } from './naive-fp8.js';
+import { directoryFiles } from '../../src/io/local-files.js';
 
 const shapes = fc.record({ R: fc.integer({ min: 1, max: 70 }), C: fc.integer({ min: 1, max: 70 }), block: fc.constantFrom(16, 32), fmt: fc.constantFrom('none' as const, 'ue8m0' as const) });
 const cases = shapes.chain((s) => tiledMatrix(s.R, s.C, s.block, s.block).map((w) => ({ ...s, w })));
@@ -62,7 +63,7 @@ describe.each(cpuBackends())('block quantization on %s', (_, backend) => {
   });
 
   it('dequantizes every FP8 weight of v3-fp8-tiny exactly as the loader does', async () => {
-    const ckpt = Checkpoint.open('spec/golden/v3-fp8-tiny');
+    const ckpt = Checkpoint.open(directoryFiles('spec/golden/v3-fp8-tiny'));
     try {
       const names = ckpt.names().filter((n) => ckpt.info(n).dtype === 'F8_E4M3');
       expect(names.length).toBe(40);

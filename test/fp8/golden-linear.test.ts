@@ -1,7 +1,8 @@
 // The official FP8 linear() on v3-fp8-tiny (spec/golden/README.md): linear_unit.* (wq_a with whole 128-blocks,
 // wkv_a with 160 outputs and so a partial last scale block) and every Linear call captured during decode step 0 of
 // the runs bf16, fp8 and fp8_ue8m0, each replayed on its stored input. FP8 GEMMs match bit for bit on both CPU
-// backends; the ue8m0 captures match only with the official reach of scale_fmt (quirk 10).
+// backends; the ue8m0 captures match only with the official reach of scale_fmt (quirk 10 of
+// spec/golden/README.md §Quirks).
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { Checkpoint } from '../../src/io/checkpoint.js';
@@ -9,12 +10,13 @@ import { fp8BlockDequantize, fp8Linear, fp8Quantize, linear } from '../../src/op
 import { GoldenCase } from '../../src/models/deepseek/verify/golden-case.js';
 import { replayLinears } from '../../src/models/deepseek/verify/linear-replay.js';
 import { cpuBackends, firstDifference, runOnce } from './backends.js';
+import { directoryFiles } from '../../src/io/local-files.js';
 
 const DIR = 'spec/golden/v3-fp8-tiny';
 const UNITS = { wq_a: 'model.layers.0.self_attn.q_a_proj', wkv_a: 'model.layers.0.self_attn.kv_a_proj_with_mqa' } as const;
 
-const golden = GoldenCase.open(DIR);
-const ckpt = Checkpoint.open(DIR);
+const golden = GoldenCase.open(directoryFiles(DIR));
+const ckpt = Checkpoint.open(directoryFiles(DIR));
 const x = golden.tensor('linear_unit.x');
 afterAll(() => {
   golden.close();

@@ -9,8 +9,9 @@ import { cpuBackend } from '../../src/backends/cpu/backend.js';
 import { GoldenCase } from '../../src/models/deepseek/verify/golden-case.js';
 import { verifyRun } from '../../src/models/deepseek/verify/run-case.js';
 import type { Comparison } from '../../src/models/deepseek/verify/compare.js';
+import { directoryFiles } from '../../src/io/local-files.js';
 
-const golden = GoldenCase.open('spec/golden/v3-fp8-tiny');
+const golden = GoldenCase.open(directoryFiles('spec/golden/v3-fp8-tiny'));
 const backend = cpuBackend({ mode: 'compiled' });
 afterAll(() => {
   golden.close();

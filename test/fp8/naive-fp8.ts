@@ -1,7 +1,7 @@
-// Independent, naive definitions of DeepSeek's FP8 recipe for the tests, written from the golden README and FACTS §5
-// without the project's codec: e4m3fn values from the format's definition, rounding by search over them,
-// act_quant per 1×block tile, weight quantization per block×block block, and the FP8 GEMM with promoted
-// accumulation (exact block dot products in JS numbers, every other step one f32 rounding).
+// Independent, naive definitions of DeepSeek's FP8 recipe for the tests, written from spec/golden/README.md and
+// spec/techniques.md §FP8 without the project's codec: e4m3fn values from the format's definition, rounding by
+// search over them, act_quant per 1×block tile, weight quantization per block×block block, and the FP8 GEMM with
+// promoted accumulation (exact block dot products in JS numbers, every other step one f32 rounding).
 
 export type ScaleFormat = 'none' | 'ue8m0';
 

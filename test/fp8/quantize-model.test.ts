@@ -20,6 +20,7 @@ import { Session } from '../../src/models/deepseek/session.js';
 import type { GemmMode } from '../../src/models/deepseek/settings.js';
 import { GoldenCase } from '../../src/models/deepseek/verify/golden-case.js';
 import { blockQuant } from './naive-fp8.js';
+import { directoryFiles } from '../../src/io/local-files.js';
 
 const SOURCE = 'spec/golden/v3-tiny-f32';
 const backend = cpuBackend({ mode: 'compiled' });
@@ -27,8 +28,8 @@ afterAll(() => backend.dispose());
 
 /** Prefill logits [B, S, V] and the logits of each decode step of the golden prompt, concatenated; and the routing. */
 async function run(dir: string, gemm: GemmMode): Promise<{ logits: Float32Array; routing: TensorData[] }> {
-  const golden = GoldenCase.open(SOURCE);
-  const model = loadModel(dir, { gemm });
+  const golden = GoldenCase.open(directoryFiles(SOURCE));
+  const model = loadModel(directoryFiles(dir), { gemm });
   const session = new Session(model, backend, { batch: 2 });
   try {
     const steps = [await session.forward(golden.tokens('prefill'))];
@@ -70,10 +71,10 @@ describe.each(['none', 'ue8m0'] as const)('quantize v3-tiny-f32 (scale_fmt %s)',
 
   it("writes DeepSeek's FP8 layout: e4m3 weights with 128x128 block scales, everything else copied", () => {
     expect(summary).toEqual({ quantized: 2 * 5 + 8 + 2 * (16 * 3 + 3), copied: 3 + 3 * 4 + 2 * 2 });
-    const config = loadModelConfig(out);
+    const config = loadModelConfig(directoryFiles(out));
     expect(config.quantization).toEqual({ blockSize: [128, 128], scaleFmt });
-    const ckpt = Checkpoint.open(out);
-    const src = Checkpoint.open(SOURCE);
+    const ckpt = Checkpoint.open(directoryFiles(out));
+    const src = Checkpoint.open(directoryFiles(SOURCE));
     try {
       const name = 'model.layers.1.mlp.experts.3.down_proj.weight';
       expect(ckpt.info(name).dtype).toBe('F8_E4M3');
@@ -108,7 +109,7 @@ describe.each(['none', 'ue8m0'] as const)('quantize v3-tiny-f32 (scale_fmt %s)',
 
 describe('GEMM mode checks', () => {
   it('refuses FP8 GEMMs for a checkpoint without quantization_config', () => {
-    expect(() => loadModel(SOURCE, { gemm: 'fp8' })).toThrow(/gemm "fp8" needs an FP8 checkpoint, but config.json has no quantization_config \(dsv3 quantize makes one\)/);
+    expect(() => loadModel(directoryFiles(SOURCE), { gemm: 'fp8' })).toThrow(/gemm "fp8" needs an FP8 checkpoint, but config.json has no quantization_config \(dsv3 quantize makes one\)/);
   });
 
   it('names the first Linear weight that is not FP8 when the config says FP8', () => {
@@ -118,8 +119,8 @@ describe('GEMM mode checks', () => {
       const config = JSON.parse(fs.readFileSync(path.join(SOURCE, 'config.json'), 'utf8'));
       const quantization_config = { activation_scheme: 'dynamic', fmt: 'e4m3', quant_method: 'fp8', weight_block_size: [128, 128] };
       fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, quantization_config }));
-      expect(() => loadModel(dir, { gemm: 'fp8' })).toThrow(/tensor "model\.layers\.0\.self_attn\.q_a_proj\.weight" is F32; gemm fp8 .* needs F8_E4M3 weights/);
-      const model = loadModel(dir, { gemm: 'dequant' });
+      expect(() => loadModel(directoryFiles(dir), { gemm: 'fp8' })).toThrow(/tensor "model\.layers\.0\.self_attn\.q_a_proj\.weight" is F32; gemm fp8 .* needs F8_E4M3 weights/);
+      const model = loadModel(directoryFiles(dir), { gemm: 'dequant' });
       model.weights.close();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

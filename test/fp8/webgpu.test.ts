@@ -23,6 +23,7 @@ import { loadFp8Golden } from '../numerics/golden-fp8.js';
 import { tiledMatrix } from './arbitraries.js';
 import { firstDifference, runOnce, type HostTensor } from './backends.js';
 import { actQuant, blockQuant } from './naive-fp8.js';
+import { directoryFiles } from '../../src/io/local-files.js';
 
 const gpu = useWebGpuBackend();
 const cpu = cpuBackend();
@@ -213,8 +214,8 @@ describe('FP8 goldens on WebGPU', () => {
   });
 
   const DIR = 'spec/golden/v3-fp8-tiny';
-  const golden = GoldenCase.open(DIR);
-  const ckpt = Checkpoint.open(DIR);
+  const golden = GoldenCase.open(directoryFiles(DIR));
+  const ckpt = Checkpoint.open(directoryFiles(DIR));
   afterAll(() => {
     golden.close();
     ckpt.close();

@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Checkpoint, INDEX_FILE, SINGLE_FILE } from '../../src/io/checkpoint.js';
-import { writeSafetensors } from '../../src/io/safetensors.js';
+import { writeSafetensors } from '../../src/io/safetensors-writer.js';
 import { tempDir } from './temp-dir.js';
+import { directoryFiles } from '../../src/io/local-files.js';
 
 const vec = (...values: number[]) => ({
   dtype: 'F32' as const,
@@ -38,7 +39,7 @@ describe('Checkpoint', () => {
   it('opens a single model.safetensors', () => {
     const dir = tempDir();
     writeSafetensors(path.join(dir, SINGLE_FILE), { w: vec(5, 6, 7) });
-    using ckpt = Checkpoint.open(dir);
+    using ckpt = Checkpoint.open(directoryFiles(dir));
     expect(ckpt.names()).toEqual(['w']);
     expect(ckpt.info('w')).toMatchObject({ dtype: 'F32', shape: [3], file: SINGLE_FILE });
     expect(ckpt.read('w')).toEqual(new Float32Array([5, 6, 7]));
@@ -47,7 +48,7 @@ describe('Checkpoint', () => {
   it('opens sharded checkpoints through the index, opening a shard only when one of its tensors is used', () => {
     const dir = shardedDir();
     const openSync = vi.spyOn(fs, 'openSync');
-    using ckpt = Checkpoint.open(dir);
+    using ckpt = Checkpoint.open(directoryFiles(dir));
     expect(ckpt.names()).toEqual(['a', 'b', 'c']);
     expect([ckpt.has('c'), ckpt.has('d')]).toEqual([true, false]);
     expect(openSync).not.toHaveBeenCalled();
@@ -65,7 +66,7 @@ describe('Checkpoint', () => {
 
   it('fails when the directory has neither file', () => {
     const dir = tempDir();
-    expect(() => Checkpoint.open(dir)).toThrow(
+    expect(() => Checkpoint.open(directoryFiles(dir))).toThrow(
       `${dir}: not a checkpoint: neither model.safetensors nor model.safetensors.index.json exists`,
     );
   });
@@ -74,16 +75,16 @@ describe('Checkpoint', () => {
     const dir = tempDir();
     const index = path.join(dir, INDEX_FILE);
     writeIndex(dir, '{"weight_map": ');
-    expect(() => Checkpoint.open(dir)).toThrow(new RegExp(`^${index}: not valid JSON \\(.+\\)$`));
+    expect(() => Checkpoint.open(directoryFiles(dir))).toThrow(new RegExp(`^${index}: not valid JSON \\(.+\\)$`));
     for (const bad of [[], { weight_map: [] }, { metadata: {} }]) {
       writeIndex(dir, bad);
-      expect(() => Checkpoint.open(dir)).toThrow(
+      expect(() => Checkpoint.open(directoryFiles(dir))).toThrow(
         `${index}: expected a JSON object with a "weight_map" object (tensor name -> shard file)`,
       );
     }
     for (const file of [3, '../x.safetensors', '..', '']) {
       writeIndex(dir, { weight_map: { w: file } });
-      expect(() => Checkpoint.open(dir)).toThrow(
+      expect(() => Checkpoint.open(directoryFiles(dir))).toThrow(
         `${index}: weight_map["w"] must be a file name in ${dir}, got ${JSON.stringify(file)}`,
       );
     }
@@ -92,7 +93,7 @@ describe('Checkpoint', () => {
   it('names a missing shard', () => {
     const dir = shardedDir();
     fs.rmSync(path.join(dir, SECOND));
-    expect(() => Checkpoint.open(dir)).toThrow(
+    expect(() => Checkpoint.open(directoryFiles(dir))).toThrow(
       `${path.join(dir, INDEX_FILE)}: shard "${SECOND}" is missing from ${dir}`,
     );
   });
@@ -100,7 +101,7 @@ describe('Checkpoint', () => {
   it('names a tensor the index lists but its shard lacks', () => {
     const dir = shardedDir();
     writeSafetensors(path.join(dir, FIRST), { a: vec(1, 2) }, { overwrite: true });
-    using ckpt = Checkpoint.open(dir);
+    using ckpt = Checkpoint.open(directoryFiles(dir));
     expect(() => ckpt.read('a')).toThrow(
       `${path.join(dir, INDEX_FILE)}: lists tensor "b" in shard ${FIRST}, which does not hold it`,
     );
@@ -110,7 +111,7 @@ describe('Checkpoint', () => {
     const dir = shardedDir();
     const second = path.join(dir, SECOND);
     writeSafetensors(second, { b: vec(3), c: vec(1, 2, 3, 4) }, { overwrite: true });
-    using ckpt = Checkpoint.open(dir);
+    using ckpt = Checkpoint.open(directoryFiles(dir));
     expect(() => ckpt.read('c')).toThrow(
       `${second}: holds tensor "b", which ${INDEX_FILE} places in shard ${FIRST}`,
     );

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Checkpoint } from '../../src/io/checkpoint.js';
 import { SafetensorsFile, type FileDType } from '../../src/io/safetensors.js';
+import { directoryFiles, fileBytes } from '../../src/io/local-files.js';
 
 const GOLDEN = new URL('../../spec/golden/', import.meta.url).pathname;
 const CASES = ['v3-tiny-f32', 'v2lite-tiny-f32', 'v3-fp8-tiny', 'v3-tiny-mtp'];
@@ -27,7 +28,7 @@ const config = (c: string): Record<string, number> => JSON.parse(fs.readFileSync
 describe.each(CASES)('golden %s', (c) => {
   it('expected.safetensors holds exactly the manifest tensors, with their dtypes and shapes', () => {
     const { tensors } = manifest(c);
-    using file = SafetensorsFile.open(`${GOLDEN}${c}/expected.safetensors`);
+    using file = SafetensorsFile.open(fileBytes(`${GOLDEN}${c}/expected.safetensors`));
     expect(file.names()).toEqual(Object.keys(tensors).sort());
     expect(file.metadata).toEqual({ format: 'pt' });
     for (const [name, { dtype, shape }] of Object.entries(tensors)) {
@@ -38,7 +39,7 @@ describe.each(CASES)('golden %s', (c) => {
 
   it('model.safetensors holds the Hugging Face names of the manifest, with shapes from config.json', () => {
     const cfg = config(c);
-    using ckpt = Checkpoint.open(`${GOLDEN}${c}`);
+    using ckpt = Checkpoint.open(directoryFiles(`${GOLDEN}${c}`));
     expect(ckpt.names()).toEqual(Object.keys(manifest(c).hf_to_official_names).sort());
     expect(ckpt.info('model.embed_tokens.weight').shape).toEqual([cfg.vocab_size, cfg.hidden_size]);
     expect(ckpt.info('lm_head.weight').shape).toEqual([cfg.vocab_size, cfg.hidden_size]);
@@ -48,7 +49,7 @@ describe.each(CASES)('golden %s', (c) => {
 
   it('reads the I64 prefill tokens as i32 equal to the manifest values', () => {
     const expected = manifest(c).inputs.prefill_tokens.flat();
-    using file = SafetensorsFile.open(`${GOLDEN}${c}/expected.safetensors`);
+    using file = SafetensorsFile.open(fileBytes(`${GOLDEN}${c}/expected.safetensors`));
     const { dtype, shape, data } = file.readIR('inputs.prefill_tokens');
     expect(dtype).toBe('i32');
     expect(shape).toEqual([2, expected.length / 2]);
@@ -59,7 +60,7 @@ describe.each(CASES)('golden %s', (c) => {
 
 describe('golden values', () => {
   it('v2lite rope table (F32, no YaRN) is cos/sin of position x 1/theta^(2i/d)', () => {
-    using file = SafetensorsFile.open(`${GOLDEN}v2lite-tiny-f32/expected.safetensors`);
+    using file = SafetensorsFile.open(fileBytes(`${GOLDEN}v2lite-tiny-f32/expected.safetensors`));
     const cos = file.read('rope.freqs_cos') as Float32Array;
     const sin = file.read('rope.freqs_sin') as Float32Array;
     const [positions, half] = file.info('rope.freqs_cos').shape as [number, number];
@@ -73,7 +74,7 @@ describe('golden values', () => {
   });
 
   it('F64 reference logits agree with the F32 logits', () => {
-    using file = SafetensorsFile.open(`${GOLDEN}v3-tiny-f32/expected.safetensors`);
+    using file = SafetensorsFile.open(fileBytes(`${GOLDEN}v3-tiny-f32/expected.safetensors`));
     const f64 = file.read('absorb_f64.prefill.logits');
     const f32 = file.read('absorb.prefill.logits');
     expect(f64).toBeInstanceOf(Float64Array);
@@ -82,7 +83,7 @@ describe('golden values', () => {
   });
 
   it('every 128x128 block of an F8_E4M3 weight holds its amax code 448 (0x7E), as block quantisation makes it', () => {
-    using ckpt = Checkpoint.open(`${GOLDEN}v3-fp8-tiny`);
+    using ckpt = Checkpoint.open(directoryFiles(`${GOLDEN}v3-fp8-tiny`));
     const fp8 = ckpt.names().filter((n) => ckpt.info(n).dtype === 'F8_E4M3');
     expect(fp8.length).toBeGreaterThan(10);
     for (const name of fp8) {
@@ -101,7 +102,7 @@ describe('golden values', () => {
   });
 
   it('reads a row block of a matrix with readRange', () => {
-    using ckpt = Checkpoint.open(`${GOLDEN}v3-tiny-f32`);
+    using ckpt = Checkpoint.open(directoryFiles(`${GOLDEN}v3-tiny-f32`));
     const [, cols] = ckpt.info('model.embed_tokens.weight').shape as [number, number];
     const all = ckpt.read('model.embed_tokens.weight');
     expect(ckpt.readRange('model.embed_tokens.weight', 5 * cols, 3 * cols)).toEqual(all.slice(5 * cols, 8 * cols));

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SafetensorsFile } from '../../src/io/safetensors.js';
 import { headerBytes } from './raw-file.js';
 import { tempDir } from './temp-dir.js';
+import { fileBytes } from '../../src/io/local-files.js';
 
 const GB = 2 ** 30;
 
@@ -36,7 +37,7 @@ describe('lazy reads', () => {
     const readSync = vi.spyOn(fs, 'readSync');
     const bytesRead = (): number => readSync.mock.results.reduce((sum, r) => sum + (r.value as number), 0);
 
-    using st = SafetensorsFile.open(file);
+    using st = SafetensorsFile.open(fileBytes(file));
     expect(bytesRead()).toBe(headerLength);
     expect(st.info('small')).toEqual({ dtype: 'F32', shape: [4], byteOffset: headerLength + GB, byteLength: 16 });
 

@@ -4,9 +4,11 @@ import fc from 'fast-check';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SafetensorsFile, writeSafetensors } from '../../src/io/safetensors.js';
+import { SafetensorsFile } from '../../src/io/safetensors.js';
+import { writeSafetensors } from '../../src/io/safetensors-writer.js';
 import { writeRawFile } from './raw-file.js';
 import { tempDir } from './temp-dir.js';
+import { fileBytes } from '../../src/io/local-files.js';
 
 const f32 = (begin: number, n: number) => ({ dtype: 'F32', shape: [n], data_offsets: [begin, begin + 4 * n] });
 
@@ -14,7 +16,7 @@ const f32 = (begin: number, n: number) => ({ dtype: 'F32', shape: [n], data_offs
 function openError(header: unknown, dataBytes = 64, length?: bigint): { file: string; message: string } {
   const file = writeRawFile(path.join(tempDir(), 'bad.safetensors'), header, dataBytes, length);
   try {
-    SafetensorsFile.open(file).close();
+    SafetensorsFile.open(fileBytes(file)).close();
   } catch (e) {
     return { file, message: (e as Error).message };
   }
@@ -30,7 +32,7 @@ describe('safetensors validation at open', () => {
   it('rejects files shorter than the length prefix', () => {
     const file = path.join(tempDir(), 'short.safetensors');
     fs.writeFileSync(file, Buffer.from([1, 2, 3]));
-    expect(() => SafetensorsFile.open(file)).toThrow(
+    expect(() => SafetensorsFile.open(fileBytes(file))).toThrow(
       `${file}: not a safetensors file: 3 bytes, shorter than the 8-byte header length`,
     );
   });
@@ -108,7 +110,7 @@ describe('safetensors validation at open', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: bytes.length - 1 }), (n) => {
         fs.writeFileSync(cut, bytes.subarray(0, n));
-        expect(() => SafetensorsFile.open(cut)).toThrow(cut);
+        expect(() => SafetensorsFile.open(fileBytes(cut))).toThrow(cut);
       }),
       { numRuns: 50 },
     );

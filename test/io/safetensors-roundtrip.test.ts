@@ -5,17 +5,10 @@ import fc from 'fast-check';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  FILE_DTYPES,
-  fileDTypeBytes,
-  SafetensorsFile,
-  SafetensorsWriter,
-  toIRDType,
-  writeSafetensors,
-  type FileArray,
-  type FileDType,
-} from '../../src/io/safetensors.js';
+import { FILE_DTYPES, fileDTypeBytes, SafetensorsFile, toIRDType, type FileArray, type FileDType } from '../../src/io/safetensors.js';
+import { SafetensorsWriter, writeSafetensors } from '../../src/io/safetensors-writer.js';
 import { tempDir } from './temp-dir.js';
+import { fileBytes } from '../../src/io/local-files.js';
 
 const ARRAY_OF: Record<FileDType, new (buf: ArrayBuffer) => FileArray> = {
   F64: Float64Array,
@@ -61,7 +54,7 @@ describe('safetensors round trip', () => {
       fc.property(files, ({ tensors, meta }) => {
         const file = path.join(dir, `${run++}.safetensors`);
         writeSafetensors(file, tensors, { metadata: meta });
-        using st = SafetensorsFile.open(file);
+        using st = SafetensorsFile.open(fileBytes(file));
         expect(st.names()).toEqual(Object.keys(tensors).sort());
         expect(st.metadata).toEqual(meta);
         for (const [name, { dtype, shape, data }] of Object.entries(tensors)) {
@@ -103,7 +96,7 @@ describe('safetensors round trip', () => {
     expect(() => SafetensorsWriter.create(file, tensors)).toThrow('already exists');
     expect(fs.readFileSync(file, 'utf8')).toBe('precious');
     writeSafetensors(file, tensors, { overwrite: true });
-    using st = SafetensorsFile.open(file);
+    using st = SafetensorsFile.open(fileBytes(file));
     expect(st.read('x')).toEqual(new Float32Array([1]));
   });
 
@@ -142,7 +135,7 @@ describe('SafetensorsWriter', () => {
     expect(() => writer.write('c', new Int32Array([7]))).toThrow('tensor "c": not declared');
     writer.close();
     expect(() => writer.write('a', new Int32Array([7]))).toThrow(`${file}: write after close() or abort()`);
-    using st = SafetensorsFile.open(file);
+    using st = SafetensorsFile.open(fileBytes(file));
     expect(st.read('a')).toEqual(new Int32Array([1, 2, 3, 4, 5, 6]));
     expect(st.readRange('a', 3, 3)).toEqual(new Int32Array([4, 5, 6]));
     expect(st.read('b')).toEqual(new Uint16Array([0x3f80, 0xbf80]));
@@ -162,7 +155,7 @@ describe('reading', () => {
   it('checks readRange bounds and reads after close', () => {
     const file = path.join(tempDir(), 'r.safetensors');
     writeSafetensors(file, { w: { dtype: 'F16', shape: [2, 2], data: new Uint16Array([1, 2, 3, 4]) } });
-    const st = SafetensorsFile.open(file);
+    const st = SafetensorsFile.open(fileBytes(file));
     expect(st.readRange('w', 4, 0)).toEqual(new Uint16Array([]));
     expect(() => st.readRange('w', 3, 2)).toThrow(`${file}: tensor "w": cannot read 2 elements from 3; it has 4`);
     expect(() => st.readRange('w', 0.5, 1)).toThrow('cannot read 1 elements from 0.5');
@@ -181,7 +174,7 @@ describe('reading', () => {
       bad: { dtype: 'BOOL', shape: [1], data: new Uint8Array([2]) },
       bf: { dtype: 'BF16', shape: [1], data: new Uint16Array([0x3f80]) },
     });
-    using st = SafetensorsFile.open(file);
+    using st = SafetensorsFile.open(fileBytes(file));
     expect(st.readIR('ids')).toEqual({ dtype: 'i32', shape: [2], data: new Int32Array([-5, 2 ** 31 - 1]) });
     expect(st.readIR('mask')).toEqual({ dtype: 'bool', shape: [2], data: new Uint8Array([1, 0]) });
     expect(st.readIR('bf')).toEqual({ dtype: 'bf16', shape: [1], data: new Uint16Array([0x3f80]) });

@@ -4,10 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { SafetensorsFile, writeSafetensors, type FileArray, type TensorSpec } from '../../src/io/safetensors.js';
+import { SafetensorsFile, type FileArray, type TensorSpec } from '../../src/io/safetensors.js';
+import { writeSafetensors } from '../../src/io/safetensors-writer.js';
 import { compareF32 } from '../../src/models/deepseek/verify/compare.js';
 import { tempDir } from '../io/temp-dir.js';
 import { DEEPSEEK_V3_CONFIG } from './deepseek-v3-config.js';
+import { fileBytes } from '../../src/io/local-files.js';
 
 const run = runCli;
 
@@ -50,8 +52,8 @@ describe('dsv3 forward', () => {
     const out = path.join(tempDir(), 'out.safetensors');
     const r = await run('forward', '--model', V3, '--tokens', PROMPT, '--decode', '505,509;281,396', '--attn', 'naive', ...REF, '--out', out);
     expect(r.code).toBe(0);
-    using f = SafetensorsFile.open(out);
-    using golden = SafetensorsFile.open(`${V3}/expected.safetensors`);
+    using f = SafetensorsFile.open(fileBytes(out));
+    using golden = SafetensorsFile.open(fileBytes(`${V3}/expected.safetensors`));
     expect(f.names()).toEqual([
       'decode.0.logits', 'decode.1.logits', 'prefill.final_norm', 'prefill.gate.1.indices', 'prefill.gate.1.weights',
       'prefill.gate.2.indices', 'prefill.gate.2.weights', 'prefill.logits',
@@ -127,7 +129,7 @@ describe('dsv3 verify', () => {
   it('fails, with exit code 1, when the weights differ from the goldens', async () => {
     const dir = tempDir();
     for (const f of ['config.json', 'expected.safetensors', 'manifest.json']) fs.copyFileSync(path.join(V3, f), path.join(dir, f));
-    using src = SafetensorsFile.open(`${V3}/model.safetensors`);
+    using src = SafetensorsFile.open(fileBytes(`${V3}/model.safetensors`));
     const tensors: Record<string, TensorSpec & { data: FileArray }> = Object.fromEntries(src.names().map((n) => [n, { ...src.info(n), data: src.read(n) }]));
     const norm = tensors['model.norm.weight']!.data as Float32Array;
     norm.forEach((w, i) => (norm[i] = w * 1.001));

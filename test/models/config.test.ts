@@ -4,13 +4,14 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadModelConfig, parseModelConfig } from '../../src/models/deepseek/config.js';
 import { defaultSettings, OFFICIAL_NORM_EPS } from '../../src/models/deepseek/settings.js';
+import { directoryFiles } from '../../src/io/local-files.js';
 
 const v3 = JSON.parse(fs.readFileSync('spec/golden/v3-tiny-f32/config.json', 'utf8')) as Record<string, unknown>;
 const withKeys = (changes: Record<string, unknown>) => ({ ...v3, ...changes });
 
 describe('parseModelConfig', () => {
   it('reads the V3 golden config', () => {
-    const c = loadModelConfig('spec/golden/v3-tiny-f32');
+    const c = loadModelConfig(directoryFiles('spec/golden/v3-tiny-f32'));
     expect(c).toMatchObject({
       modelType: 'deepseek_v3', hiddenSize: 64, numHiddenLayers: 3, firstKDenseReplace: 1, qLoraRank: 32, kvLoraRank: 32,
       nRoutedExperts: 16, numExpertsPerTok: 4, nGroup: 4, topkGroup: 2, scoringFunc: 'sigmoid', topkMethod: 'noaux_tc',
@@ -20,10 +21,10 @@ describe('parseModelConfig', () => {
   });
 
   it('reads V2-Lite (q_lora_rank null means no query compression) and the FP8 and MTP configs', () => {
-    const v2 = loadModelConfig('spec/golden/v2lite-tiny-f32');
+    const v2 = loadModelConfig(directoryFiles('spec/golden/v2lite-tiny-f32'));
     expect(v2).toMatchObject({ modelType: 'deepseek_v2', qLoraRank: 0, scoringFunc: 'softmax', topkMethod: 'greedy', normTopkProb: false, nSharedExperts: 2 });
-    expect(loadModelConfig('spec/golden/v3-fp8-tiny').quantization).toEqual({ blockSize: [128, 128], scaleFmt: 'none' });
-    expect(loadModelConfig('spec/golden/v3-tiny-mtp').numNextnPredictLayers).toBe(1);
+    expect(loadModelConfig(directoryFiles('spec/golden/v3-fp8-tiny')).quantization).toEqual({ blockSize: [128, 128], scaleFmt: 'none' });
+    expect(loadModelConfig(directoryFiles('spec/golden/v3-tiny-mtp')).numNextnPredictLayers).toBe(1);
   });
 
   it('accepts ue8m0 scales (DeepSeek-V3.1)', () => {

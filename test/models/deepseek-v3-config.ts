@@ -1,5 +1,5 @@
-// DeepSeek-V3 (671B)'s config.json as Hugging Face publishes it (dimensions: FACTS §0), for tests that need the
-// real sizes without the weights.
+// DeepSeek-V3 (671B)'s config.json as Hugging Face publishes it (dimensions: spec/techniques.md §Dimensions), for
+// tests that need the real sizes without the weights.
 
 export const DEEPSEEK_V3_CONFIG = {
   architectures: ['DeepseekV3ForCausalLM'],

@@ -9,10 +9,11 @@ import { loadModel } from '../../src/models/deepseek/loaded-model.js';
 import { GREEDY, Sampler } from '../../src/models/deepseek/sampling.js';
 import { mulberry32 } from '../../src/numerics/index.js';
 import { Session } from '../../src/models/deepseek/session.js';
+import { directoryFiles } from '../../src/io/local-files.js';
 
 const backend = cpuBackend({ mode: 'reference' });
 afterAll(() => backend.dispose());
-const model = loadModel('spec/golden/v3-tiny-f32');
+const model = loadModel(directoryFiles('spec/golden/v3-tiny-f32'));
 const PROMPTS = [
   [4, 486, 292, 467],
   [328, 362, 388, 297],

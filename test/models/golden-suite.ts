@@ -7,6 +7,7 @@ import { cpuBackend } from '../../src/backends/cpu/backend.js';
 import { GoldenCase } from '../../src/models/deepseek/verify/golden-case.js';
 import { verifyRun } from '../../src/models/deepseek/verify/run-case.js';
 import type { Comparison } from '../../src/models/deepseek/verify/compare.js';
+import { directoryFiles } from '../../src/io/local-files.js';
 
 const worst = (results: readonly Comparison[], pick: (c: Comparison) => boolean): string => {
   const list = results.filter(pick);
@@ -16,7 +17,7 @@ const worst = (results: readonly Comparison[], pick: (c: Comparison) => boolean)
 
 export function describeGoldenCase(name: string, expectedRuns: readonly string[]): void {
   describe(`golden ${name} (cpu reference)`, () => {
-    const golden = GoldenCase.open(`spec/golden/${name}`);
+    const golden = GoldenCase.open(directoryFiles(`spec/golden/${name}`));
     const backend = cpuBackend({ mode: 'reference' });
     const { runs } = golden.runs();
     afterAll(() => {

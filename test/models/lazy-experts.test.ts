@@ -10,6 +10,7 @@ import { Checkpoint } from '../../src/io/checkpoint.js';
 import { tensorData, zeros, type TensorData } from '../../src/ir/index.js';
 import { loadModel } from '../../src/models/deepseek/loaded-model.js';
 import { buildModelGraph, cacheSpecs } from '../../src/models/deepseek/model.js';
+import { directoryFiles } from '../../src/io/local-files.js';
 
 const DIR = 'spec/golden/v3-tiny-f32';
 const PROMPT = [4, 486, 292, 467, 359];
@@ -21,7 +22,7 @@ afterEach(() => {
 
 /** A prefill of PROMPT by a compiled program without claims (MoE as gather_matmul); `eager` loads every expert first. */
 function prefill(eager: boolean): Record<string, TensorData> {
-  const model = loadModel(DIR);
+  const model = loadModel(directoryFiles(DIR));
   const { config, settings, weights } = model;
   if (eager) for (const l of weights.layout.layers) if (l.ffn.kind === 'moe') for (const s of Object.values(l.ffn.moe.experts)) weights.get(s.name);
   const graph = buildModelGraph(config, settings, weights.layout, { batch: 1, seqLen: PROMPT.length });
@@ -53,7 +54,7 @@ describe('lazily read experts', () => {
   });
 
   it('serves a stacked weight whole through get(), in the storage it fills slice by slice', () => {
-    const model = loadModel(DIR);
+    const model = loadModel(directoryFiles(DIR));
     const name = 'model.layers.1.mlp.experts.down_proj.stacked';
     const sliced = model.weights.sliced(name)!;
     sliced.load(3);

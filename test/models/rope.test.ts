@@ -1,5 +1,5 @@
 // The rotary table and softmax scale against the official values: the golden freqs_cis tables, the manifests'
-// softmax_scale, and DeepSeek-V3's published YaRN numbers (FACTS §1.5).
+// softmax_scale, and DeepSeek-V3's published YaRN numbers (spec/techniques.md §RoPE and YaRN).
 
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { SafetensorsFile } from '../../src/io/safetensors.js';
 import { loadModelConfig, parseModelConfig } from '../../src/models/deepseek/config.js';
 import { activeYarn, ropeFrequencies, ropeTable, softmaxScale } from '../../src/models/deepseek/rope.js';
 import { DEEPSEEK_V3_CONFIG } from './deepseek-v3-config.js';
+import { directoryFiles, fileBytes } from '../../src/io/local-files.js';
 
 const bits = (x: number) => new Uint32Array(new Float32Array([x]).buffer)[0]!;
 
@@ -29,8 +30,8 @@ describe('rope table', () => {
   for (const [name, differing] of Object.entries(measured)) {
     it(`${name}: within 1 ulp of the official f32 freqs_cis (${differing} entries differ)`, () => {
       const dir = `spec/golden/${name}`;
-      const config = loadModelConfig(dir);
-      using expected = SafetensorsFile.open(`${dir}/expected.safetensors`);
+      const config = loadModelConfig(directoryFiles(dir));
+      using expected = SafetensorsFile.open(fileBytes(`${dir}/expected.safetensors`));
       const table = ropeTable(config, config.maxPositionEmbeddings);
       const cos = ulpDiff(table.cos, expected.read('rope.freqs_cos') as Float32Array);
       const sin = ulpDiff(table.sin, expected.read('rope.freqs_sin') as Float32Array);
@@ -42,8 +43,8 @@ describe('rope table', () => {
   }
 
   it('applies YaRN only when max_position_embeddings exceeds the original context (quirk 3)', () => {
-    expect(activeYarn(loadModelConfig('spec/golden/v3-tiny-f32'))).toBeDefined();
-    const v2 = loadModelConfig('spec/golden/v2lite-tiny-f32');
+    expect(activeYarn(loadModelConfig(directoryFiles('spec/golden/v3-tiny-f32')))).toBeDefined();
+    const v2 = loadModelConfig(directoryFiles('spec/golden/v2lite-tiny-f32'));
     expect(activeYarn(v2)).toBeUndefined();
     expect(softmaxScale(v2)).toBe(24 ** -0.5);
   });

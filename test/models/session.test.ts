@@ -8,6 +8,7 @@ import { loadModel } from '../../src/models/deepseek/loaded-model.js';
 import { buildModelGraph, cacheSpecs } from '../../src/models/deepseek/model.js';
 import { Session, TokenError } from '../../src/models/deepseek/session.js';
 import { compareF32 } from '../../src/models/deepseek/verify/compare.js';
+import { directoryFiles } from '../../src/io/local-files.js';
 
 const backend = cpuBackend({ mode: 'reference' });
 afterAll(() => backend.dispose());
@@ -28,7 +29,7 @@ describe('Session', () => {
   it('gives the same logits with absorbed and naive attention', async () => {
     const results = [];
     for (const attention of ['absorb', 'naive'] as const) {
-      const s = new Session(loadModel(DIR, { attention }), backend, { batch: 2 });
+      const s = new Session(loadModel(directoryFiles(DIR), { attention }), backend, { batch: 2 });
       results.push([(await s.forward(PROMPT)).logits, (await s.forward([[5], [6]])).logits, (await s.forward([[7], [8]])).logits]);
       s.dispose();
     }
@@ -37,7 +38,7 @@ describe('Session', () => {
   });
 
   it('runs chunked prefill: 5 + 3 tokens equal 8 at once and 7 + 1', async () => {
-    const model = loadModel(DIR);
+    const model = loadModel(directoryFiles(DIR));
     const run = async (chunks: number[]) => {
       const s = new Session(model, backend, { batch: 2 });
       let last!: TensorData;
@@ -58,7 +59,7 @@ describe('Session', () => {
   });
 
   it('carries the caches and forgets them on reset', async () => {
-    const s = new Session(loadModel(DIR), backend, { batch: 2 });
+    const s = new Session(loadModel(directoryFiles(DIR)), backend, { batch: 2 });
     const first = (await s.forward(PROMPT)).logits;
     const caches = await s.readCaches();
     expect(Object.keys(caches)).toEqual(['cache.0.kv_cache', 'cache.0.pe_cache', 'cache.1.kv_cache', 'cache.1.pe_cache', 'cache.2.kv_cache', 'cache.2.pe_cache']);
@@ -72,7 +73,7 @@ describe('Session', () => {
   });
 
   it('rejects bad tokens on the host, naming the token, its row and position, and the vocabulary size', async () => {
-    const s = new Session(loadModel(DIR), backend, { batch: 2 });
+    const s = new Session(loadModel(directoryFiles(DIR)), backend, { batch: 2 });
     await expect(s.forward([[1, 2], [3, 512]])).rejects.toThrow(new TokenError('token id 512 at row 1, position 1 is out of range: vocab_size is 512'));
     await expect(s.forward([[1, -1], [3, 4]])).rejects.toThrow(/token id -1 at row 0, position 1/);
     await expect(s.forward([[1.5], [3]])).rejects.toThrow(/token id 1.5 at row 0/);
@@ -83,7 +84,7 @@ describe('Session', () => {
   });
 
   it('fails in the graph too when an out-of-range id reaches the embedding lookup', async () => {
-    const { config, settings, weights } = loadModel(DIR);
+    const { config, settings, weights } = loadModel(directoryFiles(DIR));
     const graph = buildModelGraph(config, settings, weights.layout, { batch: 1, seqLen: 1 });
     const exe = await backend.compile(graph, weights);
     const inputs: Record<string, TensorData> = { tokens: tensorData('i32', [1, 1], new Int32Array([700])), start_pos: tensorData('i32', [], new Int32Array([0])) };

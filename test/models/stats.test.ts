@@ -1,11 +1,12 @@
 // Parameter counts and KV-cache sizes for DeepSeek-V3's real dimensions against the published figures
-// (FACTS §0, §1.4, §4.3), and for a golden model against its checkpoint.
+// (spec/techniques.md §Dimensions, §KV cache and §MTP), and for a golden model against its checkpoint.
 
 import { describe, expect, it } from 'vitest';
 import { SafetensorsFile } from '../../src/io/safetensors.js';
 import { loadModelConfig, parseModelConfig } from '../../src/models/deepseek/config.js';
 import { kvCacheBytesPerToken, parameterCounts } from '../../src/models/deepseek/stats.js';
 import { DEEPSEEK_V3_CONFIG } from './deepseek-v3-config.js';
+import { directoryFiles, fileBytes } from '../../src/io/local-files.js';
 
 const v3 = parseModelConfig(DEEPSEEK_V3_CONFIG);
 
@@ -30,11 +31,11 @@ describe('parameterCounts', () => {
 
   it('counts exactly the elements of a golden checkpoint', () => {
     const dir = 'spec/golden/v3-tiny-mtp';
-    using f = SafetensorsFile.open(`${dir}/model.safetensors`);
+    using f = SafetensorsFile.open(fileBytes(`${dir}/model.safetensors`));
     const mtpCopies = ['model.layers.3.embed_tokens.weight', 'model.layers.3.shared_head.head.weight'];
     const count = (names: string[]) => names.reduce((s, n) => s + f.info(n).shape.reduce((a, b) => a * b, 1), 0);
     const mtpNames = f.names().filter((n) => n.startsWith('model.layers.3.') && !mtpCopies.includes(n));
-    const p = parameterCounts(loadModelConfig(dir));
+    const p = parameterCounts(loadModelConfig(directoryFiles(dir)));
     expect(p.mtp).toBe(count(mtpNames));
     expect(p.total).toBe(count(f.names().filter((n) => !n.startsWith('model.layers.3.'))));
   });

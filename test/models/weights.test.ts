@@ -5,17 +5,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Checkpoint } from '../../src/io/checkpoint.js';
-import { SafetensorsFile, writeSafetensors, type FileArray, type TensorSpec } from '../../src/io/safetensors.js';
+import { SafetensorsFile, type FileArray, type TensorSpec } from '../../src/io/safetensors.js';
+import { writeSafetensors } from '../../src/io/safetensors-writer.js';
 import { encodeFp8 } from '../../src/numerics/index.js';
 import { loadModelConfig } from '../../src/models/deepseek/config.js';
 import { dequantizeFp8 } from '../../src/models/deepseek/dequant.js';
 import { ModelWeights, WeightError } from '../../src/models/deepseek/weights.js';
 import { tempDir } from '../io/temp-dir.js';
+import { directoryFiles, fileBytes } from '../../src/io/local-files.js';
 
 type Tensors = Record<string, TensorSpec & { data: FileArray }>;
 
 function readAll(dir: string): Tensors {
-  using f = SafetensorsFile.open(path.join(dir, 'model.safetensors'));
+  using f = SafetensorsFile.open(fileBytes(path.join(dir, 'model.safetensors')));
   return Object.fromEntries(f.names().map((n) => [n, { ...f.info(n), data: f.read(n) }]));
 }
 
@@ -30,7 +32,7 @@ function checkpointWith(tensors: Tensors): string {
   return dir;
 }
 
-const open = (dir: string) => ModelWeights.open(dir, loadModelConfig(dir));
+const open = (dir: string) => ModelWeights.open(directoryFiles(dir), loadModelConfig(directoryFiles(dir)));
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -72,7 +74,7 @@ describe('ModelWeights', () => {
   it('dequantises FP8 weights like the official weight_dequant (checked through linear_unit.bf16.*)', () => {
     const dir = 'spec/golden/v3-fp8-tiny';
     const w = open(dir);
-    using expected = SafetensorsFile.open(path.join(dir, 'expected.safetensors'));
+    using expected = SafetensorsFile.open(fileBytes(path.join(dir, 'expected.safetensors')));
     const x = expected.read('linear_unit.x') as Float32Array;
     for (const [short, name] of [['wq_a', 'q_a_proj'], ['wkv_a', 'kv_a_proj_with_mqa']]) {
       const weight = w.get(`model.layers.0.self_attn.${name}.weight`);

@@ -15,7 +15,7 @@ export const FLOATS: readonly DType[] = ['f32', 'f16', 'bf16'];
 export const NUMBERS: readonly DType[] = [...FLOATS, 'i32'];
 export const COMPARABLE: readonly DType[] = [...NUMBERS, 'u8', 'bool'];
 
-/** The dtypes each elementwise op accepts (spec/ops.md, "Elementwise"). */
+/** The dtypes each elementwise op accepts (spec/ops.md §Elementwise). */
 export const UNARY_DTYPES: Readonly<Record<string, readonly DType[]>> = {
   neg: NUMBERS,
   abs: NUMBERS,

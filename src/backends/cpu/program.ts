@@ -1,29 +1,25 @@
-// Runs a compiled Program on the CPU: every kernel becomes a generated JavaScript function (map and reduce
+// A compiled Program prepared on the CPU: every kernel becomes a generated JavaScript function (map and reduce
 // kernels entirely; contractions as generated prologue/epilogue loops around the shared GEMM), library kernels
-// call the reference kernels, and claimed composites their own kernels (claims/), or their decomposition when
-// another backend claimed them. Buffers are allocated once per executable and reused by every run.
+// run the reference library (reference/library.ts), and claimed composites their own kernels (claims/), or their
+// decomposition when another backend claimed them. Buffers are allocated once per executable and reused by every run.
 
-import { allocStorage, compositeDef, contiguousStrides, formatShape, numel, sameShape, type DType, type SlicedWeight, type StorageArray, type TensorData, type WeightStore } from '../../ir/index.js';
+import { allocStorage, numel, type SlicedWeight, type StorageArray, type TensorData, type WeightStore } from '../../ir/index.js';
 import { stridedF32Load } from '../../compiler/affine.js';
 import type { Expr } from '../../compiler/expr.js';
-import { kernelKind, type BufferId, type ContractionBody, type Kernel, type LibraryBody, type Program } from '../../compiler/kernel.js';
-import type { KernelTime } from '../backend.js';
-import { literal } from './kernels/source.js';
-import { denseView, matmulF32, packB, gemmPacked, SMALL_M_MAX, type MatView, type PackedB } from './kernels/gemm.js';
-import { cumsum } from './kernels/reduce.js';
-import { topk } from './kernels/topk.js';
-import { scatterAdd } from './kernels/indexing.js';
-import { gatherMatmul } from './kernels/matmul.js';
+import type { BufferId, ContractionBody, Kernel, LibraryBody, Program } from '../../compiler/kernel.js';
+import { loops, loopVarName, type Loop } from '../../compiler/nest-writer.js';
+import { literal } from '../reference/kernels/source.js';
+import { denseView, matmulF32, packB, gemmPacked, SMALL_M_MAX, type MatView, type PackedB } from '../reference/kernels/gemm.js';
+import { libraryKernel } from '../reference/library.js';
+import type { Launch, PreparedProgram } from '../sdk/device-backend.js';
+import { hostLaunch } from '../sdk/host-memory.js';
+import { checkInputs, programInputs } from '../sdk/inputs.js';
 import { JsWriter } from './render-js.js';
 import { slicedWeights } from './sliced-weights.js';
 import { claimedStep } from './claims/index.js';
-import { evaluateGraph } from './interpreter.js';
-import { libraryGraph } from '../../compiler/library-graph.js';
-import { loops, loopVarName, type Loop } from '../../compiler/nest-writer.js';
 import { SCALAR_HELPERS } from './scalar-js.js';
-import { toTensorData, type CpuTensor } from './tensor.js';
 
-type Step = (buffers: StorageArray[], params: Readonly<Record<string, number>>) => void;
+type Step = (buffers: readonly StorageArray[], params: Readonly<Record<string, number>>) => void;
 type Generated = (ins: readonly StorageArray[], outs: readonly StorageArray[], params: Readonly<Record<string, number>>, extra?: unknown) => void;
 
 function outOfRange(value: number, bound: number, what: string): never {
@@ -121,7 +117,7 @@ function operandView(e: Expr, batch: readonly number[], rowVar: string, colVar: 
   return (ins, flat) => ({ data: ins[load.input] as Float32Array, offset: offset + batchOffset(flat), rows: 0, cols: 0, rowStride, colStride });
 }
 
-function contractionStep(k: Kernel, body: ContractionBody, weightBuffers: ReadonlySet<number>): (ins: StorageArray[], outs: StorageArray[], params: Readonly<Record<string, number>>) => void {
+function contractionStep(k: Kernel, body: ContractionBody, weightBuffers: ReadonlySet<number>): Generated {
   const { batch, m, n, k: depth } = body;
   const nb = batch.length;
   const batches = numel(batch);
@@ -155,61 +151,26 @@ function contractionStep(k: Kernel, body: ContractionBody, weightBuffers: Readon
   };
 }
 
-const tensorOf = (data: StorageArray, dtype: DType, shape: readonly number[]): CpuTensor => ({ dtype, shape: [...shape], strides: contiguousStrides(shape), offset: 0, data });
-
-/** `sliced`: the weight buffers bound slice by slice (sliced-weights.ts). */
-function libraryStep(
-  k: Kernel,
-  body: LibraryBody,
-  sliced: ReadonlyMap<BufferId, SlicedWeight>,
-): (ins: StorageArray[], outs: StorageArray[], params: Readonly<Record<string, number>>) => void {
-  const slicedOperand = (i: number): SlicedWeight | undefined => {
-    const o = body.operands[i];
-    return o?.kind === 'buffer' ? sliced.get(k.inputs[o.slot]!.buffer) : undefined;
-  };
-  const operand = (ins: StorageArray[], params: Readonly<Record<string, number>>, i: number): CpuTensor => {
-    const o = body.operands[i]!;
-    if (o.kind === 'param') return tensorOf(Int32Array.of(params[o.name]!), 'i32', []);
-    return tensorOf(ins[o.slot]!, k.inputs[o.slot]!.dtype, body.inputShapes[i]!);
-  };
-  const run: Record<string, (x: CpuTensor[]) => CpuTensor[]> = {
-    cumsum: ([x]) => [cumsum(x!, body.attrs.axis as number)],
-    topk: ([x]) => [topk(x!, body.attrs.k as number, body.attrs.axis as number)],
-    scatter_add: ([x, i, s]) => [scatterAdd(x!, i!, s!, body.attrs.axis as number)],
-    gather_matmul: ([x, w, ids]) => [gatherMatmul(x!, w!, ids!, slicedOperand(1))],
-  };
-  const f = run[body.op] ?? compositeDecomposition(k, body);
-  return (ins, outs, params) => {
-    const results = f(body.operands.map((_, i) => operand(ins, params, i)));
-    results.forEach((result, i) => {
-      if (!sameShape(result.shape, body.outputShapes[i]!)) throw new Error(`cpu ${body.op}: result ${formatShape(result.shape)} differs from ${formatShape(body.outputShapes[i]!)}`);
-      outs[i]!.set(toTensorData(result).data as never);
-    });
-  };
+/** The experts operand of a gather_matmul kernel when it is bound slice by slice (sliced-weights.ts). */
+function slicedExperts(k: Kernel, body: LibraryBody, sliced: ReadonlyMap<BufferId, SlicedWeight>): SlicedWeight | undefined {
+  const experts = body.operands[1];
+  return body.op === 'gather_matmul' && experts?.kind === 'buffer' ? sliced.get(k.inputs[experts.slot]!.buffer) : undefined;
 }
 
 /**
- * A composite another backend claimed (a WebGPU program checked in shadow mode) and the CPU does not: its
- * decomposition, evaluated op by op as the reference interpreter does.
+ * A compiled program bound to its weights, with its buffers allocated: weights, constants, temporaries and outputs
+ * live as long as the runner and are reused by every run.
  */
-function compositeDecomposition(k: Kernel, body: LibraryBody): (x: CpuTensor[]) => CpuTensor[] {
-  if (!compositeDef(body.op)) throw new Error(`cpu: no library kernel or claim for "${body.op}"`);
-  const graph = libraryGraph(k, body);
-  return (x) => evaluateGraph(graph, x);
-}
-
-/** A compiled program bound to its weights, with its buffers allocated. */
-export class CpuProgramRunner {
-  private readonly buffers: (StorageArray | undefined)[];
+export class CpuProgramRunner implements PreparedProgram<StorageArray> {
+  readonly resident: readonly (StorageArray | undefined)[];
   private readonly steps: Step[];
-  readonly sources: Record<string, string> = {};
 
   constructor(
     readonly program: Program,
     weights: WeightStore | undefined,
   ) {
     const sliced = slicedWeights(program, weights);
-    this.buffers = program.buffers.map((b) => {
+    this.resident = program.buffers.map((b) => {
       if (b.role === 'input') return undefined;
       if (b.role === 'weight') {
         const t = sliced.get(b.id)?.tensor ?? weights?.get(b.name!);
@@ -221,61 +182,44 @@ export class CpuProgramRunner {
     });
     const weightBuffers = new Set(program.buffers.filter((b) => b.role === 'weight').map((b) => b.id));
     this.steps = program.kernels.map((k) => {
-      const ins = (bufs: StorageArray[]) => k.inputs.map((b) => bufs[b.buffer]!);
-      const outs = (bufs: StorageArray[]) => k.outputs.map((b) => bufs[b.buffer]!);
-      if (k.body.kind === 'contraction') {
-        const step = contractionStep(k, k.body, weightBuffers);
-        return (bufs, params) => step(ins(bufs), outs(bufs), params);
-      }
-      if (k.body.kind === 'library') {
-        const step = claimedStep(k, k.body, weightBuffers, sliced) ?? libraryStep(k, k.body, sliced);
-        return (bufs, params) => step(ins(bufs), outs(bufs), params);
-      }
-      const { fn, source } = renderKernel(k);
-      this.sources[k.name] = source;
-      return (bufs, params) => fn(ins(bufs), outs(bufs), params);
+      const ins = (bufs: readonly StorageArray[]) => k.inputs.map((b) => bufs[b.buffer]!);
+      const outs = (bufs: readonly StorageArray[]) => k.outputs.map((b) => bufs[b.buffer]!);
+      const b = k.body;
+      const step =
+        b.kind === 'contraction' ? contractionStep(k, b, weightBuffers)
+        : b.kind === 'library' ? (claimedStep(k, b, weightBuffers, sliced) ?? libraryKernel(k, b, slicedExperts(k, b, sliced)))
+        : renderKernel(k).fn;
+      return (bufs, params) => step(ins(bufs), outs(bufs), params);
     });
   }
 
-  /**
-   * Runs kernel `index` alone, on `given` buffers by id (the others are the runner's own weights, constants and
-   * temporaries): how the WebGPU shadow mode checks one device kernel against the CPU.
-   */
-  runKernel(index: number, given: ReadonlyMap<number, StorageArray>, params: Readonly<Record<string, number>>): void {
-    this.steps[index]!(this.buffers.map((b, id) => given.get(id) ?? b) as StorageArray[], params);
+  launch(params: Readonly<Record<string, number>>): Launch<StorageArray> {
+    return hostLaunch((index, buffers) => this.steps[index]!(buffers, params));
   }
 
   /**
-   * Runs every kernel; inputs are bound by name (overwritten in place only if the program donates them). With
-   * `profile`, each kernel's wall time is appended to it.
+   * Runs every kernel on host inputs by name (overwritten in place only if the program donates them) and returns
+   * copies of the outputs: a program run without a backend, for tests and benchmarks of the compiler.
    */
-  run(inputs: Readonly<Record<string, TensorData>>, profile?: KernelTime[]): Record<string, TensorData> {
+  run(inputs: Readonly<Record<string, TensorData>>): Record<string, TensorData> {
     const p = this.program;
-    const buffers = [...this.buffers];
+    const expected = programInputs(p);
+    const checked = checkInputs(p.name, expected, inputs, (what) => {
+      throw new Error(`${what}: a program runner takes host data`);
+    });
+    const buffers = [...this.resident];
     const params: Record<string, number> = {};
-    for (const name of p.params) {
-      const t = inputs[name];
-      if (!t || t.dtype !== 'i32' || t.shape.length !== 0) throw new Error(`input "${name}" must be an i32 scalar`);
-      params[name] = (t.data as Int32Array)[0]!;
-    }
-    for (const [name, id] of Object.entries(p.inputs)) {
-      const t = inputs[name];
-      const desc = p.buffers[id]!;
-      if (!t) throw new Error(`input "${name}" is missing; expected ${desc.dtype}${formatShape(p.inputShapes[name]!)}`);
-      if (t.dtype !== desc.dtype || !sameShape(t.shape, p.inputShapes[name]!))
-        throw new Error(`input "${name}": expected ${desc.dtype}${formatShape(p.inputShapes[name]!)}, got ${t.dtype}${formatShape(t.shape)}`);
-      buffers[id] = t.data;
-    }
-    if (profile === undefined) for (const step of this.steps) step(buffers as StorageArray[], params);
-    else
-      this.steps.forEach((step, i) => {
-        const start = performance.now();
-        step(buffers as StorageArray[], params);
-        const k = p.kernels[i]!;
-        profile.push({ kernel: k.name, origin: k.origin, kind: kernelKind(k), seconds: (performance.now() - start) / 1000 });
-      });
+    expected.forEach(({ name }, i) => {
+      const id = p.inputs[name];
+      if (id === undefined) params[name] = (checked[i]!.data as Int32Array)[0]!;
+      else buffers[id] = checked[i]!.data;
+    });
+    const launch = this.launch(params);
+    p.kernels.forEach((_, i) => launch.dispatch(i, buffers as StorageArray[]));
     return Object.fromEntries(
       Object.entries(p.outputs).map(([name, id]) => [name, { dtype: p.buffers[id]!.dtype, shape: [...p.outputShapes[name]!], data: buffers[id]!.slice() }]),
     );
   }
+
+  dispose(): void {}
 }

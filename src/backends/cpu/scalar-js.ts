@@ -5,7 +5,7 @@
 // Values in generated code: every float dtype computes as an f32 value held in a JS number (narrow floats are
 // decoded exactly on load and rounded once on store), i32 as an int32 number, u8 as 0..255, bool as 0 or 1.
 
-import { isFloat, type DType } from '../../ir/index.js';
+import { isFloat, type DType, type ElementwiseOpName } from '../../ir/index.js';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16, f32ToFp8, fp8Values, type Fp8CastMode } from '../../numerics/index.js';
 import { f32Bits, f32FromBits } from '../../numerics/f32-bits.js';
 
@@ -112,7 +112,11 @@ const f32 = (e: string): string => `Math.fround(${e})`;
 const compare = (op: string): Template => (a, b) => `(${a} ${op} ${b} ? 1 : 0)`;
 const comparisons = (op: string) => ({ float: compare(op), i32: compare(op), u8: compare(op), bool: compare(op) });
 
-/** Elementwise ops by the compute class of their operands. Comparisons give bool (0/1). */
+/**
+ * Elementwise ops by the compute class of their operands; comparisons give bool (0/1). Every elementwise primitive
+ * has an entry (a missing one is a type error), and test/conformance/op-tables.test.ts checks it covers every dtype
+ * the op accepts.
+ */
 export const ELEMENTWISE: Readonly<Record<string, Partial<Record<ComputeClass, Template>>>> = {
   neg: { i32: (a) => `(-${a} | 0)` },
   abs: { i32: (a) => `(Math.abs(${a}) | 0)` },
@@ -144,7 +148,7 @@ export const ELEMENTWISE: Readonly<Record<string, Partial<Record<ComputeClass, T
   ne: comparisons('!=='),
   and: { bool: (a, b) => `(${a} & ${b})` },
   or: { bool: (a, b) => `(${a} | ${b})` },
-};
+} satisfies Record<ElementwiseOpName, Partial<Record<ComputeClass, Template>>>;
 
 interface SignMasks {
   readonly sign: number;

@@ -1,108 +1,66 @@
-// The WebGPU backend as a `Backend`. One code path for Node and browsers: the environment supplies the GPU object
-// (navigator.gpu, or Dawn through the `webgpu` package), or the caller passes a device. Graphs go through the
-// compiler with what the device needs (no in-place kernels, a buffer limit per kernel) and the composites WebGPU
-// claims (claims.ts: the FP8 recipe, bit-exact with the CPU), and are cached by graph signature; each executable
-// binds its program's weights once and runs it with runtime parameters in uniforms.
+// The WebGPU backend: a DeviceBackend run by the shared driver. One code path for Node and browsers: the environment
+// supplies the GPU object (navigator.gpu, or Dawn through the `webgpu` package), or the caller passes a device. The
+// compiler is told what the device needs (no in-place kernels, a buffer limit per kernel), WebGPU claims the FP8
+// recipe (claims.ts: bit-exact with the CPU), each program binds its weights once (shared by every program of a
+// weight store) and runs with runtime parameters in uniforms, in one submission per run (launch.ts).
 
-import { printGraph, type Graph, type TensorData, type WeightStore } from '../../ir/index.js';
-import { compile, type CompileOptions } from '../../compiler/compile.js';
-import type { Program } from '../../compiler/kernel.js';
-import { printProgram } from '../../compiler/print-kernel.js';
-import type { Backend, CompileRequest, Executable } from '../backend.js';
-import { claimableComposites } from './claims.js';
+import type { StorageArray } from '../../ir/index.js';
+import type { DeviceBackend, DeviceCompileOptions } from '../sdk/device-backend.js';
+import { driveBackend, type DrivenBackend, type DriverOptions } from '../sdk/driver.js';
+import { WEBGPU_CLAIMS } from './claims.js';
 import { WebGpuContext } from './context.js';
 import { acquireDevice, type AcquireOptions, type WebGpuDevice } from './device.js';
-import { WebGpuExecutable, type KernelChecker } from './executable.js';
-import { WebGpuTensor } from './gpu-tensor.js';
-import { WebGpuProgram } from './program.js';
+import { boundBytes, renderKernel, WebGpuProgram } from './program.js';
 import { ResidentWeights } from './resident-weights.js';
-import { uploadStorage } from './transfers.js';
+import { readStorage, uploadStorage } from './transfers.js';
 
-export type DumpSink = (graph: string, stage: string, text: string) => void;
-
-export interface WebGpuBackendOptions {
+export interface WebGpuBackendOptions extends DriverOptions {
   /** The GPU object to take an adapter from (default: the environment's). */
   readonly gpu?: GPU;
   /** A device to use; the backend then leaves it alive when disposed. */
   readonly device?: WebGpuDevice;
   readonly acquire?: AcquireOptions;
-  /** Runs every kernel on the CPU too and reports the first that differs (default: DSV3_WEBGPU_SHADOW=1). */
-  readonly shadow?: boolean;
-  /** Receives every compile stage and each kernel's WGSL (default: files under $DSV3_DUMP when it is set). */
-  readonly dump?: DumpSink;
-  /** Run the composites of claims.ts with their own kernels (default true); false decomposes them. */
-  readonly claims?: boolean;
 }
 
 /** Bindings each kernel may take beyond its buffers: the error word (the params uniform is not a storage buffer). */
 const EXTRA_STORAGE_BINDINGS = 1;
 
 /** What the compiler is told for this device: no in-place kernels, and as many buffers per kernel as it can bind. */
-export function webgpuCompileOptions(gpu: WebGpuDevice): Pick<CompileOptions, 'inPlace' | 'maxBuffersPerKernel'> {
-  return { inPlace: false, maxBuffersPerKernel: gpu.limits.maxStorageBuffersPerShaderStage - EXTRA_STORAGE_BINDINGS };
-}
+const compileOptionsFor = (gpu: WebGpuDevice): DeviceCompileOptions => ({ inPlace: false, maxBuffersPerKernel: gpu.limits.maxStorageBuffersPerShaderStage - EXTRA_STORAGE_BINDINGS });
 
-/** An environment variable where there is an environment (Node); undefined in a browser. */
-const envVar = (name: string): string | undefined => (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name] || undefined;
-
-async function envDump(): Promise<DumpSink | undefined> {
-  const dir = envVar('DSV3_DUMP');
-  if (dir === undefined) return undefined;
-  // Loaded only when asked for: it writes files, which a browser cannot.
-  const { dumpTo } = await import('../../compiler/dump.js');
-  return (graph, stage, text) => dumpTo(dir, graph)!(stage, text);
-}
-
-export interface WebGpuBackend extends Backend {
-  /** The device, pools and pipeline cache its executables share. */
+/** WebGPU as a DeviceBackend; `context` is the device, pools and pipeline cache its programs share. */
+export interface WebGpuDeviceBackend extends DeviceBackend<GPUBuffer> {
   readonly context: WebGpuContext;
-  upload(t: TensorData): WebGpuTensor;
 }
+
+/** The DeviceBackend of `gpu`; disposing it destroys the device when `ownsDevice`. */
+export function webgpuDeviceBackend(gpu: WebGpuDevice, ownsDevice: boolean): WebGpuDeviceBackend {
+  const context = new WebGpuContext(gpu);
+  const weights = new ResidentWeights(context);
+  return {
+    name: 'webgpu',
+    runsOn: gpu.adapter.description || gpu.adapter.device || gpu.adapter.vendor,
+    context,
+    compileOptions: compileOptionsFor(gpu),
+    claims: WEBGPU_CLAIMS,
+    alloc: (dtype, size) => context.storage.acquire(boundBytes({ dtype, size })),
+    upload: (data: StorageArray) => uploadStorage(gpu, context.storage, data),
+    read: (buffer, dtype, size) => readStorage(gpu, context.staging, buffer, dtype, size),
+    free: (buffer) => context.storage.release(buffer),
+    prepare: (program, store) => WebGpuProgram.create(context, program, { store, resident: weights }),
+    kernelSource: (k) => ({ file: `${k.name}.wgsl`, text: renderKernel(k, context.shape).wgsl }),
+    dispose() {
+      context.storage.trim();
+      context.staging.trim();
+      if (ownsDevice) gpu.destroy();
+    },
+  };
+}
+
+export type WebGpuBackend = DrivenBackend<GPUBuffer> & { readonly device: WebGpuDeviceBackend };
 
 export async function webgpuBackend(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
   const gpu = options.device ?? (await acquireDevice(options.gpu, options.acquire));
-  const context = new WebGpuContext(gpu);
-  const weights = new ResidentWeights(context);
-  const programs = new Map<string, Program>();
-  const shadow = options.shadow ?? envVar('DSV3_WEBGPU_SHADOW') === '1';
-  const compileOptions = webgpuCompileOptions(gpu);
-
-  return {
-    name: 'webgpu',
-    context,
-    async compile(graph: Graph, store: WeightStore, request: CompileRequest = {}): Promise<Executable> {
-      const donated = new Set(request.donate ?? []);
-      const sink = options.dump ?? (await envDump());
-      const dump = sink ? (stage: string, text: string) => sink(graph.name, stage, text) : undefined;
-      // Programs are cached by graph signature: the printed graph and what may be donated (claims follow from the graph).
-      const key = `${JSON.stringify([...donated].sort())}\n${printGraph(graph)}`;
-      let program = dump ? undefined : programs.get(key);
-      if (!program) {
-        const claimed = options.claims === false ? new Set<string>() : claimableComposites(graph);
-        program = compile(graph, { donated, claimed, ...compileOptions, ...(dump ? { dump } : {}) });
-        if (!dump) programs.set(key, program);
-      }
-      const prepared = await WebGpuProgram.create(context, program, { store, resident: weights });
-      if (dump) {
-        dump('91-program', printProgram(program));
-        for (const k of prepared.kernels) dump(`kernels/${k.kernel.name}.wgsl`, k.rendered.wgsl);
-      }
-      let checker: KernelChecker | undefined;
-      if (shadow) {
-        // The CPU backend is loaded only for shadow runs: a normal run never calls across backends.
-        const { ShadowChecker } = await import('./shadow.js');
-        checker = new ShadowChecker(context, program, store);
-      }
-      return new WebGpuExecutable(graph, context, prepared, checker);
-    },
-    upload(t: TensorData): WebGpuTensor {
-      return new WebGpuTensor(context, t, uploadStorage(gpu, context.storage, t.data));
-    },
-    dispose() {
-      programs.clear();
-      context.storage.trim();
-      context.staging.trim();
-      if (options.device === undefined) gpu.destroy();
-    },
-  };
+  const device = webgpuDeviceBackend(gpu, options.device === undefined);
+  return driveBackend(device, options) as WebGpuBackend;
 }

@@ -1,9 +1,9 @@
 // How big a workgroup is and how many outputs one contraction invocation computes, chosen per adapter.
 //
 // Software adapters (Mesa's lavapipe, SwiftShader) run a workgroup as SIMD lanes of one CPU thread: barriers are
-// expensive and there is no fast shared memory, so register tiles win (shared/PERF-ANCHORS.md: 4x4 register tiles
-// beat shared-memory tiles by ~10x on lavapipe), and larger ones more so: on lavapipe an 8 x 8 tile ran GEMMs at
-// 3.9-4.6 GFLOP/s where 4 x 4 gave 2.3-2.4 (`npm run bench -- webgpu`, same run, same peers). A real GPU hides
+// expensive and there is no fast shared memory, so register tiles win (on lavapipe, 4 x 4 register tiles ran GEMMs
+// about 10x faster than 16 x 16 shared-memory tiles), and larger ones more so: on lavapipe an 8 x 8 tile ran GEMMs
+// at 3.9-4.6 GFLOP/s where 4 x 4 gave 2.3-2.4 (`npm run bench -- webgpu`, same run, same peers). A real GPU hides
 // latency with many resident invocations, so it gets larger workgroups and smaller tiles (fewer registers each).
 
 import type { AdapterDescription, DeviceLimits } from './device.js';

@@ -1,13 +1,15 @@
-// A compiled Program bound to one device: every kernel rendered to WGSL (expressions: render-wgsl.ts; library
+// A compiled Program prepared on one device: every kernel rendered to WGSL (expressions: render-wgsl.ts; library
 // routines: library.ts) with its pipeline compiled (kernels that differ only in name share one), weights and
-// constants on the device, temporaries allocated once. A run supplies the per-run buffers (inputs and outputs) by
-// buffer id; `encode` records the kernels as dispatches of one compute pass, and `failure` reads the index-check
-// words a run left behind.
+// constants on the device, temporaries allocated once. A run (launch.ts) supplies the per-run buffers (inputs and
+// outputs) by buffer id; `encodeKernel` records a kernel as a dispatch of a compute pass, and `failure` reads the
+// index-check words a run left behind.
 
 import type { BufferDesc, Kernel, Program } from '../../compiler/kernel.js';
 import { isFloat, type StorageArray, type WeightStore } from '../../ir/index.js';
 import { encodeFloats } from '../../numerics/index.js';
+import type { Launch, PreparedProgram } from '../sdk/device-backend.js';
 import type { WebGpuContext } from './context.js';
+import { WebGpuLaunch } from './launch.js';
 import { contractionLaunchShape } from './launch-shapes.js';
 import { renderLibrary } from './library.js';
 import type { ComputeKernel } from './pipelines.js';
@@ -45,7 +47,7 @@ function constantStorage(b: BufferDesc): StorageArray {
   return b.dtype === 'i32' ? Int32Array.from(values) : Uint8Array.from(values);
 }
 
-export class WebGpuProgram {
+export class WebGpuProgram implements PreparedProgram<GPUBuffer> {
   /** Buffers living as long as the program (weights, constants, temporaries) by id; inputs and outputs come per run. */
   readonly resident: readonly (GPUBuffer | undefined)[];
   /** Bytes of a run's error buffer (0 when no kernel checks indices). */
@@ -90,27 +92,29 @@ export class WebGpuProgram {
     for (const { kernel, uniforms } of this.kernels) uniforms?.write(kernel.params.map((p) => params[p]!));
   }
 
+  launch(params: Readonly<Record<string, number>>): Launch<GPUBuffer> {
+    return new WebGpuLaunch(this.context, this, params);
+  }
+
   /**
-   * Records kernels `which` (default all, in order) as dispatches of `pass`; `buffers` holds a GPU buffer for every
-   * buffer id, `errors` the run's error buffer (cleared) when errorBytes > 0.
+   * Records kernel `index` as a dispatch of `pass`; `buffers` holds a GPU buffer for every buffer id, `errors` the
+   * run's error buffer (cleared) when errorBytes > 0.
    */
-  encode(pass: GPUComputePassEncoder, buffers: readonly GPUBuffer[], errors: GPUBuffer | undefined, which: readonly number[] = this.kernels.map((_, i) => i)): void {
+  encodeKernel(pass: GPUComputePassEncoder, index: number, buffers: readonly GPUBuffer[], errors: GPUBuffer | undefined): void {
     const device = this.context.gpu.use(`encode the kernels of ${this.program.name}`);
     const binding = (id: number): GPUBufferBinding => ({ buffer: buffers[id]!, offset: 0, size: boundBytes(this.program.buffers[id]!) });
-    for (const i of which) {
-      const { kernel, rendered, compute, uniforms, errorOffset } = this.kernels[i]!;
-      const entries = rendered.bindings.map((role, index): GPUBindGroupEntry => {
-        const resource =
-          role.kind === 'input' ? binding(kernel.inputs[role.slot]!.buffer)
-          : role.kind === 'output' ? binding(kernel.outputs[role.slot]!.buffer)
-          : role.kind === 'params' ? { buffer: uniforms!.buffer }
-          : { buffer: errors!, offset: errorOffset!, size: 4 };
-        return { binding: index, resource };
-      });
-      pass.setPipeline(compute.pipeline);
-      pass.setBindGroup(0, device.createBindGroup({ label: kernel.name, layout: compute.layout, entries }));
-      pass.dispatchWorkgroups(...rendered.grid);
-    }
+    const { kernel, rendered, compute, uniforms, errorOffset } = this.kernels[index]!;
+    const entries = rendered.bindings.map((role, i): GPUBindGroupEntry => {
+      const resource =
+        role.kind === 'input' ? binding(kernel.inputs[role.slot]!.buffer)
+        : role.kind === 'output' ? binding(kernel.outputs[role.slot]!.buffer)
+        : role.kind === 'params' ? { buffer: uniforms!.buffer }
+        : { buffer: errors!, offset: errorOffset!, size: 4 };
+      return { binding: i, resource };
+    });
+    pass.setPipeline(compute.pipeline);
+    pass.setBindGroup(0, device.createBindGroup({ label: kernel.name, layout: compute.layout, entries }));
+    pass.dispatchWorkgroups(...rendered.grid);
   }
 
   /** The error of the first kernel whose index check failed, given the words of a run's error buffer. */

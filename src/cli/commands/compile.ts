@@ -14,6 +14,7 @@ import { programStats, type ProgramStats } from '../../compiler/stats.js';
 import { graphToDot } from '../../compiler/view/dot.js';
 import { graphToHtml } from '../../compiler/view/html.js';
 import { renderKernel } from '../../backends/cpu/program.js';
+import { directoryFiles } from '../../io/local-files.js';
 import { loadModelConfig } from '../../models/deepseek/config.js';
 import { modelLayout } from '../../models/deepseek/layout.js';
 import { defaultSettings, type AttentionMode, type GemmMode } from '../../models/deepseek/settings.js';
@@ -60,7 +61,7 @@ export function loadGraphFile(path: string): CompileTarget {
 
 /** One prefill or decode step of the model in `dir` (only its config.json is read), compiled as `backend` compiles it. */
 export async function loadModelTarget(dir: string, spec: StepSpec & { readonly backend: StepBackend; readonly attention: AttentionMode; readonly gemm: GemmMode }): Promise<CompileTarget> {
-  const config = loadModelConfig(dir);
+  const config = loadModelConfig(directoryFiles(dir));
   const settings = defaultSettings(config, { attention: spec.attention, gemm: spec.gemm });
   const layout = modelLayout(config);
   const graph = stepGraph(config, settings, layout, spec);

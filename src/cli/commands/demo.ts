@@ -2,7 +2,7 @@
 
 import { printGraph, tensorData, verify, weightMap, type TensorData } from '../../ir/index.js';
 import * as ops from '../../ops/index.js';
-import { evaluate } from '../../backends/cpu/index.js';
+import { evaluate } from '../../backends/reference/index.js';
 import type { Command } from '../command.js';
 
 /** Deterministic pseudo-random values in [-1, 1) (a small LCG, so the demo prints the same numbers everywhere). */

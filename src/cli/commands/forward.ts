@@ -7,7 +7,9 @@ import type { Backend, KernelTime } from '../../backends/backend.js';
 import { formatProfile } from '../../backends/profile.js';
 import { NoAdapterError } from '../../backends/webgpu/errors.js';
 import type { TensorData } from '../../ir/index.js';
-import { writeSafetensors, type FileArray, type FileDType } from '../../io/safetensors.js';
+import { directoryFiles } from '../../io/local-files.js';
+import type { FileArray, FileDType } from '../../io/safetensors.js';
+import { writeSafetensors } from '../../io/safetensors-writer.js';
 import { loadModel, type LoadedModel } from '../../models/deepseek/loaded-model.js';
 import type { GemmMode } from '../../models/deepseek/settings.js';
 import { Session } from '../../models/deepseek/session.js';
@@ -90,7 +92,7 @@ export function modelArgs(values: Values, command: string): { model: LoadedModel
   if (tokens === undefined) throw new UsageError(`dsv3 ${command}: --tokens is required`);
   const attn = values.attn as string;
   if (attn !== 'absorb' && attn !== 'naive') throw new UsageError(`dsv3 ${command}: --attn must be absorb or naive, got "${attn}"`);
-  return { tokens: parseTokenRows(tokens, 'tokens', command), model: loadModel(dir, { attention: attn, gemm: gemmArg(values, command) }) };
+  return { tokens: parseTokenRows(tokens, 'tokens', command), model: loadModel(directoryFiles(dir), { attention: attn, gemm: gemmArg(values, command) }) };
 }
 
 const FILE_DTYPE: Partial<Record<TensorData['dtype'], FileDType>> = { f32: 'F32', i32: 'I32' };

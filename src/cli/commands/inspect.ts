@@ -2,6 +2,7 @@
 // form needs per token, and the kernels the compiled CPU backend runs for a decode step. Reads only config.json.
 
 import { compile } from '../../compiler/compile.js';
+import { directoryFiles } from '../../io/local-files.js';
 import { loadModelConfig, type ModelConfig } from '../../models/deepseek/config.js';
 import { modelLayout } from '../../models/deepseek/layout.js';
 import { activeYarn, softmaxScale } from '../../models/deepseek/rope.js';
@@ -52,7 +53,7 @@ decoder layer (dsv3 compile --model DIR shows them).`,
   async run(values) {
     const dir = values.model as string | undefined;
     if (dir === undefined) throw new UsageError('dsv3 inspect: --model DIR is required');
-    const c = loadModelConfig(dir);
+    const c = loadModelConfig(directoryFiles(dir));
     const p = parameterCounts(c);
     const lines = [...settings(c), '', `parameters            ${count(p.total)}`, `activated per token   ${count(p.activated)}`];
     if (p.mtp) lines.push(`MTP module            ${count(p.mtp)} (activated ${count(p.mtpActivated)}), sharing the embedding and head`);

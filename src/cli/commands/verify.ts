@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from '../../backends/backend.js';
+import { directoryFiles } from '../../io/local-files.js';
 import type { Comparison } from '../../models/deepseek/verify/compare.js';
 import { GoldenCase, type GoldenRun } from '../../models/deepseek/verify/golden-case.js';
 import type { GemmMode } from '../../models/deepseek/settings.js';
@@ -34,7 +35,7 @@ const line = (c: Comparison) =>
 const usesGemm = (run: GoldenRun, gemm: GemmMode): boolean => (run.kind === 'standard' ? run.linear.gemm : 'dequant') === gemm;
 
 async function verifyCase(dir: string, backends: readonly Backend[], gemm: GemmMode | undefined): Promise<{ failures: number; checked: number }> {
-  const golden = GoldenCase.open(dir);
+  const golden = GoldenCase.open(directoryFiles(dir));
   let failures = 0;
   let checked = 0;
   try {

@@ -4,14 +4,18 @@
 // the same-shape elementwise region after it (its epilogue). Inline ops — elementwise, casts, movement, index
 // reads, splats — never get kernels of their own.
 
-import { compositeDef, sameShape, sameType, type Graph, type Node, type Value } from '../../ir/index.js';
+import { compositeDef, PRIMITIVES, sameShape, sameType, type Graph, type Node, type OpFamily, type Value } from '../../ir/index.js';
 import type { BufferDesc, BufferId } from '../kernel.js';
-import { BINARY_OPS, INLINE_OPS, UNARY_OPS } from '../lower.js';
+import { INLINE_OPS } from '../lower.js';
 
 export const REDUCE_OPS: Readonly<Record<string, 'sum' | 'max' | 'min'>> = { reduce_sum: 'sum', reduce_max: 'max', reduce_min: 'min' };
 export const LIBRARY_OPS: ReadonlySet<string> = new Set(['cumsum', 'topk', 'scatter_add', 'gather_matmul']);
-const ELEMENTWISE: ReadonlySet<string> = new Set([...UNARY_OPS, ...BINARY_OPS, 'where', 'cast']);
-const TRANSCENDENTAL: ReadonlySet<string> = new Set(['exp', 'exp2', 'log', 'log2', 'sin', 'cos', 'sqrt', 'recip', 'div']);
+/** The ops an epilogue may absorb: elementwise ops and casts. */
+const ELEMENTWISE_FAMILIES: ReadonlySet<OpFamily> = new Set(['unary', 'binary', 'ternary', 'cast']);
+function isElementwise(op: string): boolean {
+  const family = PRIMITIVES.get(op)?.family;
+  return family !== undefined && ELEMENTWISE_FAMILIES.has(family);
+}
 /** An inline value read by several kernels is stored once instead when recomputing it costs more than this. */
 const RECOMPUTE_LIMIT = 24;
 
@@ -106,7 +110,7 @@ export function planStorage(g: Graph, options: FusionOptions = {}): FusionPlan {
   const cost = (v: Value, seen = new Set<Value>()): number => {
     if (seen.has(v) || stored.has(v) || isSourceValue(v) || !v.node) return 0;
     seen.add(v);
-    const own = TRANSCENDENTAL.has(v.node.op) ? 8 : v.node.op === 'take' || v.node.op === 'gather' ? 2 : 1;
+    const own = PRIMITIVES.get(v.node.op)?.cost ?? 1;
     return own + v.node.inputs.reduce((s, x) => s + cost(x, seen), 0);
   };
   for (const n of g.nodes) {
@@ -126,7 +130,7 @@ export function planStorage(g: Graph, options: FusionOptions = {}): FusionPlan {
         if (v !== out && stored.has(v)) continue;
         for (const c of consumers.get(v) ?? []) {
           const next = c.outputs[0];
-          if (!next || region.has(next) || claimed.has(next) || !ELEMENTWISE.has(c.op) || !sameShape(next.shape, out.shape)) continue;
+          if (!next || region.has(next) || claimed.has(next) || !isElementwise(c.op) || !sameShape(next.shape, out.shape)) continue;
           region.add(next);
           grew = true;
         }

@@ -1,8 +1,8 @@
 // simplify: algebraic rewrites that never change a result bit — chains of movement ops collapse into one,
-// identity movements and casts disappear, and arithmetic identities that hold for every value (x·1, x/1,
-// x−0, x+(−0), −(−x)) are removed.
+// identity movements and casts disappear, and elementwise ops that the algebra of their entries (src/ir/ops)
+// shows to be identities are removed: x·1, x/1, x−0, x+(−0), x∧true, x∨false, max(x, x), −(−x), ¬¬x.
 
-import { sameShape, type Graph, type Node, type Value } from '../../ir/index.js';
+import { elementwiseDef, sameShape, type Graph, type Node, type Value } from '../../ir/index.js';
 import { rewriteGraph } from '../rewrite.js';
 
 const splatIs = (v: Value, x: number): boolean => v.node?.op === 'full' && Object.is(v.node.attrs.value, x);
@@ -20,19 +20,13 @@ function identityOperand(n: Node, [a, b]: readonly Value[]): Value | undefined {
       return sameShape(a!.shape, out.shape) ? a : undefined;
     case 'cast':
       return a!.dtype === out.dtype && n.attrs.mode === undefined ? a : undefined;
-    case 'mul':
-      return splatIs(b!, 1) ? a : splatIs(a!, 1) ? b : undefined;
-    case 'div':
-      return splatIs(b!, 1) ? a : undefined;
-    case 'sub':
-      return splatIs(b!, 0) ? a : undefined;
-    case 'add':
-      return splatIs(b!, -0) ? a : splatIs(a!, -0) ? b : undefined;
-    case 'neg':
-      return a!.node?.op === 'neg' ? a!.node.inputs[0] : undefined;
-    default:
-      return undefined;
   }
+  const algebra = elementwiseDef(n.op)?.algebra;
+  if (!algebra) return undefined;
+  if (algebra.involution) return a!.node?.op === n.op ? a!.node.inputs[0] : undefined;
+  if (algebra.identity && splatIs(b!, algebra.identity.value)) return a;
+  if (algebra.identity?.left && splatIs(a!, algebra.identity.value)) return b;
+  return algebra.idempotent && a === b ? a : undefined;
 }
 
 export function simplify(g: Graph): Graph {

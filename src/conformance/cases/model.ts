@@ -3,6 +3,7 @@
 // its own, and the whole model (three layers and the MTP module) runs as one case.
 
 import { GraphBuilder, tensorData, walkNodes, type Graph, type Node, type TensorData, type Value } from '../../ir/index.js';
+import { directoryFiles } from '../../io/local-files.js';
 import { loadModel, type LoadedModel } from '../../models/deepseek/loaded-model.js';
 import { buildModelGraph } from '../../models/deepseek/model.js';
 import type { ConformanceCase } from '../case.js';
@@ -62,7 +63,7 @@ function forwardInputs(graph: Graph, vocab: number): Record<string, TensorData> 
 
 /** The model's composites on their own, and the whole tiny model with MTP over `seqLen` tokens. */
 export function modelCases(dir = TINY_CHECKPOINT, seqLen = 4): ConformanceCase[] {
-  const m = loadModel(dir);
+  const m = loadModel(directoryFiles(dir));
   try {
     const graph = buildModelGraph(m.config, m.settings, m.weights.layout, { batch: 1, seqLen, mtp: true });
     const nodes = [...walkNodes(graph)];

@@ -1,22 +1,35 @@
 // cast: converts between any two dtypes. Converting to fp8 needs an explicit overflow mode.
 
-import { isFp8, type DType } from '../dtype.js';
+import { isFloat, isFp8, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import type { OpDef } from '../op.js';
+import { roundToDType, type Fp8CastMode } from '../../numerics/index.js';
 
 export const FP8_CAST_MODES = ['saturate', 'torch'] as const;
 
-export const CAST_OPS: readonly OpDef[] = [
-  {
-    name: 'cast',
-    family: 'cast',
-    operands: 1,
-    attrs: { dtype: { kind: 'dtype' }, mode: { kind: 'enum', values: FP8_CAST_MODES, optional: true } },
-    infer: ([x], attrs) => {
-      const dtype = attrs.dtype as DType;
-      if (isFp8(dtype) && attrs.mode === undefined) fail(`casting to ${dtype} needs mode "saturate" or "torch"`);
-      if (!isFp8(dtype) && attrs.mode !== undefined) fail(`mode applies only to casts to fp8, not to ${dtype}`);
-      return { dtype, shape: x!.shape };
-    },
+/** cast, with what it computes on one element. */
+export interface CastDef extends OpDef {
+  /** Element `x` of dtype `from` (as spec/ops.md carries each dtype) converted to `to`, exactly as spec/ops.md defines it. */
+  readonly evaluate: (x: number, from: DType, to: DType, mode?: Fp8CastMode) => number;
+}
+
+export const CAST: CastDef = {
+  name: 'cast',
+  family: 'cast',
+  operands: 1,
+  attrs: { dtype: { kind: 'dtype' }, mode: { kind: 'enum', values: FP8_CAST_MODES, optional: true } },
+  infer: ([x], attrs) => {
+    const dtype = attrs.dtype as DType;
+    if (isFp8(dtype) && attrs.mode === undefined) fail(`casting to ${dtype} needs mode "saturate" or "torch"`);
+    if (!isFp8(dtype) && attrs.mode !== undefined) fail(`mode applies only to casts to fp8, not to ${dtype}`);
+    return { dtype, shape: x!.shape };
   },
-];
+  evaluate: (x, from, to, mode) => {
+    if (to === 'bool') return Number(x !== 0);
+    if (isFloat(to)) return roundToDType(isFloat(from) ? x : Math.fround(x), to, mode);
+    if (!isFloat(from)) return to === 'u8' ? x & 0xff : x;
+    return roundToDType(x, to);
+  },
+};
+
+export const CAST_OPS: readonly OpDef[] = [CAST];

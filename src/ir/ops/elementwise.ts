@@ -1,16 +1,104 @@
-// Elementwise ops: operands of one shape (the ops layer broadcasts explicitly), applied per element.
+// Elementwise ops: operands of one shape (the ops layer broadcasts explicitly), applied per element. Each entry is
+// the op's whole definition as data: the dtypes it accepts, its result, what it computes on one element, the
+// algebra the compiler relies on, and what recomputing it costs. The compiler's op sets, constant folding, the
+// backends' per-op tables and the conformance cases all derive from these entries (spec/ops.md).
 // Narrow floats (f16, bf16) compute in f32 and round the result back to their dtype.
 
 import { formatType, type TensorType } from '../graph.js';
 import { fail } from '../errors.js';
 import { sameShape } from '../shape.js';
-import type { DType } from '../dtype.js';
-import type { OpDef } from '../op.js';
+import { DTYPES, isFloat, type DType } from '../dtype.js';
+import type { Algebra, ElementwiseDef, Interval, ScalarSemantics } from '../op.js';
+import { roundToDType } from '../../numerics/index.js';
 
-const FLOATS: readonly DType[] = ['f32', 'f16', 'bf16'];
-const NUMBERS: readonly DType[] = [...FLOATS, 'i32'];
-const BOOL: readonly DType[] = ['bool'];
-const COMPARABLE: readonly DType[] = [...NUMBERS, 'u8', 'bool'];
+const FLOATS = ['f32', 'f16', 'bf16'] as const;
+const NUMBERS = [...FLOATS, 'i32'] as const;
+const BOOL = ['bool'] as const;
+const COMPARABLE = [...NUMBERS, 'u8', 'bool'] as const;
+
+/** Transcendental functions, square roots and divisions: worth storing rather than recomputing for several readers. */
+const EXPENSIVE = 8;
+
+/** One op's entry; its name is its key in UNARY or BINARY. */
+interface Entry {
+  readonly dtypes: readonly DType[];
+  /** Comparisons give bool; every other op gives its operands' dtype. */
+  readonly result?: 'bool';
+  readonly scalar: ScalarSemantics;
+  readonly algebra?: Algebra;
+  readonly cost?: number;
+}
+
+const transcendental = (float: (a: number) => number): Entry => ({ dtypes: FLOATS, scalar: { float }, cost: EXPENSIVE });
+
+const UNARY = {
+  neg: { dtypes: NUMBERS, scalar: { float: (a) => -a, i32: (a) => -a | 0 }, algebra: { involution: true } },
+  abs: { dtypes: NUMBERS, scalar: { float: Math.abs, i32: (a) => Math.abs(a) | 0 } },
+  exp: transcendental(Math.exp),
+  exp2: transcendental((a) => 2 ** a),
+  log: transcendental(Math.log),
+  log2: transcendental(Math.log2),
+  sqrt: transcendental(Math.sqrt),
+  recip: transcendental((a) => 1 / a),
+  sin: transcendental(Math.sin),
+  cos: transcendental(Math.cos),
+  floor: { dtypes: FLOATS, scalar: { float: Math.floor } },
+  ceil: { dtypes: FLOATS, scalar: { float: Math.ceil } },
+  not: { dtypes: BOOL, scalar: { exact: (a) => Number(a === 0) }, algebra: { involution: true } },
+} as const satisfies Record<string, Entry>;
+
+/** A comparison: IEEE on floats (NaN compares false, except `ne`), and decided over intervals by `overIntervals`. */
+const comparison = (exact: (a: number, b: number) => boolean, overIntervals: (a: Interval, b: Interval) => boolean | undefined, commutative = false): Entry => ({
+  dtypes: COMPARABLE,
+  result: 'bool',
+  scalar: { exact: (a, b) => Number(exact(a!, b!)) },
+  algebra: { commutative, overIntervals },
+});
+
+const disjoint = (a: Interval, b: Interval) => a[1] < b[0] || a[0] > b[1];
+
+const BINARY = {
+  add: {
+    dtypes: NUMBERS,
+    scalar: { float: (a, b) => a + b, i32: (a, b) => (a + b) | 0 },
+    algebra: { commutative: true, identity: { value: -0, left: true } },
+  },
+  sub: { dtypes: NUMBERS, scalar: { float: (a, b) => a - b, i32: (a, b) => (a - b) | 0 }, algebra: { identity: { value: 0, left: false } } },
+  mul: { dtypes: NUMBERS, scalar: { float: (a, b) => a * b, i32: Math.imul }, algebra: { commutative: true, identity: { value: 1, left: true } } },
+  // i32: x / 0 = x; the | 0 truncates and wraps (-2^31) / (-1) back to -2^31.
+  div: {
+    dtypes: NUMBERS,
+    scalar: { float: (a, b) => a / b, i32: (a, b) => (b === 0 ? a : (a / b) | 0) },
+    algebra: { identity: { value: 1, left: false } },
+    cost: EXPENSIVE,
+  },
+  mod: { dtypes: ['i32'], scalar: { i32: (a, b) => (b === 0 ? 0 : (a % b) | 0) } },
+  // Math.max and Math.min propagate NaN and order -0 below +0, as spec/ops.md asks.
+  max: { dtypes: NUMBERS, scalar: { float: Math.max, i32: Math.max }, algebra: { commutative: true, idempotent: true } },
+  min: { dtypes: NUMBERS, scalar: { float: Math.min, i32: Math.min }, algebra: { commutative: true, idempotent: true } },
+  lt: comparison((a, b) => a < b, (a, b) => (a[1] < b[0] ? true : a[0] >= b[1] ? false : undefined)),
+  le: comparison((a, b) => a <= b, (a, b) => (a[1] <= b[0] ? true : a[0] > b[1] ? false : undefined)),
+  eq: comparison((a, b) => a === b, (a, b) => (disjoint(a, b) ? false : undefined), true),
+  ne: comparison((a, b) => a !== b, (a, b) => (disjoint(a, b) ? true : undefined), true),
+  and: {
+    dtypes: BOOL,
+    scalar: { exact: (a, b) => Number(a !== 0 && b !== 0) },
+    algebra: { commutative: true, idempotent: true, identity: { value: 1, left: true }, absorbing: 0 },
+  },
+  or: {
+    dtypes: BOOL,
+    scalar: { exact: (a, b) => Number(a !== 0 || b !== 0) },
+    algebra: { commutative: true, idempotent: true, identity: { value: 0, left: true }, absorbing: 1 },
+  },
+} as const satisfies Record<string, Entry>;
+
+type Entries = typeof UNARY & typeof BINARY;
+export type UnaryOpName = keyof typeof UNARY;
+export type BinaryOpName = keyof typeof BINARY;
+/** The unary and binary elementwise primitives: what each backend's per-op table has one entry for. */
+export type ElementwiseOpName = UnaryOpName | BinaryOpName;
+/** The elementwise primitives that accept dtype D. */
+export type ElementwiseOpAccepting<D extends DType> = { [K in ElementwiseOpName]: D extends Entries[K]['dtypes'][number] ? K : never }[ElementwiseOpName];
 
 function checkDType(t: TensorType, allowed: readonly DType[]): void {
   if (!allowed.includes(t.dtype)) fail(`dtype ${t.dtype} not supported; expected ${allowed.join(', ')}`);
@@ -25,63 +113,30 @@ function sameTypes(types: readonly TensorType[]): TensorType {
   return first!;
 }
 
-function unary(name: string, allowed: readonly DType[]): OpDef {
+function define(name: string, family: 'unary' | 'binary', e: Entry): ElementwiseDef {
+  const result = e.result ?? 'operand';
   return {
     name,
-    family: 'unary',
-    operands: 1,
-    attrs: {},
-    infer: ([x]) => (checkDType(x!, allowed), x!),
-  };
-}
-
-function binary(name: string, allowed: readonly DType[], result: 'same' | 'bool' = 'same'): OpDef {
-  return {
-    name,
-    family: 'binary',
-    operands: 2,
+    family,
+    operands: family === 'unary' ? 1 : 2,
     attrs: {},
     infer: (types) => {
       const t = sameTypes(types);
-      checkDType(t, allowed);
+      checkDType(t, e.dtypes);
       return result === 'bool' ? { dtype: 'bool', shape: t.shape } : t;
     },
+    dtypes: e.dtypes,
+    result,
+    scalar: e.scalar,
+    algebra: e.algebra ?? {},
+    cost: e.cost ?? 1,
   };
 }
 
-export const UNARY_OPS: readonly OpDef[] = [
-  unary('neg', NUMBERS),
-  unary('abs', NUMBERS),
-  unary('exp', FLOATS),
-  unary('exp2', FLOATS),
-  unary('log', FLOATS),
-  unary('log2', FLOATS),
-  unary('sqrt', FLOATS),
-  unary('recip', FLOATS),
-  unary('sin', FLOATS),
-  unary('cos', FLOATS),
-  unary('floor', FLOATS),
-  unary('ceil', FLOATS),
-  unary('not', BOOL),
-];
+export const UNARY_OPS: readonly ElementwiseDef[] = Object.entries(UNARY).map(([name, e]) => define(name, 'unary', e));
+export const BINARY_OPS: readonly ElementwiseDef[] = Object.entries(BINARY).map(([name, e]) => define(name, 'binary', e));
 
-export const BINARY_OPS: readonly OpDef[] = [
-  binary('add', NUMBERS),
-  binary('sub', NUMBERS),
-  binary('mul', NUMBERS),
-  binary('div', NUMBERS),
-  binary('mod', ['i32']),
-  binary('max', NUMBERS),
-  binary('min', NUMBERS),
-  binary('lt', COMPARABLE, 'bool'),
-  binary('le', COMPARABLE, 'bool'),
-  binary('eq', COMPARABLE, 'bool'),
-  binary('ne', COMPARABLE, 'bool'),
-  binary('and', BOOL),
-  binary('or', BOOL),
-];
-
-export const TERNARY_OPS: readonly OpDef[] = [
+export const TERNARY_OPS: readonly ElementwiseDef[] = [
   {
     name: 'where',
     family: 'ternary',
@@ -92,5 +147,34 @@ export const TERNARY_OPS: readonly OpDef[] = [
       if (!sameShape(cond!.shape, a!.shape)) fail(`condition ${formatType(cond!)} and values ${formatType(a!)} differ in shape; broadcast explicitly`);
       return sameTypes([a!, b!]);
     },
+    dtypes: DTYPES,
+    result: 'operand',
+    // Selection copies the chosen element bit for bit.
+    scalar: { exact: (cond, a, b) => (cond !== 0 ? a! : b!) },
+    algebra: {},
+    cost: 1,
   },
 ];
+
+/** Every elementwise primitive: the unary and binary ops, then `where`. */
+export const ELEMENTWISE_OPS: readonly ElementwiseDef[] = [...UNARY_OPS, ...BINARY_OPS, ...TERNARY_OPS];
+
+const BY_NAME: ReadonlyMap<string, ElementwiseDef> = new Map(ELEMENTWISE_OPS.map((d) => [d.name, d]));
+
+/** The entry of elementwise primitive `op`, or undefined when `op` is not one. */
+export const elementwiseDef = (op: string): ElementwiseDef | undefined => BY_NAME.get(op);
+
+/**
+ * The result of `op` on one element of operands of `dtype` (for `where`, of the values it selects), exactly as
+ * spec/ops.md defines it: narrow floats compute in f32 and round the result once to their dtype.
+ */
+export function evaluateElementwise(op: ElementwiseDef, dtype: DType, operands: readonly number[]): number {
+  const { exact, float, i32 } = op.scalar;
+  if (exact) return exact(...operands);
+  if (dtype === 'i32' && i32) return i32(...operands);
+  if (isFloat(dtype) && float) {
+    const r = Math.fround(float(...operands));
+    return dtype === 'f32' ? r : roundToDType(r, dtype);
+  }
+  throw new Error(`elementwise ${op.name}: no semantics for ${dtype}; expected one of ${op.dtypes.join(', ')}`);
+}

@@ -21,6 +21,8 @@ export const INDEX_OPS: readonly OpDef[] = [
     family: 'index',
     operands: 2,
     attrs: { axis: { kind: 'int' } },
+    // A position to compute and check, then a read.
+    cost: 2,
     infer: ([x, idx], attrs) => {
       const axis = attrs.axis as number;
       checkIndex(x!, idx!, axis);
@@ -32,6 +34,7 @@ export const INDEX_OPS: readonly OpDef[] = [
     family: 'index',
     operands: 2,
     attrs: { axis: { kind: 'int' } },
+    cost: 2,
     infer: ([x, idx], attrs) => {
       const axis = attrs.axis as number;
       checkIndex(x!, idx!, axis);

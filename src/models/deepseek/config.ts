@@ -2,11 +2,11 @@
 // model setting (checked for type and consistency) or known bookkeeping that does not change the maths; anything
 // else is an error naming the key, so a config this code does not understand is never half-read.
 
-import fs from 'node:fs';
-import { join } from 'node:path';
+import type { RouterAttrs } from '../../composites/router.js';
+import { readJson, type FileSet } from '../../io/file-set.js';
 
 export type ModelType = 'deepseek_v3' | 'deepseek_v2';
-export type ScoringFunc = 'sigmoid' | 'softmax';
+export type ScoringFunc = RouterAttrs['scoring'];
 /** noaux_tc: biased, group-limited top-k (V3); greedy: plain top-k; group_limited_greedy: groups ranked by max score (V2). */
 export type TopkMethod = 'noaux_tc' | 'greedy' | 'group_limited_greedy';
 
@@ -262,22 +262,15 @@ function checkConsistency(c: ModelConfig, r: Reader): void {
     r.fail('norm_topk_prob', `must be ${officialNorm} with "scoring_func" "${c.scoringFunc}": the official code ${officialNorm ? 'always normalises sigmoid' : 'never normalises softmax'} routing weights`);
 }
 
-/** Reads and parses `<dir>/config.json`. */
-export function loadModelConfig(dir: string): ModelConfig {
-  const path = join(dir, 'config.json');
-  let text: string;
-  try {
-    text = fs.readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`${path}: cannot read (${(e as Error).message})`);
-  }
+/** Reads and parses the folder's config.json (a directory: `directoryFiles(dir)`; in memory: `memoryFiles`). */
+export function loadModelConfig(files: FileSet): ModelConfig {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = readJson(files, 'config.json');
   } catch (e) {
-    throw new ConfigError(`${path}: not valid JSON (${(e as Error).message})`);
+    throw new ConfigError((e as Error).message, { cause: e });
   }
-  return parseModelConfig(json, path);
+  return parseModelConfig(json, files.pathOf('config.json'));
 }
 
 /** Whether layer `i` (a main layer, or the MTP layer at index numHiddenLayers) has a MoE feed-forward. */

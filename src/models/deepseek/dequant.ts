@@ -1,6 +1,7 @@
 // FP8 block dequantisation, the one place a quantised checkpoint weight becomes f32: the official
 // `weight_dequant`, w[r, c] = e4m3(w8[r, c]) · scale_inv[r / 128, c / 128], one f32 multiply per element.
-// Blocks at the right and bottom edges may be partial; scale_inv is a multiplier, not a divisor (quirk 9).
+// Blocks at the right and bottom edges may be partial; scale_inv is a multiplier, not a divisor (quirk 9 of
+// spec/golden/README.md §Quirks).
 
 import { decodeFp8 } from '../../numerics/index.js';
 import { FP8_BLOCK, scaleShape } from './layout.js';

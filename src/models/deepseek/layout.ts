@@ -1,7 +1,8 @@
 // Which tensors a DeepSeek checkpoint holds for a given config, under their Hugging Face names and shapes
 // ([out_features, in_features] for projections), and which weights the graphs read. The MTP module is layer
-// `num_hidden_layers` (FACTS §4.3). Routed experts are read by the graphs as one stacked weight per projection,
-// [E, in, out], so that gather_matmul can pick each row's expert; the store builds it from the per-expert tensors.
+// `num_hidden_layers` (spec/techniques.md §MTP). Routed experts are read by the graphs as one stacked weight per
+// projection, [E, in, out], so that gather_matmul can pick each row's expert; the store builds it from the per-expert
+// tensors.
 // Under FP8 GEMMs a projection is read as two graph weights instead (fp8Slots): its e4m3fn bytes and block scales.
 
 import { blockScaleShape } from '../../ops/index.js';

@@ -1,5 +1,6 @@
 // A model ready to build graphs for: its config, the run settings, and its checked weights.
 
+import type { FileSet } from '../../io/file-set.js';
 import { loadModelConfig, type ModelConfig } from './config.js';
 import { defaultSettings, type ModelSettings } from './settings.js';
 import { ModelWeights } from './weights.js';
@@ -10,9 +11,12 @@ export interface LoadedModel {
   readonly weights: ModelWeights;
 }
 
-/** Reads `<dir>/config.json`, checks the checkpoint in `dir` against it, and applies setting overrides. */
-export function loadModel(dir: string, overrides: Partial<ModelSettings> = {}): LoadedModel {
-  const config = loadModelConfig(dir);
+/**
+ * Reads the folder's config.json, checks its checkpoint against it, and applies setting overrides. The folder is a
+ * directory (`directoryFiles(dir)`, Node) or files in memory (`memoryFiles(label, {...})`).
+ */
+export function loadModel(files: FileSet, overrides: Partial<ModelSettings> = {}): LoadedModel {
+  const config = loadModelConfig(files);
   const settings = defaultSettings(config, overrides);
-  return { config, settings, weights: ModelWeights.open(dir, config, settings.gemm) };
+  return { config, settings, weights: ModelWeights.open(files, config, settings.gemm) };
 }

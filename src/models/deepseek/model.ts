@@ -8,15 +8,14 @@
 
 import type { Graph } from '../../ir/index.js';
 import { dynamicSlice, full, linear, rmsNorm, slice, take, Trace, type Tensor } from '../../ops/index.js';
-import { blockWeightSlots, decoderBlock, type BlockInputs, type BlockOutputs, type FeedForward } from './block.js';
+import { decoderBlock, type BlockInputs, type BlockOutputs, type FeedForward } from '../../composites/decoder-block.js';
+import { mlaCacheTypes } from '../../composites/mla.js';
+import { mtpBlock } from '../../composites/mtp.js';
+import { mlaAttrs, moeAttrs, projectionAttrs } from './attrs.js';
 import type { ModelConfig } from './config.js';
 import type { LayerWeights, ModelLayout } from './layout.js';
-import { mlaAttrs, mlaCacheTypes } from './mla.js';
-import { moeAttrs } from './moe.js';
-import { mtpBlock, mtpWeightSlots } from './mtp.js';
-import { bindWeights } from './operands.js';
-import { projectionAttrs } from './projection.js';
 import type { ModelSettings } from './settings.js';
+import { bindWeights, blockWeightSlots, mtpWeightSlots } from './weight-operands.js';
 
 export interface GraphOptions {
   readonly batch: number;

@@ -2,14 +2,16 @@
 // becomes F8_E4M3 [out, in] with an F32 `weight_scale_inv` [ceil(out/128), ceil(in/128)], computed by the
 // fp8_block_quantize composite on a backend; every other tensor is copied as it is; config.json gains a
 // quantization_config (with scale_fmt ue8m0 when asked). The weights go to one model.safetensors; the folder's
-// other files (tokenizer, generation config) are copied.
+// other files (tokenizer, generation config) are copied. Node only: it reads and writes directories.
 
 import fs from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Backend, Executable } from '../../backends/backend.js';
 import { tensorData, weightMap } from '../../ir/index.js';
 import { Checkpoint, INDEX_FILE, SINGLE_FILE } from '../../io/checkpoint.js';
-import { SafetensorsWriter, type FileArray, type TensorSpec } from '../../io/safetensors.js';
+import { directoryFiles } from '../../io/local-files.js';
+import type { FileArray, TensorSpec } from '../../io/safetensors.js';
+import { SafetensorsWriter } from '../../io/safetensors-writer.js';
 import { decodeBf16, decodeF16 } from '../../numerics/index.js';
 import { fp8BlockQuantize, Trace, type ScaleFormat } from '../../ops/index.js';
 import { loadModelConfig } from './config.js';
@@ -84,17 +86,18 @@ function readF32(ckpt: Checkpoint, name: string): Float32Array {
   if (dtype === 'F32') return data as Float32Array;
   if (dtype === 'BF16') return decodeBf16(data as Uint16Array);
   if (dtype === 'F16') return decodeF16(data as Uint16Array);
-  throw new Error(`${ckpt.dir}: tensor "${name}" is ${dtype}; quantize reads F32, BF16 or F16 weights`);
+  throw new Error(`${ckpt.location}: tensor "${name}" is ${dtype}; quantize reads F32, BF16 or F16 weights`);
 }
 
 /** Writes the FP8 checkpoint of `src` to `dst`. */
 export async function quantizeCheckpoint(src: string, dst: string, o: QuantizeOptions): Promise<QuantizeSummary> {
-  const config = loadModelConfig(src);
+  const files = directoryFiles(src);
+  const config = loadModelConfig(files);
   if (config.quantization !== null) throw new Error(`${src}/config.json already has a quantization_config; quantize converts f32, bf16 or f16 checkpoints`);
   // Checks every tensor's presence, shape and dtype against the config, and that nothing else is there.
-  ModelWeights.open(src, config).close();
+  ModelWeights.open(files, config).close();
   const tensors = checkpointTensors(modelLayout(config));
-  const ckpt = Checkpoint.open(src);
+  const ckpt = Checkpoint.open(files);
   const quantizer = new BlockQuantizer(o.backend, o.scaleFmt);
   try {
     prepareOutput(src, dst, o.force);

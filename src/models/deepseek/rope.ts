@@ -1,6 +1,7 @@
 // The rotary table and the attention softmax scale, as the official `precompute_freqs_cis` and `MLA.__init__`
-// compute them. Quirk 3: YaRN (frequency correction and mscale) applies only when the run's max_seq_len exceeds
-// the original context; like the golden data, we take max_seq_len = max_position_embeddings from config.json.
+// compute them. Quirk 3 (spec/golden/README.md §Quirks): YaRN (frequency correction and mscale) applies only when
+// the run's max_seq_len exceeds the original context; like the golden data, we take max_seq_len =
+// max_position_embeddings from config.json.
 // The table is computed in float32 step by step (Math.fround after every torch f32 op), which reproduces torch's.
 
 import type { ModelConfig, YarnScaling } from './config.js';

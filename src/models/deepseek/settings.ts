@@ -1,30 +1,26 @@
 // Run-time settings that are not in config.json: the attention form, the static cache length, the RMSNorm eps,
 // which hidden state feeds the MTP module, and how Linear layers of an FP8 checkpoint run.
 
+import type { AttentionMode } from '../../composites/mla.js';
+import type { GemmMode } from '../../composites/projection.js';
 import type { ScaleFormat } from '../../ops/index.js';
 import type { ModelConfig } from './config.js';
 
+export type { AttentionMode, GemmMode };
+
 /**
- * Quirk 6 of the official code: every RMSNorm (including q_a_layernorm and kv_a_layernorm) is built as
- * `RMSNorm(dim)` and so uses its default eps of 1e-6, whatever `rms_norm_eps` in config.json says.
+ * Quirk 6 of the official code (spec/golden/README.md §Quirks): every RMSNorm (including q_a_layernorm and
+ * kv_a_layernorm) is built as `RMSNorm(dim)` and so uses its default eps of 1e-6, whatever `rms_norm_eps` in
+ * config.json says.
  */
 export const OFFICIAL_NORM_EPS = 1e-6;
-
-/** absorb: cache kv_norm(c_kv) and rotated k_pe, fold W_UK/W_UV into q and the output (the official default). */
-export type AttentionMode = 'absorb' | 'naive';
 
 /** final_norm: h after the final RMSNorm, as vLLM and SGLang feed the released weights; last_block: before it. */
 export type MtpHidden = 'final_norm' | 'last_block';
 
 /**
- * dequant: FP8 weights are dequantised when loaded and every Linear is an f32 GEMM (the official gemm_impl "bf16"
- * run in f32). fp8: every Linear with an F8_E4M3 weight runs act_quant + the FP8 GEMM (gemm_impl "fp8").
- */
-export type GemmMode = 'dequant' | 'fp8';
-
-/**
  * Which Linear layers use the ue8m0 activation scales under scale_fmt ue8m0. official: plain `Linear` layers only
- * (quirk 10 of the golden README); all: every FP8 Linear (not official; the golden `fp8_ue8m0_all` run).
+ * (quirk 10 of spec/golden/README.md §Quirks); all: every FP8 Linear (not official; the golden `fp8_ue8m0_all` run).
  */
 export type Ue8m0Reach = 'official' | 'all';
 

@@ -1,5 +1,6 @@
 // Sizes that follow from a config alone: parameter counts (total, and activated per token, where routed experts
-// count only the top-k chosen) and KV-cache bytes per token for each way of caching attention (FACTS §1.4).
+// count only the top-k chosen) and KV-cache bytes per token for each way of caching attention
+// (spec/techniques.md §KV cache).
 
 import { hasRouterBias, isMoeLayer, type ModelConfig } from './config.js';
 

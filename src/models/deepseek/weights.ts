@@ -8,6 +8,7 @@
 
 import { tensorData, type TensorData, type WeightStore } from '../../ir/index.js';
 import { Checkpoint } from '../../io/checkpoint.js';
+import type { FileSet } from '../../io/file-set.js';
 import type { FileDType } from '../../io/safetensors.js';
 import { decodeBf16, decodeF16 } from '../../numerics/index.js';
 import type { ModelConfig } from './config.js';
@@ -28,11 +29,11 @@ const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
 /** Checks the checkpoint's tensor names, dtypes and shapes against the layout (headers only; no data is read). */
 function checkCheckpoint(ckpt: Checkpoint, layout: ModelLayout, config: ModelConfig): void {
-  const where = (name: string) => `${ckpt.dir}/${ckpt.info(name).file}: tensor "${name}"`;
+  const where = (name: string) => `${ckpt.location}/${ckpt.info(name).file}: tensor "${name}"`;
   const expected = new Set<string>();
   for (const t of checkpointTensors(layout)) {
     expected.add(t.name);
-    if (!ckpt.has(t.name)) throw new WeightError(`${ckpt.dir}: missing tensor "${t.name}" (expected ${fmt(t.shape)})`);
+    if (!ckpt.has(t.name)) throw new WeightError(`${ckpt.location}: missing tensor "${t.name}" (expected ${fmt(t.shape)})`);
     const info = ckpt.info(t.name);
     if (info.shape.length !== t.shape.length || info.shape.some((d, i) => d !== t.shape[i]))
       throw new WeightError(`${where(t.name)} has shape ${fmt(info.shape)}, expected ${fmt(t.shape)}`);
@@ -41,7 +42,7 @@ function checkCheckpoint(ckpt: Checkpoint, layout: ModelLayout, config: ModelCon
         throw new WeightError(`${where(t.name)} is F8_E4M3, but config.json has no quantization_config`);
       const scale = t.name + SCALE_SUFFIX;
       const want = scaleShape(t.shape);
-      if (!ckpt.has(scale)) throw new WeightError(`${ckpt.dir}: missing tensor "${scale}" (F32 ${fmt(want)}), the block scales of F8_E4M3 "${t.name}"`);
+      if (!ckpt.has(scale)) throw new WeightError(`${ckpt.location}: missing tensor "${scale}" (F32 ${fmt(want)}), the block scales of F8_E4M3 "${t.name}"`);
       const s = ckpt.info(scale);
       if (s.dtype !== 'F32') throw new WeightError(`${where(scale)} has dtype ${s.dtype}, expected F32`);
       if (s.shape.length !== 2 || s.shape[0] !== want[0] || s.shape[1] !== want[1])
@@ -64,7 +65,7 @@ function checkFp8Linears(ckpt: Checkpoint, layout: ModelLayout): void {
     const { dtype, file } = ckpt.info(t.name);
     if (t.projection && dtype !== 'F8_E4M3')
       throw new WeightError(
-        `${ckpt.dir}/${file}: tensor "${t.name}" is ${dtype}; gemm fp8 runs every Linear as an FP8 GEMM and needs F8_E4M3 weights with weight_scale_inv (dsv3 quantize writes such a checkpoint; gemm dequant runs this one)`,
+        `${ckpt.location}/${file}: tensor "${t.name}" is ${dtype}; gemm fp8 runs every Linear as an FP8 GEMM and needs F8_E4M3 weights with weight_scale_inv (dsv3 quantize writes such a checkpoint; gemm dequant runs this one)`,
       );
   }
 }
@@ -104,11 +105,11 @@ export class ModelWeights implements WeightStore {
   }
 
   /**
-   * Opens `dir` and checks it against `config`; throws a WeightError naming the first problem. With `gemm` fp8,
-   * every Linear weight must be stored in FP8.
+   * Opens the checkpoint in `files` and checks it against `config`; throws a WeightError naming the first problem.
+   * With `gemm` fp8, every Linear weight must be stored in FP8.
    */
-  static open(dir: string, config: ModelConfig, gemm: GemmMode = 'dequant'): ModelWeights {
-    const ckpt = Checkpoint.open(dir);
+  static open(files: FileSet, config: ModelConfig, gemm: GemmMode = 'dequant'): ModelWeights {
+    const ckpt = Checkpoint.open(files);
     try {
       const layout = modelLayout(config);
       checkCheckpoint(ckpt, layout, config);
@@ -174,7 +175,7 @@ export class ModelWeights implements WeightStore {
       case 'F8_E4M3':
         return dequantizeFp8(data as Uint8Array, this.ckpt.read(s.name + SCALE_SUFFIX) as Float32Array, s.shape[0]!, s.shape[1]!);
       default:
-        throw new WeightError(`${this.ckpt.dir}: tensor "${s.name}" has dtype ${dtype}, which was not checked at open`);
+        throw new WeightError(`${this.ckpt.location}: tensor "${s.name}" has dtype ${dtype}, which was not checked at open`);
     }
   }
 
@@ -184,7 +185,7 @@ export class ModelWeights implements WeightStore {
     const arrays = parts.map((p) => {
       const { dtype } = this.ckpt.info(p.name);
       if (dtype !== 'F8_E4M3')
-        throw new WeightError(`${this.ckpt.dir}: weight "${name}" needs tensor "${p.name}" in F8_E4M3 (with weight_scale_inv), but it is ${dtype}`);
+        throw new WeightError(`${this.ckpt.location}: weight "${name}" needs tensor "${p.name}" in F8_E4M3 (with weight_scale_inv), but it is ${dtype}`);
       return view.part === 'weight' ? this.ckpt.read(p.name) : this.ckpt.read(p.name + SCALE_SUFFIX);
     });
     const total = arrays.reduce((n, a) => n + a.length, 0);

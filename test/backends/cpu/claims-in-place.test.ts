@@ -6,9 +6,10 @@ import { compile } from '../../../src/compiler/compile.js';
 import { claimableComposites } from '../../../src/backends/cpu/claims/index.js';
 import { loadModel } from '../../../src/models/deepseek/loaded-model.js';
 import { buildModelGraph } from '../../../src/models/deepseek/model.js';
+import { directoryFiles } from '../../../src/io/local-files.js';
 
 it('claimed MLA updates donated caches in place', () => {
-  const m = loadModel('spec/golden/v3-tiny-f32');
+  const m = loadModel(directoryFiles('spec/golden/v3-tiny-f32'));
   const g = buildModelGraph(m.config, m.settings, m.weights.layout, { batch: 2, seqLen: 1 });
   const caches = g.inputs.flatMap((v) => (v.def.kind === 'input' && v.def.name.includes('cache') ? [v.def.name] : []));
   const p = compile(g, { claimed: claimableComposites(g), donated: new Set(caches) });

@@ -16,6 +16,7 @@ import { loadModel } from '../../../src/models/deepseek/loaded-model.js';
 import { buildModelGraph, cacheSpecs } from '../../../src/models/deepseek/model.js';
 import { GoldenCase } from '../../../src/models/deepseek/verify/golden-case.js';
 import { verifyRun } from '../../../src/models/deepseek/verify/run-case.js';
+import { directoryFiles } from '../../../src/io/local-files.js';
 
 const claimed = cpuBackend();
 const unclaimed = cpuBackend({ claims: false });
@@ -182,7 +183,7 @@ describe('claimed moe kernel and lazily read experts', () => {
 
   it('reads from the checkpoint only the experts some token selected', async () => {
     const read = vi.spyOn(Checkpoint.prototype, 'read');
-    const model = loadModel('spec/golden/v3-tiny-f32');
+    const model = loadModel(directoryFiles('spec/golden/v3-tiny-f32'));
     const { config, settings, weights } = model;
     const prompt = [4, 486, 292, 467, 359];
     const graph = buildModelGraph(config, settings, weights.layout, { batch: 1, seqLen: prompt.length });
@@ -205,7 +206,7 @@ describe('claimed moe kernel and lazily read experts', () => {
 
 describe('golden cases on the compiled CPU backend with claims', () => {
   for (const name of ['v3-tiny-f32', 'v2lite-tiny-f32', 'v3-tiny-mtp', 'v3-fp8-tiny']) {
-    const golden = GoldenCase.open(`spec/golden/${name}`);
+    const golden = GoldenCase.open(directoryFiles(`spec/golden/${name}`));
     afterAll(() => golden.close());
     for (const goldenRun of golden.runs().runs) {
       it(`${name} ${goldenRun.name} (${goldenRun.attention})`, async () => {

@@ -7,6 +7,7 @@ import { GoldenCase, type GoldenRun } from '../../../src/models/deepseek/verify/
 import { verifyRun } from '../../../src/models/deepseek/verify/run-case.js';
 import type { Comparison } from '../../../src/models/deepseek/verify/compare.js';
 import { useWebGpuBackend } from './program-harness.js';
+import { directoryFiles } from '../../../src/io/local-files.js';
 
 const gpu = useWebGpuBackend();
 const CASES = ['v3-tiny-f32', 'v2lite-tiny-f32', 'v3-tiny-mtp', 'v3-fp8-tiny'];
@@ -15,7 +16,7 @@ const usesFp8Gemms = (run: GoldenRun): boolean => (run as { linear?: { gemm?: st
 
 for (const name of CASES) {
   describe(`golden ${name} on WebGPU`, () => {
-    const golden = GoldenCase.open(`spec/golden/${name}`);
+    const golden = GoldenCase.open(directoryFiles(`spec/golden/${name}`));
     afterAll(() => golden.close());
     for (const run of golden.runs().runs.filter((r) => !usesFp8Gemms(r))) {
       it(`${run.name} with ${run.attention} attention`, async () => {

@@ -10,6 +10,7 @@ import { useWebGpu } from '../../support/webgpu.js';
 import type { Encoder } from './conversion-jobs.js';
 import { allCodes, decodedBits, decodeJob, DECODERS, encodedCodes, encodeJob, encodeWordsJob, ENCODERS, mismatches } from './conversion-jobs.js';
 import { randomBatch, targetedInputs } from './encode-inputs.js';
+import { fileBytes } from '../../../src/io/local-files.js';
 
 const gpu = useWebGpu();
 const BATCH = 1 << 16;
@@ -56,7 +57,7 @@ describe('encoding', () => {
     ['e4m3fn', 'f32_to_e4m3fn_torch'],
     ['e5m2', 'f32_to_e5m2_torch'],
   ])('torch mode reproduces the fp8 golden table (cast.%s)', async (name, fn) => {
-    const file = SafetensorsFile.open(fileURLToPath(new URL('../../../spec/golden/fp8-rounding/expected.safetensors', import.meta.url)));
+    const file = SafetensorsFile.open(fileBytes(fileURLToPath(new URL('../../../spec/golden/fp8-rounding/expected.safetensors', import.meta.url))));
     try {
       const input = file.read('cast.input');
       const want = file.read(`cast.${name}`);

@@ -1,6 +1,6 @@
 // The elementwise and row operations of the claimed kernels. Each rounds where its decomposition rounds: every f32
 // op once (Math.fround), every float sum in float64 in index order and once at the end, as the CPU kernels do
-// (spec/kernel-ir.md, "Accumulation"), so a claimed kernel equals its decomposition bit for bit.
+// (spec/kernel-ir.md §Accumulation), so a claimed kernel equals its decomposition bit for bit.
 
 const f = Math.fround;
 

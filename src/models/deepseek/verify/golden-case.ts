@@ -3,11 +3,11 @@
 // implementation reproduces: the f32 runs in either attention form, with f32 GEMMs (gemm_impl "bf16" means
 // dequantise, then an f32 GEMM) or FP8 GEMMs (gemm_impl "fp8", with the run's scale_fmt and its reach), and the
 // MTP case's two wirings. The float64 runs are accuracy references of other code, not reproduced.
+// The folder is a FileSet: a directory (directoryFiles, Node) or the case's files in memory (memoryFiles).
 
-import fs from 'node:fs';
-import { basename, join } from 'node:path';
 import type { TensorData } from '../../../ir/index.js';
-import { SafetensorsFile } from '../../../io/safetensors.js';
+import { readJson, type FileSet } from '../../../io/file-set.js';
+import { isJSONObject, SafetensorsFile } from '../../../io/safetensors.js';
 import type { ScaleFormat } from '../../../ops/index.js';
 import type { AttentionMode, GemmMode, MtpHidden, Ue8m0Reach } from '../settings.js';
 
@@ -51,20 +51,23 @@ function runGemm(r: ManifestRun): GoldenGemm | string {
 
 export class GoldenCase {
   private constructor(
-    readonly dir: string,
+    /** The case's folder, which also holds its checkpoint (config.json, model.safetensors). */
+    readonly files: FileSet,
     private readonly manifest: Record<string, unknown>,
     private readonly expected: SafetensorsFile,
   ) {}
 
-  static open(dir: string): GoldenCase {
+  static open(files: FileSet): GoldenCase {
     for (const f of ['config.json', 'model.safetensors', 'expected.safetensors', 'manifest.json'])
-      if (!fs.existsSync(join(dir, f))) throw new Error(`${dir}: not a golden model case: ${f} is missing`);
-    const manifest = JSON.parse(fs.readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
-    return new GoldenCase(dir, manifest, SafetensorsFile.open(join(dir, 'expected.safetensors')));
+      if (!files.has(f)) throw new Error(`${files.location}: not a golden model case: ${f} is missing`);
+    const manifest = readJson(files, 'manifest.json');
+    if (!isJSONObject(manifest)) throw new Error(`${files.pathOf('manifest.json')}: expected a JSON object`);
+    return new GoldenCase(files, manifest, SafetensorsFile.open(files.open('expected.safetensors')));
   }
 
+  /** The folder's last path component (v3-tiny-f32). */
   get name(): string {
-    return basename(this.dir);
+    return this.files.location.split(/[\\/]/).filter((part) => part !== '').at(-1) ?? this.files.location;
   }
 
   has(name: string): boolean {

@@ -1,17 +1,34 @@
 // The per-Linear golden check (v3-fp8-tiny): every Linear call of decode step 0, captured as
 // `<run>.decode.0.linear.<official module path>.{x,y}`, replayed on its stored input. FP8 layers under FP8 GEMMs
-// must match bit for bit, with the scale format the official module class gets (quirk 10); dequantised and f32
-// layers (the head) within the f32 tolerance.
+// must match bit for bit, with the scale format the official module class gets (quirk 10 of
+// spec/golden/README.md §Quirks); dequantised and f32 layers (the head) within the f32 tolerance.
 
 import { tensorData, weightMap, type TensorData } from '../../../ir/index.js';
 import { Checkpoint } from '../../../io/checkpoint.js';
 import type { Backend } from '../../../backends/backend.js';
 import { fp8BlockDequantize, linear, Trace, type Tensor } from '../../../ops/index.js';
-import { officialLinearClass, project, projectionAttrs, scaleOperand } from '../projection.js';
+import { ATTENTION_LINEAR_CLASS, project, scaleOperand, type LinearClass } from '../../../composites/projection.js';
+import { projectionAttrs } from '../attrs.js';
 import { compareBits, compareF32, type Comparison } from './compare.js';
 import type { GoldenCase, GoldenGemm } from './golden-case.js';
 
 const SCALE_SUFFIX = '_scale_inv';
+
+/**
+ * The class of an official Linear module by its path in the official module tree, e.g. `layers.1.attn.wq_a` or
+ * `layers.1.ffn.experts.3.w2`: routed experts are plain Linear, the dense MLP and the shared experts parallel.
+ */
+function officialLinearClass(path: string): LinearClass {
+  const attention = /^layers\.\d+\.attn\.(\w+)$/.exec(path);
+  if (attention) {
+    const cls = ATTENTION_LINEAR_CLASS[attention[1]!];
+    if (cls === undefined) throw new RangeError(`officialLinearClass: ${path} is not an attention projection`);
+    return cls;
+  }
+  if (/^layers\.\d+\.ffn\.experts\.\d+\.w[123]$/.test(path)) return 'linear';
+  if (/^layers\.\d+\.ffn\.(shared_experts\.)?w[123]$/.test(path)) return 'parallel';
+  throw new RangeError(`officialLinearClass: ${path} is not a Linear of an official decoder layer`);
+}
 
 /** y for x through Linear `path`, whose weight is checkpoint tensor `hf`, as the run's settings run it. */
 async function replay(ckpt: Checkpoint, path: string, hf: string, x: TensorData, gemm: GoldenGemm, backend: Backend): Promise<TensorData> {
@@ -42,12 +59,12 @@ export async function replayLinears(golden: GoldenCase, run: string, gemm: Golde
   const paths = golden.linearCaptures(run);
   if (paths.length === 0) return [];
   const hfOf = golden.officialToHf();
-  const ckpt = Checkpoint.open(golden.dir);
+  const ckpt = Checkpoint.open(golden.files);
   const results: Comparison[] = [];
   try {
     for (const path of paths) {
       const hf = hfOf.get(`${path}.weight`);
-      if (hf === undefined) throw new Error(`${golden.dir}/manifest.json: no Hugging Face name for the official weight ${path}.weight`);
+      if (hf === undefined) throw new Error(`${golden.files.pathOf('manifest.json')}: no Hugging Face name for the official weight ${path}.weight`);
       const key = `${run}.decode.0.linear.${path}`;
       const got = await replay(ckpt, path, hf, golden.tensor(`${key}.x`), gemm, backend);
       const fp8 = gemm.gemm === 'fp8' && ckpt.info(hf).dtype === 'F8_E4M3';

@@ -44,7 +44,7 @@ function checkStep(check: Checker, prefix: string, r: ForwardResult, layers: num
 }
 
 async function standardRun(golden: GoldenCase, run: GoldenRun & { kind: 'standard' }, backend: Backend): Promise<Comparison[]> {
-  const model = loadModel(golden.dir, { attention: run.attention, ...run.linear });
+  const model = loadModel(golden.files, { attention: run.attention, ...run.linear });
   const fp8 = run.linear.gemm === 'fp8';
   const check = new Checker(golden, fp8 ? FP8_END_TO_END_CHECKS : F32_CHECKS);
   const prefill = golden.tokens('prefill');
@@ -67,7 +67,7 @@ async function standardRun(golden: GoldenCase, run: GoldenRun & { kind: 'standar
 
 async function mtpRun(golden: GoldenCase, run: GoldenRun & { kind: 'mtp' }, backend: Backend): Promise<Comparison[]> {
   const check = new Checker(golden, F32_CHECKS);
-  const model = loadModel(golden.dir, { attention: run.attention, mtpHidden: run.mtpHidden });
+  const model = loadModel(golden.files, { attention: run.attention, mtpHidden: run.mtpHidden });
   const prefill = golden.tokens('prefill');
   const session = new Session(model, backend, { batch: prefill.length, captures: true, mtp: true });
   try {

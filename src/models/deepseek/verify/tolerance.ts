@@ -1,4 +1,4 @@
-// The tolerances for comparing against the goldens (spec/golden/README.md, "Measured f32 error").
+// The tolerances for comparing against the goldens (spec/golden/README.md §Measured f32 error).
 // f32 arithmetic: about 5x the worst error measured between independent implementations, and still far below the
 // smallest semantic mistake. FP8 GEMM runs end to end: act_quant rounds ~135k activations per run, a few of them
 // within 1e-6 relative of a rounding tie, and one flipped tie re-randomises the quantisation noise downstream; the

@@ -1,0 +1,12 @@
+// The backend SDK: what a backend implements (device-backend.ts) and what every backend shares — the driver that
+// makes it a `Backend`, its executables and tensors, the input checks, shadow checking and host memory.
+// docs/adding-a-backend.md walks through writing one.
+
+export type { BufferRead, DeviceBackend, DeviceCompileOptions, KernelSource, Launch, PreparedProgram } from './device-backend.js';
+export { BufferTensor } from './device-tensor.js';
+export { driveBackend, isDrivenBackend, type DriverOptions, type DrivenBackend } from './driver.js';
+export { envDump, envShadow, envVar, type DumpSink } from './environment.js';
+export { DriverExecutable } from './executable.js';
+export { hostLaunch, hostMemory } from './host-memory.js';
+export { checkInputs, graphInputs, programInputs, type ExpectedInput } from './inputs.js';
+export { firstMismatch, SHADOW_REFERENCE, SHADOW_TOLERANCE, ShadowCheck, ShadowMismatchError } from './shadow.js';

@@ -1,0 +1,71 @@
+// Expert selection as the composite `router`, as the official `Gate.forward` does it (spec/techniques.md §Routing;
+// quirks 1 and 2 of spec/golden/README.md §Quirks):
+//   scores = sigmoid or softmax of the f32 gate logits;
+//   selection scores = scores + e_score_correction_bias when the router has one (selection only);
+//   with groups: a group scores the sum of its top-2 selection scores with a bias, its max without; all but
+//   the best topk_groups groups are masked with -inf;
+//   the top-k of the selection scores are the experts, in descending order (torch.topk order);
+//   weights = the unbiased scores of those experts, divided by their sum for sigmoid (never for softmax),
+//   then times route_scale.
+// Operands: x [T, D], the gate weight [E, D] and, with router_bias, the bias [E]. Results: expert indices [T, k]
+// (i32) and routing weights [T, k].
+
+import { defineComposite, type AttrsOf } from '../ir/index.js';
+import { add, div, greater, mul, where } from '../ops/arith.js';
+import { full } from '../ops/creation.js';
+import { gather, scatterAdd, topk } from '../ops/indexing.js';
+import { linear } from '../ops/linalg.js';
+import { broadcastTo, reshape } from '../ops/movement.js';
+import { max, sum } from '../ops/reduce.js';
+import { sigmoid } from '../ops/activation.js';
+import { softmax } from '../ops/softmax.js';
+import { compose, type Tensor } from '../ops/tensor.js';
+import { namedInputs, pickAttrs } from './named-operands.js';
+
+export const ROUTER_ATTRS = {
+  topk: { kind: 'int' },
+  /** Expert groups used for group-limited routing; 1 means none. */
+  groups: { kind: 'int' },
+  topk_groups: { kind: 'int' },
+  scoring: { kind: 'enum', values: ['sigmoid', 'softmax'] },
+  route_scale: { kind: 'float' },
+  router_bias: { kind: 'bool' },
+} as const;
+
+export type RouterAttrs = AttrsOf<typeof ROUTER_ATTRS>;
+
+/** Keeps the selection scores [T, E] of each token's best groups and sets the others to -inf. */
+function limitToBestGroups(selection: Tensor, a: RouterAttrs): Tensor {
+  const [T, E] = selection.shape as [number, number];
+  const grouped = reshape(selection, [T, a.groups, E / a.groups]);
+  const groupScore = a.router_bias ? sum(gather(grouped, topk(grouped, 2, -1), -1), -1) : max(grouped, -1);
+  const best = topk(groupScore, a.topk_groups, -1);
+  const hits = scatterAdd(full(best, 0, [T, a.groups]), best, full(best, 1), 1);
+  const keep = broadcastTo(reshape(greater(hits, 0), [T, a.groups, 1]), grouped.shape);
+  return reshape(where(keep, grouped, -Infinity), [T, E]);
+}
+
+const operands = (a: RouterAttrs): string[] => ['x', 'weight', ...(a.router_bias ? ['bias'] : [])];
+
+export const ROUTER = defineComposite({
+  name: 'router',
+  attrs: ROUTER_ATTRS,
+  operands,
+  results: () => ['indices', 'weights'],
+  decompose: (b, inputs, a) => {
+    const n = namedInputs(b, inputs, operands(a));
+    const scores = a.scoring === 'sigmoid' ? sigmoid(linear(n.x!, n.weight!)) : softmax(linear(n.x!, n.weight!), -1);
+    let selection = n.bias ? add(scores, n.bias) : scores;
+    if (a.groups > 1) selection = limitToBestGroups(selection, a);
+    const indices = topk(selection, a.topk, -1);
+    let weights = gather(scores, indices, -1);
+    if (a.scoring === 'sigmoid') weights = div(weights, sum(weights, -1, true));
+    return [indices.value, mul(weights, a.route_scale).value];
+  },
+});
+
+/** x [T, D] -> expert indices [T, k] (i32) and routing weights [T, k]; `a` may hold other attributes too (a moe's). */
+export function route(x: Tensor, weight: Tensor, bias: Tensor | undefined, a: RouterAttrs): { indices: Tensor; weights: Tensor } {
+  const [indices, weights] = compose(x, ROUTER, bias ? [x, weight, bias] : [x, weight], pickAttrs(a, ROUTER_ATTRS));
+  return { indices: indices!, weights: weights! };
+}

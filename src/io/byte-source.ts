@@ -1,0 +1,35 @@
+// Where a file's bytes come from, read at given offsets: a file on disk read on demand (local-files.ts, Node only)
+// or bytes already in memory (memoryBytes: a page's fetch, a test). Reads are synchronous in both cases, so a
+// weight can be read the first time a graph asks for it, without an await in the model code.
+
+/** Bytes as a page or a test holds them: an ArrayBuffer, or any view of one (Uint8Array, DataView, ...). */
+export type Bytes = ArrayBufferLike | ArrayBufferView;
+
+export interface ByteSource {
+  /** Names the bytes in error messages: a path, or a label such as `v3-tiny/model.safetensors`. */
+  readonly name: string;
+  readonly byteLength: number;
+  /** Fills `into` with the bytes that start at `position`. */
+  read(into: Uint8Array, position: number): void;
+  /** Releases what the source holds (a file descriptor); reads afterwards are the caller's error. */
+  close(): void;
+}
+
+const asUint8Array = (bytes: Bytes): Uint8Array =>
+  ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+
+/** A source over bytes in memory (not copied: the caller must not change them while the source is in use). */
+export function memoryBytes(name: string, bytes: Bytes): ByteSource {
+  const all = asUint8Array(bytes);
+  return {
+    name,
+    byteLength: all.byteLength,
+    read(into, position) {
+      if (!Number.isSafeInteger(position) || position < 0 || position + into.length > all.length) {
+        throw new RangeError(`${name}: cannot read ${into.length} bytes at byte ${position}; it has ${all.length}`);
+      }
+      into.set(all.subarray(position, position + into.length));
+    },
+    close() {},
+  };
+}
