@@ -1,4 +1,4 @@
-// Suite `compiler`: the DeepSeek decoder block (MLA + MoE, models/deepseek/block.ts) at the golden v3-tiny sizes
+// Suite `compiler`: the DeepSeek decoder block (MLA + MoE, composites/decoder-block.ts) at the golden v3-tiny sizes
 // and at a larger synthetic size, prefill and decode. In one run: the op-by-op reference interpreter, the compiled
 // program without claims, and the compiled program with the CPU backend's claimed MLA and MoE kernels; kernel
 // counts and bytes moved (programStats); the time of each composite alone; kernels per layer of the tiny model's
@@ -13,16 +13,17 @@ import { programStats } from '../src/compiler/stats.js';
 import { tensorData, type Graph, type TensorData, type WeightStore } from '../src/ir/index.js';
 import { mulberry32 } from '../src/numerics/index.js';
 import { linear, reshape, Trace, type Tensor } from '../src/ops/index.js';
-import { blockWeightSlots, decoderBlock } from '../src/models/deepseek/block.js';
+import { decoderBlock } from '../src/composites/decoder-block.js';
+import { mlaAttention, mlaCacheTypes } from '../src/composites/mla.js';
+import { moe, type MoeAttrs } from '../src/composites/moe.js';
+import { mlaAttrs, routerAttrs } from '../src/models/deepseek/attrs.js';
 import { loadModelConfig, parseModelConfig, type ModelConfig } from '../src/models/deepseek/config.js';
 import { modelLayout, type LayerWeights } from '../src/models/deepseek/layout.js';
 import { loadModel } from '../src/models/deepseek/loaded-model.js';
-import { mlaAttention, mlaAttrs, mlaCacheTypes } from '../src/models/deepseek/mla.js';
 import { buildModelGraph, cacheSpecs } from '../src/models/deepseek/model.js';
-import { moe, type MoeAttrs } from '../src/models/deepseek/moe.js';
 import { ropeTable } from '../src/models/deepseek/rope.js';
-import { routerAttrs } from '../src/models/deepseek/router.js';
 import { defaultSettings, type ModelSettings } from '../src/models/deepseek/settings.js';
+import { blockWeightSlots } from '../src/models/deepseek/weight-operands.js';
 import { chooseClock, formatNumber, measure, printTable, type Timing, type TimingOptions } from './harness.js';
 import { directoryFiles } from '../src/io/local-files.js';
 

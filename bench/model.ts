@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { Backend } from '../src/backends/backend.js';
-import { cpuBackend } from '../src/backends/cpu/backend.js';
-import { webgpuBackend } from '../src/backends/webgpu/backend.js';
-import { NoAdapterError } from '../src/backends/webgpu/errors.js';
+import { backendEntries, BackendUnavailableError, openBackend } from '../src/backends/registry.js';
+import { isDrivenBackend } from '../src/backends/sdk/driver.js';
+import type { WebGpuDeviceBackend } from '../src/backends/webgpu/backend.js';
 import { isSoftwareAdapter } from '../src/backends/webgpu/launch-shapes.js';
 import { walkNodes } from '../src/ir/index.js';
 import { parseModelConfig, type ModelConfig } from '../src/models/deepseek/config.js';
@@ -82,28 +82,34 @@ interface BackendEntry {
   readonly softwareGpu?: true;
 }
 
-/** The WebGPU backend when this machine has an adapter; why not otherwise. */
-async function webgpu(): Promise<BackendEntry | string> {
-  try {
-    const backend = await webgpuBackend();
-    const { adapter } = backend.context.gpu;
-    const label = `webgpu (${adapter.description || adapter.device || adapter.vendor})`;
-    return { label, backend, cpuClock: false, ...(isSoftwareAdapter(adapter) ? { softwareGpu: true } : {}) };
-  } catch (e) {
-    if (e instanceof NoAdapterError) return `webgpu: skipped, no adapter (${e.message})`;
-    throw e;
-  }
+/** Whether a backend's kernels run on a GPU adapter that is software (lavapipe): slow pipelines, kernels on the CPU. */
+const onSoftwareGpu = (b: Backend): boolean => isDrivenBackend(b) && 'context' in b.device && isSoftwareAdapter((b.device as WebGpuDeviceBackend).context.gpu.adapter);
+
+/** A registered backend as a row: labelled with where it runs, on the CPU clock when the host does the work. */
+function row(backend: Backend, variant?: string): BackendEntry {
+  const runsOn = isDrivenBackend(backend) ? backend.device.runsOn : undefined;
+  const detail = [runsOn ?? (isDrivenBackend(backend) ? 'compiled' : 'op-by-op'), variant].filter((x) => x !== undefined).join(', ');
+  return {
+    label: `${backend.name} (${detail})`,
+    backend,
+    cpuClock: runsOn === undefined,
+    ...(isDrivenBackend(backend) ? {} : { reference: true as const }),
+    ...(onSoftwareGpu(backend) ? { softwareGpu: true as const } : {}),
+  };
 }
 
+/** Every registered backend this machine can run (the others are named, with why not), and the CPU without claims. */
 async function backends(): Promise<BackendEntry[]> {
-  const list: BackendEntry[] = [
-    { label: 'cpu (compiled)', backend: cpuBackend({ mode: 'compiled' }), cpuClock: true },
-    { label: 'cpu (compiled, no claims)', backend: cpuBackend({ mode: 'compiled', claims: false }), cpuClock: true },
-    { label: 'cpu-reference (op-by-op)', backend: cpuBackend({ mode: 'reference' }), reference: true, cpuClock: true },
-  ];
-  const gpu = await webgpu();
-  if (typeof gpu === 'string') console.log(gpu);
-  else list.push(gpu);
+  const list: BackendEntry[] = [];
+  for (const { name } of backendEntries()) {
+    try {
+      list.push(row(await openBackend(name)));
+    } catch (e) {
+      if (!(e instanceof BackendUnavailableError)) throw e;
+      console.log(`${name}: skipped, no ${e.what} (${e.reason})`);
+    }
+    if (name === 'cpu') list.push(row(await openBackend(name, { claims: false }), 'no claims'));
+  }
   return list;
 }
 
@@ -189,7 +195,7 @@ function specElementsPerToken(config: ModelConfig, attention: AttentionMode): nu
 }
 
 async function kvCache(cases: readonly { name: string; dir: string; maxSeqLen: number }[]): Promise<void> {
-  const backend = cpuBackend({ mode: 'reference' });
+  const backend = await openBackend('cpu-reference');
   const rows: (string | number)[][] = [];
   for (const c of cases)
     for (const attention of ['absorb', 'naive'] as const) {

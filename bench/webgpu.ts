@@ -6,8 +6,8 @@
 // the ratios.
 
 import os from 'node:os';
-import { webgpuBackend, type WebGpuBackend } from '../src/backends/webgpu/backend.js';
-import { NoAdapterError } from '../src/backends/webgpu/errors.js';
+import { BackendUnavailableError, openBackend } from '../src/backends/registry.js';
+import type { WebGpuBackend } from '../src/backends/webgpu/backend.js';
 import { environmentGpu } from '../src/backends/webgpu/device.js';
 import { formatNumber, printTable } from './harness.js';
 import { blockWorkload } from './webgpu-block.js';
@@ -88,12 +88,12 @@ function report(results: readonly Measured[], peers: readonly Peer[]): void {
 export async function webgpuSuite(): Promise<void> {
   let dsv3: WebGpuBackend;
   try {
-    dsv3 = await webgpuBackend();
+    dsv3 = (await openBackend('webgpu')) as WebGpuBackend;
   } catch (e) {
-    if (e instanceof NoAdapterError) return console.log(`skipped: ${e.message}`);
+    if (e instanceof BackendUnavailableError) return console.log(`skipped: ${e.message}`);
     throw e;
   }
-  const adapter = dsv3.context.gpu.adapter;
+  const adapter = dsv3.device.context.gpu.adapter;
   console.log(`adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.description || adapter.device}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const { peers, missing } = await loadPeers(await environmentGpu());
   for (const m of missing) console.log(`peer missing: ${m}`);

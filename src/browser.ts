@@ -6,6 +6,8 @@
 
 // The IR: dtypes, shapes, graphs, the builder, the verifier, the text form, host tensors and weight stores.
 export * from './ir/index.js';
+// Every composite (the op library's and DeepSeek's layers), with its schema and decomposition.
+export { checkCompositesKnown, compositeDef, compositeNames, COMPOSITES } from './composites/index.js';
 // The tensor API model code writes with (each call adds nodes to the graph of its operands).
 export * from './ops/index.js';
 // Bit-exact conversions between f32 and f16, bf16 and the fp8 formats.
@@ -17,11 +19,13 @@ export type { Kernel, Program } from './compiler/kernel.js';
 export { printKernel, printProgram } from './compiler/print-kernel.js';
 export { programStats, type KernelStats, type ProgramStats } from './compiler/stats.js';
 
-// Backends: the interface every backend implements, the CPU backend and the WebGPU backend.
+// Backends: the interface every backend implements, the registry of backends by name, the CPU and WebGPU backends.
 export type { Backend, CompileRequest, DeviceTensor, Executable, KernelTime, RunInput, RunOptions, RunResult } from './backends/backend.js';
+export { BackendUnavailableError, backendEntries, backendEntry, openBackend, registerBackend, type BackendEntry, type BackendRequirement } from './backends/registry.js';
 export { formatProfile, timeByRegion, type RegionTime } from './backends/profile.js';
 export { cpuBackend, type CpuBackendOptions, type CpuMode } from './backends/cpu/backend.js';
-export { webgpuBackend, type DumpSink, type WebGpuBackend, type WebGpuBackendOptions } from './backends/webgpu/backend.js';
+export { webgpuBackend, type WebGpuBackend, type WebGpuBackendOptions } from './backends/webgpu/backend.js';
+export type { DumpSink } from './backends/sdk/environment.js';
 export { acquireDevice, type AcquireOptions, type AdapterDescription } from './backends/webgpu/device.js';
 export { DeviceLostError, GpuOperationError, NoAdapterError, ShaderCompileError, WebGpuError } from './backends/webgpu/errors.js';
 

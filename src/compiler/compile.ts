@@ -1,11 +1,13 @@
 // The compiler: graph -> ordered named passes -> fusion -> memory planning -> a Program of kernels.
 
+import { checkCompositesKnown } from '../composites/index.js';
 import { printGraph, verify, type Graph } from '../ir/index.js';
 import { fuseWithinLimits, type FusedProgram } from './fusion/index.js';
 import type { Program } from './kernel.js';
 import { planMemory } from './memory.js';
 import { graphPasses } from './passes/index.js';
 import { printProgram } from './print-kernel.js';
+import { verifyProgram } from './verify-kernels.js';
 
 export interface CompileOptions {
   /** Composites the backend runs with its own kernels (kept as library kernels, not decomposed). */
@@ -18,7 +20,7 @@ export interface CompileOptions {
   readonly maxBuffersPerKernel?: number;
   /** Whether a kernel may write its output over an input it reads (default true; WebGPU: false). */
   readonly inPlace?: boolean;
-  /** Runs the verifier after every pass (tests and debug runs). */
+  /** Runs the graph verifier after every pass, and the kernel-IR verifier on the program (default true). */
   readonly verifyEachPass?: boolean;
 }
 
@@ -32,6 +34,7 @@ export interface CompileStages {
 export function compileStages(graph: Graph, options: CompileOptions = {}): CompileStages {
   const { dump, verifyEachPass = true } = options;
   verify(graph);
+  checkCompositesKnown(graph);
   dump?.('00-input', printGraph(graph));
   let g = graph;
   graphPasses(options.claimed ?? new Set()).forEach((pass, i) => {
@@ -53,6 +56,7 @@ export function compileStages(graph: Graph, options: CompileOptions = {}): Compi
     inputShapes: Object.fromEntries(g.inputs.map((v) => [v.def.kind === 'input' ? v.def.name : '', shapeOf(v)])),
   };
   dump?.('90-kernels', printProgram(program));
+  if (verifyEachPass) verifyProgram(program);
   return { graph: g, fused, program };
 }
 

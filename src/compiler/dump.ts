@@ -1,5 +1,6 @@
 // DSV3_DUMP=<dir>: every compile writes each stage's printed IR and each kernel's generated code under
-// <dir>/<graph name>/, so a reader can follow what the compiler did step by step.
+// <dir>/<graph name>/, so a reader can follow what the compiler did step by step. It writes files, so backends load
+// it only when a dump is asked for (backends/sdk/environment.ts), and a browser never does.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,3 @@ export function dumpTo(dir: string | undefined, name: string): ((stage: string, 
     writeFileSync(file, text);
   };
 }
-
-/** The dump directory asked for by the environment, if any. */
-export const envDumpDir = (): string | undefined => process.env.DSV3_DUMP || undefined;

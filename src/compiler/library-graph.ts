@@ -2,11 +2,12 @@
 // x1, ... of the kernel's operand types. What a backend runs when another backend claimed the composite (the CPU
 // in WebGPU's shadow mode), and what the statistics count a claimed composite's arithmetic from.
 
-import { compositeDef, GraphBuilder, type Graph } from '../ir/index.js';
+import { compositeDef } from '../composites/index.js';
+import { GraphBuilder, PRIMITIVES, type Graph } from '../ir/index.js';
 import type { Kernel, LibraryBody } from './kernel.js';
 
 export function libraryGraph(k: Kernel, body: LibraryBody): Graph {
   const b = new GraphBuilder(body.op);
   const inputs = body.operands.map((o, i) => b.input(`x${i}`, { dtype: o.kind === 'param' ? 'i32' : k.inputs[o.slot]!.dtype, shape: body.inputShapes[i]! }));
-  return b.build(compositeDef(body.op) ? b.composite(body.op, inputs, body.attrs) : [b.op(body.op, inputs, body.attrs)]);
+  return b.build(PRIMITIVES.has(body.op) ? [b.op(body.op, inputs, body.attrs)] : b.composite(compositeDef(body.op), inputs, body.attrs));
 }

@@ -2,39 +2,37 @@
 // scale per block, dequantization with `weight_scale_inv` as a multiplier. Blocks at the bottom and right edges
 // may be partial; they are scaled by their own elements only.
 
-import { defineComposite } from '../ir/index.js';
 import { FP8_AMAX_FLOOR } from '../numerics/index.js';
 import { abs, div, maximum, mul } from '../ops/arith.js';
 import { blockCount, expandBlocks } from '../ops/blocks.js';
 import { cast } from '../ops/cast.js';
 import { pad, reshape } from '../ops/movement.js';
 import { max } from '../ops/reduce.js';
-import { wrap, type Tensor } from '../ops/tensor.js';
+import type { Tensor } from '../ops/tensor.js';
+import { composite } from './define.js';
 import { fp8Scale, SCALE_FORMATS } from './fp8-quantize.js';
 
 /** Per-block scales of the last two axes repeated to every element: [..., RB, CB] -> [..., R, C]. */
 const elementScales = (s: Tensor, rows: number, cols: number, block: number): Tensor =>
   expandBlocks(expandBlocks(s, s.rank - 1, cols, block), s.rank - 2, rows, block);
 
-export const FP8_BLOCK_DEQUANTIZE = defineComposite({
-  name: 'fp8_block_dequantize',
+export const FP8_BLOCK_DEQUANTIZE = composite('fp8_block_dequantize', {
   attrs: { block: { kind: 'int' } },
-  operands: () => ['w', 'scale_inv'],
-  results: () => ['y'],
-  decompose: (b, inputs, { block }) => {
-    const [w, s] = wrap(b, inputs) as [Tensor, Tensor];
+  operands: ['w', 'scale_inv'],
+  results: ['y'],
+  decompose: (inputs, { block }) => {
+    const [w, s] = inputs as [Tensor, Tensor];
     const [rows, cols] = w.shape.slice(-2) as [number, number];
-    return [mul(cast(w, 'f32'), elementScales(s, rows, cols, block)).value];
+    return [mul(cast(w, 'f32'), elementScales(s, rows, cols, block))];
   },
 });
 
-export const FP8_BLOCK_QUANTIZE = defineComposite({
-  name: 'fp8_block_quantize',
+export const FP8_BLOCK_QUANTIZE = composite('fp8_block_quantize', {
   attrs: { block: { kind: 'int' }, scale_fmt: { kind: 'enum', values: SCALE_FORMATS } },
-  operands: () => ['w'],
-  results: () => ['q', 'scale_inv'],
-  decompose: (b, inputs, { block, scale_fmt }) => {
-    const [w] = wrap(b, inputs) as [Tensor];
+  operands: ['w'],
+  results: ['q', 'scale_inv'],
+  decompose: (inputs, { block, scale_fmt }) => {
+    const [w] = inputs as [Tensor];
     const lead = w.shape.slice(0, -2);
     const [rows, cols] = w.shape.slice(-2) as [number, number];
     const [rb, cb] = [blockCount(rows, block), blockCount(cols, block)];
@@ -42,6 +40,6 @@ export const FP8_BLOCK_QUANTIZE = defineComposite({
     const padded = pad(abs(w), lead.map(() => 0).concat(0, 0), lead.map(() => 0).concat(rb * block - rows, cb * block - cols));
     const blocks = reshape(padded, [...lead, rb, block, cb, block]);
     const s = fp8Scale(maximum(max(blocks, [lead.length + 1, lead.length + 3]), FP8_AMAX_FLOOR), scale_fmt);
-    return [cast(div(w, elementScales(s, rows, cols, block)), 'f8e4m3fn', 'saturate').value, s.value];
+    return [cast(div(w, elementScales(s, rows, cols, block)), 'f8e4m3fn', 'saturate'), s];
   },
 });

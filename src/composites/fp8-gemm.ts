@@ -8,7 +8,6 @@
 // left-to-right chain of adds over the block axis: reduce_sum would leave the order of the K-block sum open.
 // A block of e4m3fn products sums exactly in float64, so the CPU backends are bit-exact with the official kernel.
 
-import { defineComposite } from '../ir/index.js';
 import { add, mul } from '../ops/arith.js';
 import { blockCount, expandBlocks } from '../ops/blocks.js';
 import { cast } from '../ops/cast.js';
@@ -16,7 +15,8 @@ import { full, iota } from '../ops/creation.js';
 import { take } from '../ops/indexing.js';
 import { gatherMatmul, matmul } from '../ops/linalg.js';
 import { pad, permute, reshape, slice } from '../ops/movement.js';
-import { wrap, type Tensor } from '../ops/tensor.js';
+import type { Tensor } from '../ops/tensor.js';
+import { composite } from './define.js';
 
 /** fp8 [..., K] as f32, zero-padded along K to whole blocks: [..., KB · block]. */
 function widen(x: Tensor, block: number): Tensor {
@@ -36,28 +36,26 @@ function promote(d: Tensor, aScale: Tensor, bScale: Tensor): Tensor {
   return acc;
 }
 
-export const FP8_GEMM = defineComposite({
-  name: 'fp8_gemm',
+export const FP8_GEMM = composite('fp8_gemm', {
   attrs: { block: { kind: 'int' } },
-  operands: () => ['a', 'a_scale', 'b', 'b_scale'],
-  results: () => ['y'],
-  decompose: (bld, inputs, { block }) => {
-    const [a, aScale, b, bScale] = wrap(bld, inputs) as [Tensor, Tensor, Tensor, Tensor];
+  operands: ['a', 'a_scale', 'b', 'b_scale'],
+  results: ['y'],
+  decompose: (inputs, { block }) => {
+    const [a, aScale, b, bScale] = inputs as [Tensor, Tensor, Tensor, Tensor];
     const [m, n, kb] = [a.shape[0]!, b.shape[0]!, aScale.shape[1]!];
     const aBlocks = permute(reshape(widen(a, block), [m, kb, block]), [1, 0, 2]);
     const bBlocks = permute(reshape(widen(b, block), [n, kb, block]), [1, 2, 0]);
     const bScales = reshape(permute(expandBlocks(bScale, 0, n, block), [1, 0]), [kb, 1, n]);
-    return [promote(matmul(aBlocks, bBlocks), reshape(permute(aScale, [1, 0]), [kb, m, 1]), bScales).value];
+    return [promote(matmul(aBlocks, bBlocks), reshape(permute(aScale, [1, 0]), [kb, m, 1]), bScales)];
   },
 });
 
-export const FP8_GATHER_GEMM = defineComposite({
-  name: 'fp8_gather_gemm',
+export const FP8_GATHER_GEMM = composite('fp8_gather_gemm', {
   attrs: { block: { kind: 'int' } },
-  operands: () => ['a', 'a_scale', 'b', 'b_scale', 'ids'],
-  results: () => ['y'],
-  decompose: (bld, inputs, { block }) => {
-    const [a, aScale, b, bScale, ids] = wrap(bld, inputs) as [Tensor, Tensor, Tensor, Tensor, Tensor];
+  operands: ['a', 'a_scale', 'b', 'b_scale', 'ids'],
+  results: ['y'],
+  decompose: (inputs, { block }) => {
+    const [a, aScale, b, bScale, ids] = inputs as [Tensor, Tensor, Tensor, Tensor, Tensor];
     const [r, kb] = aScale.shape as [number, number];
     const [e, n] = b.shape as [number, number];
     // Row (r, j) is K block j of row r; matrix (x, j) is K block j of expert x, so row (r, j) uses matrix ids[r]·KB + j.
@@ -66,6 +64,6 @@ export const FP8_GATHER_GEMM = defineComposite({
     const rowIds = reshape(add(mul(reshape(ids, [r, 1]), kb), iota(ids, [r, kb], 1)), [r * kb]);
     const d = permute(reshape(gatherMatmul(rows, matrices, rowIds), [r, kb, n]), [1, 0, 2]);
     const bScales = permute(expandBlocks(take(bScale, ids, 0), 1, n, block), [2, 0, 1]);
-    return [promote(d, reshape(permute(aScale, [1, 0]), [kb, r, 1]), bScales).value];
+    return [promote(d, reshape(permute(aScale, [1, 0]), [kb, r, 1]), bScales)];
   },
 });

@@ -52,7 +52,7 @@ export function compositeDef(name: string): CompositeDef {
   return def;
 }
 
-/** Throws unless every composite region of `graph`, at any depth, is one of the list (a compiler needs their definitions). */
+/** Throws unless every composite region of `graph`, at any depth, is in the list (a compiler needs the definitions). */
 export function checkCompositesKnown(graph: Graph): void {
   for (const n of walkNodes(graph)) if (n.body) compositeDef(n.op);
 }

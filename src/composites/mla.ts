@@ -12,7 +12,7 @@
 // Under FP8 GEMMs (projection.ts) absorb uses wkv_b only dequantised inside its matmuls, as the official code does,
 // so its input is never act-quantised; naive runs wkv_b as a Linear (quirk 9 of spec/golden/README.md §Quirks).
 
-import { defineComposite, type AttrsOf } from '../ir/index.js';
+import type { AttrsOf } from '../ir/index.js';
 import { add, lessEqual, mul, where } from '../ops/arith.js';
 import { iota } from '../ops/creation.js';
 import { dynamicUpdateSlice } from '../ops/indexing.js';
@@ -22,6 +22,7 @@ import { rmsNorm } from '../ops/norm.js';
 import { rope } from '../ops/rope.js';
 import { softmax } from '../ops/softmax.js';
 import type { Tensor } from '../ops/tensor.js';
+import { composite } from './define.js';
 import { callComposite, namedInputs, type Named } from './named-operands.js';
 import { ATTENTION_LINEAR_CLASS, project, projectionOperands, projectionWeight, PROJECTION_ATTRS } from './projection.js';
 
@@ -125,19 +126,18 @@ function naive(x: Tensor, p: Projected, startPos: Tensor, [kCache, vCache]: Tens
   return [proj(reshape(permute(out, [0, 2, 1, 3]), [B, S, a.heads * a.v_head]), w, 'wo', a), k, vs];
 }
 
-export const MLA_ATTENTION = defineComposite({
-  name: 'mla_attention',
+export const MLA_ATTENTION = composite('mla_attention', {
   attrs: MLA_ATTRS,
   operands,
   results: (a) => ['out', ...mlaCacheNames(a.attention)],
   // Both caches come back with the chunk written at start_pos and every other position unchanged.
   updates: { 1: 4, 2: 5 },
-  decompose: (b, inputs, a) => {
+  decompose: (inputs, a) => {
     const [cacheA, cacheB] = mlaCacheNames(a.attention);
-    const n = namedInputs(b, inputs, operands(a));
+    const n = namedInputs(inputs, operands(a));
     const p = projectInputs(n.x!, n.cos!, n.sin!, n, a);
     const form = a.attention === 'absorb' ? absorbed : naive;
-    return form(n.x!, p, n.start_pos!, [n[cacheA]!, n[cacheB]!], n, a).map((t) => t.value);
+    return form(n.x!, p, n.start_pos!, [n[cacheA]!, n[cacheB]!], n, a);
   },
 });
 

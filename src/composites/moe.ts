@@ -7,13 +7,14 @@
 // loop does; the shared experts' MLP is added last. Under FP8 GEMMs the gathered rows are act-quantised row by
 // row, which is what each official expert does to its own rows.
 
-import { defineComposite, type AttrsOf } from '../ir/index.js';
+import type { AttrsOf } from '../ir/index.js';
 import { swiglu } from '../ops/activation.js';
 import { add, div, mul, neg } from '../ops/arith.js';
 import { full } from '../ops/creation.js';
 import { scatterAdd, take, topk } from '../ops/indexing.js';
 import { broadcastTo, reshape } from '../ops/movement.js';
 import type { Tensor } from '../ops/tensor.js';
+import { composite } from './define.js';
 import { mlp } from './mlp.js';
 import { callComposite, namedInputs, withoutPrefix, type Named } from './named-operands.js';
 import { pickProjectionAttrs, projectionOperands, projectRows, PROJECTION_ATTRS, type ProjectionAttrs } from './projection.js';
@@ -52,18 +53,17 @@ function dispatch(x: Tensor, indices: Tensor, weights: Tensor, w: Named, a: Proj
   return scatterAdd(full(x, 0, [T, D]), broadcastTo(reshape(tokenOf, [pairs, 1]), [pairs, D]), out, 0);
 }
 
-export const MOE = defineComposite({
-  name: 'moe',
+export const MOE = composite('moe', {
   attrs: MOE_ATTRS,
   operands,
-  results: () => ['y', 'indices', 'weights'],
-  decompose: (b, inputs, a) => {
-    const n = namedInputs(b, inputs, operands(a));
+  results: ['y', 'indices', 'weights'],
+  decompose: (inputs, a) => {
+    const n = namedInputs(inputs, operands(a));
     const { indices, weights } = route(n.x!, n.router!, n.router_bias, a);
     const p = pickProjectionAttrs(a);
     const routed = dispatch(n.x!, indices, weights, n, p);
     const y = a.shared ? add(routed, mlp(n.x!, withoutPrefix(n, 'shared.'), p)) : routed;
-    return [y.value, indices.value, weights.value];
+    return [y, indices, weights];
   },
 });
 

@@ -7,13 +7,14 @@
 // and the block's expert indices and routing weights. The official code has no MTP module; eh_proj runs as a plain
 // Linear would (under FP8 GEMMs with scale_fmt ue8m0, it uses ue8m0 scales).
 
-import { defineComposite, type AttrsOf } from '../ir/index.js';
+import type { AttrsOf } from '../ir/index.js';
 import { take } from '../ops/indexing.js';
 import { linear } from '../ops/linalg.js';
 import { concat } from '../ops/movement.js';
 import { rmsNorm } from '../ops/norm.js';
 import type { Tensor } from '../ops/tensor.js';
 import { blockWeightNames, decoderBlock } from './decoder-block.js';
+import { composite } from './define.js';
 import { mlaCacheNames, MLA_ATTRS } from './mla.js';
 import { MOE_ATTRS } from './moe.js';
 import { callComposite, namedInputs, pickAttrs, withoutPrefix, type Named } from './named-operands.js';
@@ -28,13 +29,12 @@ const operands = (a: MtpAttrs): string[] => [
   'embed', 'enorm', 'hnorm', ...projectionOperands(['eh_proj'], a), ...blockWeightNames(a, { kind: 'moe', attrs: a }).map((n) => `block.${n}`), 'head_norm', 'head',
 ];
 
-export const MTP_BLOCK = defineComposite({
-  name: 'mtp_block',
+export const MTP_BLOCK = composite('mtp_block', {
   attrs: MTP_ATTRS,
   operands,
   results: (a) => ['logits', ...mlaCacheNames(a.attention), 'indices', 'weights'],
-  decompose: (b, inputs, a) => {
-    const n = namedInputs(b, inputs, operands(a));
+  decompose: (inputs, a) => {
+    const n = namedInputs(inputs, operands(a));
     const [cacheA, cacheB] = mlaCacheNames(a.attention);
     const e = rmsNorm(take(n.embed!, n.tokens!, 0), n.enorm!, a.eps);
     const g = rmsNorm(n.hidden!, n.hnorm!, a.eps);
@@ -46,7 +46,7 @@ export const MTP_BLOCK = defineComposite({
       { kind: 'moe', attrs: pickAttrs(a, MOE_ATTRS) },
     );
     const logits = linear(rmsNorm(block.out, n.head_norm!, a.eps), n.head!);
-    return [logits, ...block.caches, block.gate!.indices, block.gate!.weights].map((t) => t.value);
+    return [logits, ...block.caches, block.gate!.indices, block.gate!.weights];
   },
 });
 

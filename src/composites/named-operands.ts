@@ -1,8 +1,8 @@
 // The model's composites take many operands (every weight of a layer), so they are passed by name: these helpers
 // put named tensors in the order a composite declares, and give a body its inputs by name.
 
-import { fitsSchema, IRError, type Attrs, type AttrSchema, type AttrsOf, type CompositeDef, type GraphBuilder, type Value } from '../ir/index.js';
-import { compose, wrap, type Tensor } from '../ops/tensor.js';
+import { fitsSchema, IRError, type Attrs, type AttrSchema, type AttrsOf, type CompositeDef } from '../ir/index.js';
+import { compose, type Tensor } from '../ops/tensor.js';
 
 export type Named = Readonly<Record<string, Tensor>>;
 
@@ -20,10 +20,7 @@ export function callComposite<S extends AttrSchema>(def: CompositeDef<S>, operan
 }
 
 /** A composite body's inputs by operand name. */
-export function namedInputs(b: GraphBuilder, inputs: readonly Value[], names: readonly string[]): Record<string, Tensor> {
-  const tensors = wrap(b, inputs);
-  return Object.fromEntries(names.map((n, i) => [n, tensors[i]!]));
-}
+export const namedInputs = (inputs: readonly Tensor[], names: readonly string[]): Record<string, Tensor> => Object.fromEntries(names.map((n, i) => [n, inputs[i]!]));
 
 /** The entries of `named` whose names start with `prefix`, with the prefix removed. */
 export function withoutPrefix(named: Named, prefix: string): Record<string, Tensor> {

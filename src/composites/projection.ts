@@ -8,11 +8,12 @@
 // scale_fmt on, while ColumnParallelLinear and RowParallelLinear (wq / wq_b, wkv_b, wo, the dense MLP, the shared
 // experts) call `linear()` without it and so always use plain amax / 448 scales.
 
-import { defineComposite, type AttrsOf } from '../ir/index.js';
+import type { AttrsOf } from '../ir/index.js';
 import { fp8BlockDequantize } from '../ops/fp8-blocks.js';
 import { fp8GatherLinear, fp8Linear } from '../ops/fp8-linear.js';
 import { gatherMatmul, linear } from '../ops/linalg.js';
-import { compose, wrap, type Tensor } from '../ops/tensor.js';
+import { compose, type Tensor } from '../ops/tensor.js';
+import { composite } from './define.js';
 import { SCALE_FORMATS, type ScaleFormat } from './fp8-quantize.js';
 import type { Named } from './named-operands.js';
 
@@ -65,16 +66,12 @@ function scaleFormat(cls: LinearClass, a: ProjectionAttrs): ScaleFormat {
   return (cls === 'linear' ? a.linear_scale_fmt : a.parallel_scale_fmt) ?? 'none';
 }
 
-/** One Linear layer: x [..., in] · weightᵀ ([out, in]) -> [..., out]; under gemm fp8 with its scales and scale format. */
-export const PROJECTION = defineComposite({
-  name: 'projection',
+/** One Linear layer: x [..., in] · weightᵀ ([out, in]) -> [..., out]; under gemm fp8, with scales and a scale format. */
+export const PROJECTION = composite('projection', {
   attrs: { gemm: { kind: 'enum', values: GEMM_MODES, optional: true }, scale_fmt: { kind: 'enum', values: SCALE_FORMATS, optional: true } },
   operands: (a) => (a.gemm === 'fp8' ? ['x', 'weight', 'scale_inv'] : ['x', 'weight']),
-  results: () => ['y'],
-  decompose: (b, inputs, a) => {
-    const [x, w, s] = wrap(b, inputs) as [Tensor, Tensor, Tensor | undefined];
-    return [(a.gemm === 'fp8' ? fp8Linear(x, w, s!, a.scale_fmt ?? 'none') : linear(x, w)).value];
-  },
+  results: ['y'],
+  decompose: ([x, w, s], a) => [a.gemm === 'fp8' ? fp8Linear(x!, w!, s!, a.scale_fmt ?? 'none') : linear(x!, w!)],
 });
 
 /** x [..., in] through projection `name` of `w` ([out, in]) -> [..., out]. */

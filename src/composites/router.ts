@@ -10,7 +10,7 @@
 // Operands: x [T, D], the gate weight [E, D] and, with router_bias, the bias [E]. Results: expert indices [T, k]
 // (i32) and routing weights [T, k].
 
-import { defineComposite, type AttrsOf } from '../ir/index.js';
+import type { AttrsOf } from '../ir/index.js';
 import { add, div, greater, mul, where } from '../ops/arith.js';
 import { full } from '../ops/creation.js';
 import { gather, scatterAdd, topk } from '../ops/indexing.js';
@@ -20,6 +20,7 @@ import { max, sum } from '../ops/reduce.js';
 import { sigmoid } from '../ops/activation.js';
 import { softmax } from '../ops/softmax.js';
 import { compose, type Tensor } from '../ops/tensor.js';
+import { composite } from './define.js';
 import { namedInputs, pickAttrs } from './named-operands.js';
 
 export const ROUTER_ATTRS = {
@@ -47,24 +48,23 @@ function limitToBestGroups(selection: Tensor, a: RouterAttrs): Tensor {
 
 const operands = (a: RouterAttrs): string[] => ['x', 'weight', ...(a.router_bias ? ['bias'] : [])];
 
-export const ROUTER = defineComposite({
-  name: 'router',
+export const ROUTER = composite('router', {
   attrs: ROUTER_ATTRS,
   operands,
-  results: () => ['indices', 'weights'],
-  decompose: (b, inputs, a) => {
-    const n = namedInputs(b, inputs, operands(a));
+  results: ['indices', 'weights'],
+  decompose: (inputs, a) => {
+    const n = namedInputs(inputs, operands(a));
     const scores = a.scoring === 'sigmoid' ? sigmoid(linear(n.x!, n.weight!)) : softmax(linear(n.x!, n.weight!), -1);
     let selection = n.bias ? add(scores, n.bias) : scores;
     if (a.groups > 1) selection = limitToBestGroups(selection, a);
     const indices = topk(selection, a.topk, -1);
     let weights = gather(scores, indices, -1);
     if (a.scoring === 'sigmoid') weights = div(weights, sum(weights, -1, true));
-    return [indices.value, mul(weights, a.route_scale).value];
+    return [indices, mul(weights, a.route_scale)];
   },
 });
 
-/** x [T, D] -> expert indices [T, k] (i32) and routing weights [T, k]; `a` may hold other attributes too (a moe's). */
+/** x [T, D] -> expert indices [T, k] (i32) and routing weights [T, k]; `a` may hold more attributes (a moe's). */
 export function route(x: Tensor, weight: Tensor, bias: Tensor | undefined, a: RouterAttrs): { indices: Tensor; weights: Tensor } {
   const [indices, weights] = compose(x, ROUTER, bias ? [x, weight, bias] : [x, weight], pickAttrs(a, ROUTER_ATTRS));
   return { indices: indices!, weights: weights! };

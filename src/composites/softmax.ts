@@ -1,30 +1,25 @@
 // softmax and log_softmax over one axis, with the max subtracted first for range safety.
 
-import { defineComposite } from '../ir/index.js';
 import { div, exp, log, sub } from '../ops/arith.js';
 import { max, sum } from '../ops/reduce.js';
-import { wrap, type Tensor } from '../ops/tensor.js';
+import { composite } from './define.js';
 
-export const SOFTMAX = defineComposite({
-  name: 'softmax',
+export const SOFTMAX = composite('softmax', {
   attrs: { axis: { kind: 'int' } },
-  operands: () => ['x'],
-  results: () => ['y'],
-  decompose: (b, inputs, { axis }) => {
-    const [x] = wrap(b, inputs) as [Tensor];
-    const e = exp(sub(x, max(x, axis, true)));
-    return [div(e, sum(e, axis, true)).value];
+  operands: ['x'],
+  results: ['y'],
+  decompose: ([x], { axis }) => {
+    const e = exp(sub(x!, max(x!, axis, true)));
+    return [div(e, sum(e, axis, true))];
   },
 });
 
-export const LOG_SOFTMAX = defineComposite({
-  name: 'log_softmax',
+export const LOG_SOFTMAX = composite('log_softmax', {
   attrs: { axis: { kind: 'int' } },
-  operands: () => ['x'],
-  results: () => ['y'],
-  decompose: (b, inputs, { axis }) => {
-    const [x] = wrap(b, inputs) as [Tensor];
-    const shifted = sub(x, max(x, axis, true));
-    return [sub(shifted, log(sum(exp(shifted), axis, true))).value];
+  operands: ['x'],
+  results: ['y'],
+  decompose: ([x], { axis }) => {
+    const shifted = sub(x!, max(x!, axis, true));
+    return [sub(shifted, log(sum(exp(shifted), axis, true)))];
   },
 });

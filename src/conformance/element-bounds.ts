@@ -3,8 +3,10 @@
 // keeps every allowance of the tolerance table, and the result's bound is that interval's reach from the oracle's
 // result plus the op's own allowance. A bound of Infinity means "not determined": the result may legitimately
 // take either side of a discontinuity (floor, a comparison, a cast to an integer, NaN or inf from an overflow).
+// Every elementwise op that accepts a float has its rule here (a missing one is a type error); on integers and
+// bools every op is exact, so its result's bound is its operands'.
 
-import { isFloat, type DType } from '../ir/index.js';
+import { elementwiseDef, isFloat, type BinaryOpName, type DType, type ElementwiseOpAccepting, type UnaryOpName } from '../ir/index.js';
 import { roundToDType, type Fp8CastMode } from '../numerics/index.js';
 import { TOLERANCE, ulp } from './tolerance.js';
 
@@ -58,67 +60,65 @@ const flushAllowance = (lo: number, hi: number): number => (lo < TOLERANCE.flush
 
 const f32Ulp = (v: number) => ulp('f32', v);
 
-/** Monotone (or piecewise) images of an interval under each unary float op; undefined where not determined. */
-const UNARY_RANGE: Readonly<Record<string, (r: Range, x: number) => Range | undefined>> = {
-  neg: ([lo, hi]) => [-hi, -lo],
-  abs: ([lo, hi]) => (lo <= 0 && hi >= 0 ? [0, Math.max(-lo, hi)] : [Math.min(Math.abs(lo), Math.abs(hi)), Math.max(Math.abs(lo), Math.abs(hi))]),
-  exp: ([lo, hi]) => [Math.exp(lo), Math.exp(hi)],
-  exp2: ([lo, hi]) => [2 ** lo, 2 ** hi],
-  log: ([lo, hi]) => positive(lo, hi, Math.log),
-  log2: ([lo, hi]) => positive(lo, hi, Math.log2),
-  sqrt: ([lo, hi]) => (hi < 0 ? [NaN, NaN] : lo < 0 ? undefined : [Math.sqrt(lo), Math.sqrt(hi)]),
-  recip: ([lo, hi]) => (lo <= 0 && hi >= 0 ? undefined : [1 / hi, 1 / lo]),
-  // Lipschitz 1: the reach of the argument.
-  sin: ([lo, hi], x) => lipschitz(Math.sin(x), Math.max(hi - x, x - lo)),
-  cos: ([lo, hi], x) => lipschitz(Math.cos(x), Math.max(hi - x, x - lo)),
-  floor: ([lo, hi]) => (Math.floor(lo) === Math.floor(hi) ? [Math.floor(lo), Math.floor(lo)] : undefined),
-  ceil: ([lo, hi]) => (Math.ceil(lo) === Math.ceil(hi) ? [Math.ceil(lo), Math.ceil(lo)] : undefined),
-};
+/** How a unary float op's result bound follows from its operand's interval. */
+interface UnaryRule {
+  /** The image of the operand's interval (x: the oracle's operand); undefined where not determined. */
+  readonly range: (r: Range, x: number) => Range | undefined;
+  /** The table's allowance at argument x with result y, both finite (`exact`: exact operand, so spec'd exact cases apply). */
+  readonly allowance?: (x: number, y: number, exact: boolean) => number;
+  /** The op only moves the sign bit, so a device cannot flush it. */
+  readonly signOnly?: boolean;
+}
 
 const lipschitz = (y: number, reach: number): Range => [y - reach, y + reach];
 
 /** log of an interval: NaN for a negative one, undetermined across zero. */
-function positive(lo: number, hi: number, f: (v: number) => number): Range | undefined {
-  if (hi < 0) return [NaN, NaN];
-  return lo <= 0 ? undefined : [f(lo), f(hi)];
-}
+const positive = (f: (v: number) => number) => ([lo, hi]: Range): Range | undefined => (hi < 0 ? [NaN, NaN] : lo <= 0 ? undefined : [f(lo), f(hi)]);
 
-/** The table's allowance of a unary op at argument x with result y (exact operands: spec'd exact cases). */
-function unaryAllowance(op: string, x: number, y: number, exact: boolean): number {
-  // Special values in and out are exact (spec/ops.md).
-  if (!Number.isFinite(x) || !Number.isFinite(y)) return 0;
-  switch (op) {
-    case 'exp':
-      return TOLERANCE.exponentialUlps(x) * f32Ulp(y);
-    case 'exp2':
-      return exact && Number.isInteger(x) ? 0 : TOLERANCE.exponentialUlps(x) * f32Ulp(y);
-    case 'log':
-    case 'log2':
-      if (op === 'log2' && exact && 2 ** y === x) return 0;
-      return x >= 0.5 && x <= 2 ? TOLERANCE.logarithmAbsoluteNearOne : TOLERANCE.logarithmUlps * f32Ulp(y);
-    case 'sqrt':
-      return TOLERANCE.sqrtUlps * f32Ulp(y);
-    case 'recip':
-      return TOLERANCE.divisionUlps * f32Ulp(y);
-    case 'sin':
-    case 'cos':
-      return TOLERANCE.trigonometricAbsolute(x);
-    default:
-      return 0;
-  }
-}
+/** The same integer at both ends of the interval, or undetermined. */
+const step = (f: (v: number) => number) => ([lo, hi]: Range): Range | undefined => (f(lo) === f(hi) ? [f(lo), f(lo)] : undefined);
 
-/** neg and abs move the sign bit only; every other float op is arithmetic a device may flush. */
-const FLUSH_FREE_UNARY = new Set(['neg', 'abs']);
+const exponential = (x: number, y: number) => TOLERANCE.exponentialUlps(x) * f32Ulp(y);
+const logarithm = (x: number, y: number) => (x >= 0.5 && x <= 2 ? TOLERANCE.logarithmAbsoluteNearOne : TOLERANCE.logarithmUlps * f32Ulp(y));
+const trigonometric = (x: number) => TOLERANCE.trigonometricAbsolute(x);
+
+const UNARY: Readonly<Record<string, UnaryRule>> = {
+  neg: { range: ([lo, hi]) => [-hi, -lo], signOnly: true },
+  abs: {
+    range: ([lo, hi]) => (lo <= 0 && hi >= 0 ? [0, Math.max(-lo, hi)] : [Math.min(Math.abs(lo), Math.abs(hi)), Math.max(Math.abs(lo), Math.abs(hi))]),
+    signOnly: true,
+  },
+  exp: { range: ([lo, hi]) => [Math.exp(lo), Math.exp(hi)], allowance: exponential },
+  exp2: { range: ([lo, hi]) => [2 ** lo, 2 ** hi], allowance: (x, y, exact) => (exact && Number.isInteger(x) ? 0 : exponential(x, y)) },
+  log: { range: positive(Math.log), allowance: logarithm },
+  log2: { range: positive(Math.log2), allowance: (x, y, exact) => (exact && 2 ** y === x ? 0 : logarithm(x, y)) },
+  sqrt: { range: ([lo, hi]) => (hi < 0 ? [NaN, NaN] : lo < 0 ? undefined : [Math.sqrt(lo), Math.sqrt(hi)]), allowance: (_, y) => TOLERANCE.sqrtUlps * f32Ulp(y) },
+  recip: { range: ([lo, hi]) => (lo <= 0 && hi >= 0 ? undefined : [1 / hi, 1 / lo]), allowance: (_, y) => TOLERANCE.divisionUlps * f32Ulp(y) },
+  // Lipschitz 1: the reach of the argument.
+  sin: { range: ([lo, hi], x) => lipschitz(Math.sin(x), Math.max(hi - x, x - lo)), allowance: trigonometric },
+  cos: { range: ([lo, hi], x) => lipschitz(Math.cos(x), Math.max(hi - x, x - lo)), allowance: trigonometric },
+  floor: { range: step(Math.floor) },
+  ceil: { range: step(Math.ceil) },
+} satisfies Record<Extract<UnaryOpName, ElementwiseOpAccepting<'f32'>>, UnaryRule>;
+
+/** The rule of `op` in `table`, or an error naming the op that lacks one. */
+function ruleOf<R>(table: Readonly<Record<string, R>>, op: string): R {
+  const rule = table[op];
+  if (rule === undefined) throw new Error(`element bounds: no rule for float ${op}; add it to src/conformance/element-bounds.ts`);
+  return rule;
+}
 
 export function unaryBound(op: string, dtype: DType, a: Operand, y: number): number {
   if (!isFloat(dtype)) return a.e;
-  const flush = !FLUSH_FREE_UNARY.has(op);
+  const rule = ruleOf(UNARY, op);
+  const flush = !rule.signOnly;
   const exact = exactRange(a, flush);
-  const range = UNARY_RANGE[op]!(rangeOf(a, flush), a.x);
+  const range = rule.range(rangeOf(a, flush), a.x);
   const farthest = range ? (Math.abs(range[0]) > Math.abs(range[1]) ? range[0] : range[1]) : y;
-  const arg = Math.abs(a.x) + a.e;
-  return settle(y, range, exact, unaryAllowance(op, exact ? a.x : arg, exact ? y : farthest, exact), dtype, flush);
+  const [x, fy] = exact ? [a.x, y] : [Math.abs(a.x) + a.e, farthest];
+  // Special values in and out are exact (spec/ops.md).
+  const local = rule.allowance && Number.isFinite(x) && Number.isFinite(fy) ? rule.allowance(x, fy, exact) : 0;
+  return settle(y, range, exact, local, dtype, flush);
 }
 
 function productRange(a: Range, b: Range): Range | undefined {
@@ -131,22 +131,24 @@ function quotientRange(a: Range, b: Range): Range | undefined {
   return productRange(a, [1 / b[1], 1 / b[0]]);
 }
 
-const BINARY_RANGE: Readonly<Record<string, (a: Range, b: Range) => Range | undefined>> = {
-  add: (a, b) => [a[0] + b[0], a[1] + b[1]],
-  sub: (a, b) => [a[0] - b[1], a[1] - b[0]],
-  mul: productRange,
-  div: quotientRange,
-  max: (a, b) => [Math.max(a[0], b[0]), Math.max(a[1], b[1])],
-  min: (a, b) => [Math.min(a[0], b[0]), Math.min(a[1], b[1])],
-};
+/**
+ * How a binary float op's result bound follows from its operands' intervals: their image and the table's own
+ * allowance at result y; or, for a comparison, determined where its entry's `overIntervals` decides it.
+ */
+type BinaryRule = { readonly range: (a: Range, b: Range) => Range | undefined; readonly allowance?: (y: number) => number } | 'comparison';
 
-/** Which comparisons hold for every pair of points of the two intervals, or undefined if that varies. */
-const COMPARE: Readonly<Record<string, (a: Range, b: Range) => boolean | undefined>> = {
-  lt: (a, b) => (a[1] < b[0] ? true : a[0] >= b[1] ? false : undefined),
-  le: (a, b) => (a[1] <= b[0] ? true : a[0] > b[1] ? false : undefined),
-  eq: (a, b) => (a[1] < b[0] || a[0] > b[1] ? false : undefined),
-  ne: (a, b) => (a[1] < b[0] || a[0] > b[1] ? true : undefined),
-};
+const BINARY: Readonly<Record<string, BinaryRule>> = {
+  add: { range: (a, b) => [a[0] + b[0], a[1] + b[1]] },
+  sub: { range: (a, b) => [a[0] - b[1], a[1] - b[0]] },
+  mul: { range: productRange },
+  div: { range: quotientRange, allowance: (y) => TOLERANCE.divisionUlps * f32Ulp(y) },
+  max: { range: (a, b) => [Math.max(a[0], b[0]), Math.max(a[1], b[1])] },
+  min: { range: (a, b) => [Math.min(a[0], b[0]), Math.min(a[1], b[1])] },
+  lt: 'comparison',
+  le: 'comparison',
+  eq: 'comparison',
+  ne: 'comparison',
+} satisfies Record<Extract<BinaryOpName, ElementwiseOpAccepting<'f32'>>, BinaryRule>;
 
 /** Widens an f32 product feeding an addition by the rounding a fused multiply-add skips. */
 const fusable = (o: Operand): Operand => (o.product && o.x !== 0 ? { x: o.x, e: o.e + TOLERANCE.fusedProductUlps * f32Ulp(o.x) } : o);
@@ -156,13 +158,12 @@ export function binaryBound(op: string, dtype: DType, a0: Operand, b0: Operand, 
   const [a, b] = op === 'add' || op === 'sub' ? [fusable(a0), fusable(b0)] : [a0, b0];
   const exact = exactRange(a, true) && exactRange(b, true);
   const [ra, rb] = [rangeOf(a, true), rangeOf(b, true)];
-  const compare = COMPARE[op];
-  if (compare) {
+  const rule = ruleOf(BINARY, op);
+  if (rule === 'comparison') {
     if (exact || Number.isNaN(a.x) || Number.isNaN(b.x)) return exact ? 0 : UNDETERMINED;
-    return compare(ra, rb) === undefined ? UNDETERMINED : 0;
+    return elementwiseDef(op)!.algebra.overIntervals!(ra, rb) === undefined ? UNDETERMINED : 0;
   }
-  const range = BINARY_RANGE[op]!(ra, rb);
-  return settle(y, range, exact, op === 'div' ? TOLERANCE.divisionUlps * f32Ulp(y) : 0, dtype, true);
+  return settle(y, rule.range(ra, rb), exact, rule.allowance?.(y) ?? 0, dtype, true);
 }
 
 /** A cast: exact between exact values; across an interval, determined when both ends convert alike. */

@@ -1,6 +1,7 @@
 // The conformance suite: every primitive and composite as cases, run on each backend and compared with the oracle.
 
-import { compositeNames, primitiveNames } from '../ir/index.js';
+import { compositeNames } from '../composites/index.js';
+import { primitiveNames } from '../ir/index.js';
 import { coveredOps, type ConformanceCase } from './case.js';
 import { CAST_CASES } from './cases/casts.js';
 import { COMPOSITE_CASES } from './cases/composites.js';

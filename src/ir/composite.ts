@@ -1,7 +1,7 @@
 // Composite ops: named regions that carry their decomposition into primitives. The graph keeps their
 // boundaries (printers, dumps and per-block comparisons name them); a backend may claim one for a
 // specialised kernel, which must then compute what the decomposition computes. The definitions themselves are
-// listed in src/composites.
+// listed in src/composites (define.ts writes one).
 
 import { checkAttrs, fitsSchema, type AttrSchema, type AttrsOf } from './attrs.js';
 import { IRError } from './errors.js';
@@ -26,13 +26,7 @@ export interface CompositeDef<S extends AttrSchema = AttrSchema> {
   decompose(b: GraphBuilder, inputs: readonly Value[], attrs: AttrsOf<S>): readonly Value[];
 }
 
-/** A composite definition, with its attribute types inferred from its schema (enum values included). */
-export const defineComposite = <const S extends AttrSchema>(def: CompositeDef<S>): CompositeDef<S> => def;
-
-/** The attribute type of a composite definition. */
-export type CompositeAttrs<D> = D extends CompositeDef<infer S> ? AttrsOf<S> : never;
-
-/** The attributes of `node`, an occurrence of `def` (a claimed kernel's), as def's attribute type; throws when they do not fit. */
+/** The attributes of `node`, an occurrence of `def`, with def's attribute types; throws if they do not fit them. */
 export function attrsOf<S extends AttrSchema>(def: CompositeDef<S>, node: { readonly op: string; readonly attrs: Attrs }): AttrsOf<S> {
   const { attrs } = node;
   if (node.op !== def.name) throw new IRError(`attrsOf: a "${node.op}" node is not a "${def.name}"`);

@@ -10,7 +10,7 @@ export type { Algebra, ElementwiseDef, Interval, OpDef, OpFamily, ScalarFn, Scal
 export { ELEMENTWISE_OPS, elementwiseDef, evaluateElementwise, type BinaryOpName, type ElementwiseOpAccepting, type ElementwiseOpName, type UnaryOpName } from './ops/elementwise.js';
 export { CAST, type CastDef } from './ops/cast.js';
 export { PRIMITIVES, primitiveNames } from './primitives.js';
-export { attrsOf, defineComposite, knownComposite, provideComposites, type CompositeAttrs, type CompositeDef } from './composite.js';
+export { attrsOf, provideComposites, type CompositeDef } from './composite.js';
 export { GraphBuilder } from './builder.js';
 export { verify, verifyProblems } from './verify.js';
 export { printGraph } from './print.js';

@@ -9,7 +9,7 @@ import { typed } from './typed.js';
 /** A number operand as a constant of the tensor operand's dtype and shape (errors name the op called). */
 const splat = (op: string, like: Tensor, x: number): Tensor => prim(like, 'full', [], { dtype: like.dtype, shape: [...like.shape], value: scalarIn(like.dtype, x, op) });
 
-/** Elementwise `op` of two tensors, or of a tensor and a number; `swapped` computes op(b, a) (greater is lt swapped). */
+/** Elementwise `op` of two tensors, or of a tensor and a number; `swapped` computes op(b, a) (greater: lt swapped). */
 function binaryOp(op: string, swapped = false) {
   const apply = (a: Tensor, b: Tensor): Tensor => {
     const [x, y] = broadcastAll(op, ...(swapped ? [b, a] : [a, b]));

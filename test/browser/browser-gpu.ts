@@ -29,7 +29,11 @@ const CHROMIUM_ARGS = [
 export interface BrowserGpu {
   readonly adapter: AdapterDescription;
   run(jobs: readonly GpuJob[]): Promise<GpuJobOutputs[]>;
-  /** The page, for tests that load further modules of their own into it (page.addScriptTag). */
+  /**
+   * Loads a module of the tests into the page once (a path the job server serves, e.g. /test/browser/x.js) and
+   * waits until it has installed `global` on globalThis, the API the test then calls through `page.evaluate`.
+   */
+  load(modulePath: string, global: string): Promise<void>;
   readonly page: Page;
 }
 
@@ -65,9 +69,22 @@ async function openSession(): Promise<Session> {
     });
     const probe: PageProbe = await page.evaluate(() => (globalThis as unknown as { dsv3: PageApi }).dsv3.probe());
     if ('missing' in probe) throw new MissingBrowser(`Chromium has no WebGPU adapter: ${probe.missing}`);
+    const loaded = new Map<string, Promise<void>>();
     const gpu: BrowserGpu = {
       adapter: probe.adapter,
       page,
+      load(modulePath, global) {
+        let done = loaded.get(modulePath);
+        if (done === undefined) {
+          done = page.addScriptTag({ type: 'module', url: modulePath }).then(async () => {
+            await page.waitForFunction((name) => name in globalThis, global, { timeout: 30_000 }).catch((e: unknown) => {
+              throw new Error(`${modulePath} did not install globalThis.${global}: ${pageErrors.join('; ') || String(e)}`);
+            });
+          });
+          loaded.set(modulePath, done);
+        }
+        return done;
+      },
       async run(jobs) {
         const results = await page.evaluate((pageJobs) => (globalThis as unknown as { dsv3: PageApi }).dsv3.run(pageJobs), jobs.map(toPageJob));
         return results.map((outputs) => outputs.map(fromBase64));

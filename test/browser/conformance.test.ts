@@ -21,19 +21,8 @@ const cases: ConformanceCase[] = [
   ...modelCases().filter((c) => c.name === BLOCK),
 ];
 
-let loaded: Promise<void> | undefined;
-
-/** Loads conformance-page.ts into the harness page once. */
-function loadRunner(): Promise<void> {
-  const { page } = browser();
-  loaded ??= page.addScriptTag({ type: 'module', url: '/test/browser/conformance-page.js' }).then(async () => {
-    await page.waitForFunction(() => 'dsv3Conformance' in globalThis, undefined, { timeout: 30_000 });
-  });
-  return loaded;
-}
-
 async function runInPage(c: ConformanceCase) {
-  await loadRunner();
+  await browser().load('/test/browser/conformance-page.js', 'dsv3Conformance');
   const wire = await browser().page.evaluate(
     (w: WireCase) => (globalThis as unknown as { dsv3Conformance: ConformancePageApi }).dsv3Conformance.run(w),
     toWireCase(linkedCase(c)),

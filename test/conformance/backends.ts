@@ -1,13 +1,13 @@
-// The backends the conformance suite runs on. A new backend plugs in here: a name, how to make it, and — when it
-// needs something a machine may lack — what that is, so its tests skip loudly there (or fail when required).
+// The backends the conformance suite runs on: every registered backend that runs kernels (src/backends/registry.ts;
+// the op-by-op interpreter is the oracle they are judged against). A backend that needs something a machine may
+// lack (a GPU adapter) skips loudly there, or fails when its requirement's environment variable is 1.
 //
 // A backend that compiles slowly (a GPU on the CPU: lavapipe spends ~0.2 s compiling a small kernel and several
 // seconds on a contraction) runs the quick pass by default: the cases marked quick and fewer property runs.
 // DSV3_CONFORMANCE=full runs everything everywhere.
 
 import type { Backend } from '../../src/backends/backend.js';
-import { cpuBackend } from '../../src/backends/cpu/backend.js';
-import { NoAdapterError, webgpuBackend } from '../../src/backends/webgpu/index.js';
+import { backendEntries, type BackendEntry } from '../../src/backends/registry.js';
 import type { ConformanceCase } from '../../src/conformance/case.js';
 import type { OptionalResource } from '../support/optional-resource.js';
 import { ensureRuntimeDir } from '../support/runtime-dir.js';
@@ -16,38 +16,33 @@ export interface BackendUnderTest {
   readonly name: string;
   readonly resource: OptionalResource<Backend>;
   readonly slowToCompile: boolean;
-  /**
-   * Whether float arithmetic on ±inf and NaN follows IEEE 754. WGSL lets shader compilers assume finite values
-   * (lavapipe folds inf·0 to 0), so on WebGPU only casts and moves are held to exact special values.
-   */
+  /** Whether float arithmetic on ±inf and NaN follows IEEE 754 (the registry's `ieeeSpecials`). */
   readonly ieeeSpecials: boolean;
 }
 
-const release = (b: Backend) => b.dispose();
-
-export const BACKENDS_UNDER_TEST: readonly BackendUnderTest[] = [
-  {
-    name: 'cpu',
-    resource: { what: 'the compiled CPU backend', requireEnv: 'DSV3_REQUIRE_CPU', acquire: async () => cpuBackend({ mode: 'compiled' }), missingReason: () => undefined, release },
-    slowToCompile: false,
-    ieeeSpecials: true,
-  },
-  {
-    name: 'webgpu',
+/** A registered backend as the conformance tests run it: opened once per test file. */
+export function backendUnderTest(entry: BackendEntry): BackendUnderTest {
+  return {
+    name: entry.name,
     resource: {
-      what: 'WebGPU',
-      requireEnv: 'DSV3_REQUIRE_WEBGPU',
+      what: entry.needs?.what ?? `the ${entry.name} backend`,
+      requireEnv: entry.needs?.requireEnv ?? `DSV3_REQUIRE_${entry.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`,
       acquire: () => {
+        // GPU drivers (Mesa's) want a runtime directory.
         ensureRuntimeDir();
-        return webgpuBackend();
+        return entry.open();
       },
-      missingReason: (e) => (e instanceof NoAdapterError ? e.message : undefined),
-      release,
+      missingReason: (e) => entry.needs?.missingReason(e),
+      release: (b) => b.dispose(),
     },
-    slowToCompile: true,
-    ieeeSpecials: false,
-  },
-];
+    slowToCompile: entry.slowToCompile ?? false,
+    ieeeSpecials: entry.ieeeSpecials ?? true,
+  };
+}
+
+export const BACKENDS_UNDER_TEST: readonly BackendUnderTest[] = backendEntries()
+  .filter((e) => e.runsKernels)
+  .map(backendUnderTest);
 
 export const FULL = process.env.DSV3_CONFORMANCE === 'full';
 

@@ -4,9 +4,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { cpuBackend } from '../../src/backends/cpu/backend.js';
 import { conformanceCases, uncovered } from '../../src/conformance/suite.js';
-import { checkCase, describeVerdict, oracleDisagreements, passed } from '../../src/conformance/run.js';
-import { useOptionalResource } from '../support/optional-resource.js';
-import { BACKENDS_UNDER_TEST, casesFor } from './backends.js';
+import { oracleDisagreements } from '../../src/conformance/run.js';
+import { BACKENDS_UNDER_TEST } from './backends.js';
+import { caseSuite } from './case-suite.js';
 
 const cases = conformanceCases();
 
@@ -23,15 +23,4 @@ describe('the suite', () => {
   });
 });
 
-for (const target of BACKENDS_UNDER_TEST) {
-  describe(target.name, () => {
-    const backend = useOptionalResource(target.resource);
-    for (const c of casesFor(target, cases)) {
-      it(c.name, async () => {
-        const verdict = await checkCase(backend(), c);
-        if (!passed(verdict)) expect.fail(describeVerdict(verdict));
-        for (const o of verdict.outputs) if (o.undetermined) console.log(`${c.name} ${o.name}: ${o.undetermined}/${o.elements} undetermined`);
-      });
-    }
-  });
-}
+for (const target of BACKENDS_UNDER_TEST) caseSuite(target, cases);

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cpuBackend } from '../../src/backends/cpu/backend.js';
 import { tensorData, walkNodes, weightMap, type TensorData } from '../../src/ir/index.js';
 import { Trace } from '../../src/ops/index.js';
-import { moe, moeWeightNames, type MoeAttrs } from '../../src/models/deepseek/moe.js';
+import { moe, moeWeightNames, type MoeAttrs } from '../../src/composites/moe.js';
 import { compareGateWeights, compareIndices } from '../../src/models/deepseek/verify/compare.js';
 
 const backend = cpuBackend({ mode: 'reference' });

@@ -18,7 +18,7 @@ export interface CpuBackendOptions extends DriverOptions {
 }
 
 /** The CPU as a DeviceBackend: host memory, in-place kernels, no limit on buffers per kernel. */
-export function cpuDevice(): DeviceBackend<StorageArray> {
+export function cpuDeviceBackend(): DeviceBackend<StorageArray> {
   return {
     name: 'cpu',
     compileOptions: { inPlace: true, maxBuffersPerKernel: Infinity },
@@ -32,5 +32,5 @@ export function cpuDevice(): DeviceBackend<StorageArray> {
 }
 
 export function cpuBackend(options: CpuBackendOptions = {}): Backend {
-  return options.mode === 'reference' ? referenceBackend() : driveBackend(cpuDevice(), options);
+  return options.mode === 'reference' ? referenceBackend() : driveBackend(cpuDeviceBackend(), options);
 }

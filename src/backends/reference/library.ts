@@ -3,7 +3,8 @@
 // composite, run by its decomposition op by op (what a backend does with a composite another backend claimed: the
 // CPU in shadow mode). Any backend whose buffers are host storage arrays can run library kernels with it.
 
-import { compositeDef, contiguousStrides, formatShape, sameShape, type DType, type SlicedWeight, type StorageArray } from '../../ir/index.js';
+import { contiguousStrides, formatShape, sameShape, type DType, type SlicedWeight, type StorageArray } from '../../ir/index.js';
+import { COMPOSITES } from '../../composites/index.js';
 import type { Kernel, LibraryBody } from '../../compiler/kernel.js';
 import { libraryGraph } from '../../compiler/library-graph.js';
 import { evaluateGraph } from './interpreter.js';
@@ -30,7 +31,7 @@ function libraryOp(k: Kernel, body: LibraryBody, experts: SlicedWeight | undefin
     case 'gather_matmul':
       return ([x, w, ids]) => [gatherMatmul(x!, w!, ids!, experts)];
   }
-  if (!compositeDef(body.op)) throw new Error(`library kernel ${k.name}: no routine for "${body.op}", and no composite of that name`);
+  if (!COMPOSITES.has(body.op)) throw new Error(`library kernel ${k.name}: no routine for "${body.op}", and no composite of that name`);
   const graph = libraryGraph(k, body);
   return (x) => evaluateGraph(graph, x);
 }

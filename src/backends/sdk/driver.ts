@@ -37,6 +37,16 @@ export interface DrivenBackend<B = unknown> extends Backend {
 
 export const isDrivenBackend = (b: Backend): b is DrivenBackend => 'device' in b && 'compileOptions' in b;
 
+/** The code `device` generates for the kernels of `program`, by file name (for dumps). */
+export function kernelSources<B>(device: DeviceBackend<B>, program: Program): Record<string, string> {
+  const sources: Record<string, string> = {};
+  for (const k of program.kernels) {
+    const source = device.kernelSource?.(k);
+    if (source) sources[source.file] = source.text;
+  }
+  return sources;
+}
+
 export function driveBackend<B>(device: DeviceBackend<B>, options: DriverOptions = {}): DrivenBackend<B> {
   const programs = new Map<string, Program>();
   const shadowing = options.shadow ?? (envShadow(device.name) && device.name !== SHADOW_REFERENCE);
@@ -69,10 +79,7 @@ export function driveBackend<B>(device: DeviceBackend<B>, options: DriverOptions
       const prepared = await device.prepare(program, weights);
       if (dump) {
         dump('91-program', printProgram(program));
-        for (const k of program.kernels) {
-          const source = device.kernelSource?.(k);
-          if (source) dump(`kernels/${source.file}`, source.text);
-        }
+        for (const [file, text] of Object.entries(kernelSources(device, program))) dump(`kernels/${file}`, text);
       }
       const shadow = shadowing ? await ShadowCheck.create(device, program, weights, await shadowReference()) : undefined;
       return new DriverExecutable(graph, device, program, prepared, shadow);

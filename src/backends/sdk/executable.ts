@@ -68,13 +68,11 @@ export class DriverExecutable<B> implements Executable {
       const kept: Record<string, DeviceTensor> = {};
       for (const [out, id] of Object.entries(p.outputs)) {
         if (!keep.has(out)) continue;
-        let b = buffers[id]!;
+        const { dtype, size } = p.buffers[id]!;
+        let b: B = buffers[id]!;
         if (owned.has(b)) owned.delete(b);
-        else {
-          b = device.alloc(p.buffers[id]!.dtype, p.buffers[id]!.size);
-          launch.copy(buffers[id]!, b, p.buffers[id]!.dtype, p.buffers[id]!.size);
-        }
-        kept[out] = new BufferTensor(device, { dtype: p.buffers[id]!.dtype, shape: p.outputShapes[out]! }, b);
+        else launch.copy(buffers[id]!, (b = device.alloc(dtype, size)), dtype, size);
+        kept[out] = new BufferTensor(device, { dtype, shape: p.outputShapes[out]! }, b);
       }
       try {
         const reads = Object.entries(p.outputs).filter(([out]) => !keep.has(out));

@@ -3,7 +3,7 @@
 // skeleton (compiler/nest-writer.ts); bindings, loads, stores and helpers from wgsl-shader.ts; this file only states
 // WGSL's syntax for the scalar expressions and the loop structure of each kernel body.
 
-import type { DType } from '../../ir/index.js';
+import type { DType, ElementwiseOpName } from '../../ir/index.js';
 import type { Expr } from '../../compiler/expr.js';
 import type { Accumulator, ContractionBody, Kernel, MapBody, ReduceBody, Store } from '../../compiler/kernel.js';
 import { accName, loops, loopVarName, NestWriter, type Syntax } from '../../compiler/nest-writer.js';
@@ -25,6 +25,56 @@ function castExpr(uses: ShaderUses, e: Expr & { kind: 'cast' }, x: string): stri
   return to === 'f32' ? `f32(${x})` : uses.roundTo(to, `${uses.helper('i32_to_f32_odd')}(${x})`, e.mode ?? 'saturate');
 }
 
+/** The WGSL of an elementwise op applied to its operands' names. */
+type OpSyntax = (uses: ShaderUses, e: Expr, a: readonly string[]) => string;
+
+const builtin: OpSyntax = (_, e, [x]) => `${e.kind}(${x})`;
+/** A builtin guarded by a helper that gives the special values spec/ops.md asks for. */
+const guarded = (helper: string): OpSyntax => (uses, e, [x]) => `${uses.helper(helper)}(${x}, ${e.kind}(${x}))`;
+const extremum: OpSyntax = (uses, e, [x, y]) => (e.type === 'f32' ? `${uses.helper(e.kind === 'max' ? 'fmax' : 'fmin')}(${x}, ${y})` : `${e.kind}(${x}, ${y})`);
+/** `self`: x - x and x / x are not 0 and 1 for infinities and NaN, so a shader compiler must not see one value twice. */
+const infix = (op: string, self = false): OpSyntax => (uses, e, [x, y]) =>
+  self && e.type === 'f32' && e.args[0] === e.args[1] ? `(${x} ${op} ${uses.helper('opaque_f32')}(bitcast<u32>(${y})))` : `(${x} ${op} ${y})`;
+
+const comparison = (op: string): OpSyntax => (uses, e, [x, y]) => {
+  const t = e.args[0]!.type;
+  // WGSL orders no bools; floats answer NaN explicitly (ne: true, the others false).
+  if (t === 'bool') return `(i32(${x}) ${op} i32(${y}))`;
+  if (t === 'i32') return `(${x} ${op} ${y})`;
+  const nan = `${uses.helper('any_nan')}(${x}, ${y})`;
+  return e.kind === 'ne' ? `(${nan} || ${x} != ${y})` : `(!${nan} && ${x} ${op} ${y})`;
+};
+
+/** Each elementwise op's WGSL: one entry per op (a missing one is a type error). */
+const OPS: Readonly<Record<string, OpSyntax>> = {
+  neg: (_, __, [x]) => `(-${x})`,
+  abs: builtin,
+  exp: guarded('nan_in_nan_out'),
+  exp2: guarded('nan_in_nan_out'),
+  log: guarded('nan_in_nan_out'),
+  log2: guarded('nan_in_nan_out'),
+  sqrt: guarded('nan_in_nan_out'),
+  recip: (_, __, [x]) => `(1.0f / ${x})`,
+  sin: guarded('finite_or_nan'),
+  cos: guarded('finite_or_nan'),
+  floor: builtin,
+  ceil: builtin,
+  not: (_, __, [x]) => `(!${x})`,
+  add: infix('+'),
+  sub: infix('-', true),
+  mul: infix('*'),
+  div: infix('/', true),
+  mod: infix('%'),
+  max: extremum,
+  min: extremum,
+  lt: comparison('<'),
+  le: comparison('<='),
+  eq: comparison('=='),
+  ne: comparison('!='),
+  and: infix('&'),
+  or: infix('|'),
+} satisfies Record<ElementwiseOpName, OpSyntax>;
+
 function scalarExpr(uses: ShaderUses, e: Expr, a: readonly string[]): string {
   const [x, y, z] = a;
   switch (e.kind) {
@@ -36,46 +86,10 @@ function scalarExpr(uses: ShaderUses, e: Expr, a: readonly string[]): string {
       return castExpr(uses, e, x!);
     case 'where':
       return `select(${z}, ${y}, ${x})`;
-    case 'neg':
-      return `(-${x})`;
-    case 'abs':
-    case 'floor':
-    case 'ceil':
-      return `${e.kind}(${x})`;
-    case 'exp':
-    case 'exp2':
-    case 'log':
-    case 'log2':
-    case 'sqrt':
-      return `${uses.helper('nan_in_nan_out')}(${x}, ${e.kind}(${x}))`;
-    case 'sin':
-    case 'cos':
-      return `${uses.helper('finite_or_nan')}(${x}, ${e.kind}(${x}))`;
-    case 'recip':
-      return `(1.0f / ${x})`;
-    case 'not':
-      return `(!${x})`;
-    case 'max':
-    case 'min':
-      return e.type === 'f32' ? `${uses.helper(e.kind === 'max' ? 'fmax' : 'fmin')}(${x}, ${y})` : `${e.kind}(${x}, ${y})`;
-    case 'lt':
-    case 'le':
-    case 'eq':
-    case 'ne': {
-      const op = { lt: '<', le: '<=', eq: '==', ne: '!=' }[e.kind];
-      const t = e.args[0]!.type;
-      // WGSL orders no bools; floats answer NaN explicitly (ne: true, the others false).
-      if (t === 'bool') return `(i32(${x}) ${op} i32(${y}))`;
-      if (t === 'i32') return `(${x} ${op} ${y})`;
-      const nan = `${uses.helper('any_nan')}(${x}, ${y})`;
-      return e.kind === 'ne' ? `(${nan} || ${x} != ${y})` : `(!${nan} && ${x} ${op} ${y})`;
-    }
     default: {
-      const op = { add: '+', sub: '-', mul: '*', div: '/', mod: '%', and: '&', or: '|' }[e.kind as string];
+      const op = OPS[e.kind];
       if (!op) throw new Error(`render-wgsl: no WGSL for ${e.kind}`);
-      // x - x and x / x are not 0 and 1 for infinities and NaN; hide that the operands are one value.
-      if (e.type === 'f32' && (e.kind === 'sub' || e.kind === 'div') && e.args[0] === e.args[1]) return `(${x} ${op} ${uses.helper('opaque_f32')}(bitcast<u32>(${y})))`;
-      return `(${x} ${op} ${y})`;
+      return op(uses, e, a);
     }
   }
 }

@@ -6,24 +6,11 @@ import type { Backend, Executable } from '../../backends/backend.js';
 import { byteSize, isFp8, tensorData, weightMap, type FloatDType } from '../../ir/index.js';
 import { cast as castOp, Trace, type Fp8CastMode } from '../../ops/index.js';
 import { UsageError, type Command } from '../command.js';
-import { BACKEND_NAMES, openBackend } from './forward.js';
+import { backendList, DEFAULT_BACKEND, openBackend } from '../backends.js';
 
 const TARGETS: Readonly<Record<string, FloatDType>> = { e4m3fn: 'f8e4m3fn', e5m2: 'f8e5m2', bf16: 'bf16', f16: 'f16' };
-const WEBGPU = 'webgpu';
 /** Elements per graph run: 16 MiB of f32 input. */
 const CHUNK = 1 << 22;
-
-/** The backend named by --backend: a CPU backend, or the WebGPU backend on this machine's GPU adapter. */
-async function castBackend(name: string): Promise<Backend> {
-  if (name !== WEBGPU) return openBackend(name, 'cast');
-  // Loaded only when asked for, so CPU runs never touch the GPU bindings.
-  const { webgpuBackend } = await import('../../backends/webgpu/index.js');
-  try {
-    return await webgpuBackend();
-  } catch (e) {
-    throw new Error(`--backend ${WEBGPU}: no WebGPU device (${e instanceof Error ? e.message : String(e)})`);
-  }
-}
 
 function parseMode(dtype: FloatDType, mode: string | undefined): Fp8CastMode | undefined {
   if (!isFp8(dtype)) {
@@ -83,13 +70,14 @@ to even, with subnormals kept (spec/ops.md, cast).
   --to TYPE           e4m3fn, e5m2, bf16 or f16
   --mode MODE         fp8 targets only: torch (default; PyTorch's .to(): e4m3fn overflow and inf give NaN,
                       e5m2 overflow gives inf) or saturate (overflow and inf clamp to the largest finite value)
-  --backend NAME      ${[...new Set([...BACKEND_NAMES, WEBGPU])].join(', ')} (default cpu; ${WEBGPU} runs on this machine's GPU adapter)
+  --backend NAME      the backend to convert on (default ${DEFAULT_BACKEND}):
+${backendList('                        ')}
   --force             replace OUT if it exists (otherwise an existing OUT is never overwritten)`,
   options: {
     from: { type: 'string' },
     to: { type: 'string' },
     mode: { type: 'string' },
-    backend: { type: 'string', default: 'cpu' },
+    backend: { type: 'string', default: DEFAULT_BACKEND },
     force: { type: 'boolean', default: false },
   },
   positionals: true,
@@ -103,7 +91,7 @@ to even, with subnormals kept (spec/ops.md, cast).
     const input = new Uint8Array(fs.readFileSync(inPath));
     if (input.byteLength % 4 !== 0) throw new UsageError(`dsv3 cast: ${inPath} has ${input.byteLength} bytes, not a whole number of f32 values (4 bytes each)`);
     if (values.force !== true && fs.existsSync(outPath)) throw new UsageError(`dsv3 cast: ${outPath} already exists; refusing to overwrite it (pass --force to replace it)`);
-    const backend = await castBackend(values.backend as string);
+    const backend = await openBackend(values.backend as string, 'cast');
     const fd = fs.openSync(outPath, values.force === true ? 'w' : 'wx');
     try {
       await castFile(input, dtype, mode, backend, fd);

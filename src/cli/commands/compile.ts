@@ -13,22 +13,23 @@ import { printProgram } from '../../compiler/print-kernel.js';
 import { programStats, type ProgramStats } from '../../compiler/stats.js';
 import { graphToDot } from '../../compiler/view/dot.js';
 import { graphToHtml } from '../../compiler/view/html.js';
-import { renderKernel } from '../../backends/cpu/program.js';
 import { directoryFiles } from '../../io/local-files.js';
 import { loadModelConfig } from '../../models/deepseek/config.js';
 import { modelLayout } from '../../models/deepseek/layout.js';
 import { defaultSettings, type AttentionMode, type GemmMode } from '../../models/deepseek/settings.js';
 import { UsageError, type Command } from '../command.js';
 import { gemmArg } from './forward.js';
-import { cpuStepCompile, describeLayerKernels, kernelsByLayer, STEP_BACKENDS, stepGraph, webgpuStepCompile, type StepBackend, type StepSpec } from './model-step.js';
+import { kernelSources, type DrivenBackend } from '../../backends/sdk/driver.js';
+import { backendList, backendNames, DEFAULT_BACKEND, openKernelBackend } from '../backends.js';
+import { describeLayerKernels, kernelsByLayer, stepCompile, stepGraph, type StepSpec } from './model-step.js';
 
 /** What is compiled: a graph, and how its backend compiles it. */
 export interface CompileTarget {
   readonly graph: Graph;
   /** What the target's backend tells the compiler (claimed composites, donated inputs, limits). */
   readonly options?: Omit<CompileOptions, 'dump'>;
-  /** Each kernel's source as the target's backend generates it, by file name (default: the CPU backend's JavaScript). */
-  readonly kernelSources?: (p: Program) => Record<string, string>;
+  /** Each kernel's source as the target's backend generates it, by file name. */
+  readonly kernelSources: (p: Program) => Record<string, string>;
   /** More to report about the compiled program: lines after the summary, and fields of the JSON object. */
   readonly describe?: (p: Program) => { readonly lines: readonly string[]; readonly json: Readonly<Record<string, unknown>> };
 }
@@ -43,8 +44,8 @@ export interface ReportOptions {
   readonly force: boolean;
 }
 
-/** Reads a graph in the text form; parse errors name the file, line and column. */
-export function loadGraphFile(path: string): CompileTarget {
+/** Reads a graph in the text form, its kernel sources those of `backend`; parse errors name the file, line and column. */
+export function loadGraphFile(path: string, backend: DrivenBackend): CompileTarget {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -52,7 +53,7 @@ export function loadGraphFile(path: string): CompileTarget {
     throw new Error(`cannot read graph file "${path}": ${(e as Error).message}`);
   }
   try {
-    return { graph: parseGraph(text) };
+    return { graph: parseGraph(text), kernelSources: (p) => kernelSources(backend.device, p) };
   } catch (e) {
     if (e instanceof ParseError) throw new Error(`${path}: ${e.message}`);
     throw e;
@@ -60,30 +61,26 @@ export function loadGraphFile(path: string): CompileTarget {
 }
 
 /** One prefill or decode step of the model in `dir` (only its config.json is read), compiled as `backend` compiles it. */
-export async function loadModelTarget(dir: string, spec: StepSpec & { readonly backend: StepBackend; readonly attention: AttentionMode; readonly gemm: GemmMode }): Promise<CompileTarget> {
+export function loadModelTarget(dir: string, spec: StepSpec & { readonly backend: DrivenBackend; readonly attention: AttentionMode; readonly gemm: GemmMode }): CompileTarget {
   const config = loadModelConfig(directoryFiles(dir));
   const settings = defaultSettings(config, { attention: spec.attention, gemm: spec.gemm });
   const layout = modelLayout(config);
   const graph = stepGraph(config, settings, layout, spec);
-  const backend = spec.backend === 'cpu' ? cpuStepCompile(graph, config, settings, spec.batch) : await webgpuStepCompile(graph, config, settings, spec.batch);
+  const backend = stepCompile(spec.backend, graph, config, settings, spec.batch);
   const seqLen = spec.phase === 'decode' ? 1 : spec.seqLen;
   return {
     graph,
     options: backend.options,
-    ...(backend.kernelSources ? { kernelSources: backend.kernelSources } : {}),
+    kernelSources: backend.kernelSources,
     describe: (p) => {
       const layers = kernelsByLayer(p, layout);
       return {
         lines: [`${spec.phase} step of ${dir}: batch ${spec.batch}, ${seqLen} token(s) per row; ${backend.description}`, `kernels per layer: ${describeLayerKernels(layers, layout)}`],
-        json: { model: dir, phase: spec.phase, batch: spec.batch, seqLen, backend: spec.backend, claimed: [...(backend.options.claimed ?? [])].sort(), layers: config.numHiddenLayers, kernelsByLayer: layers },
+        json: { model: dir, phase: spec.phase, batch: spec.batch, seqLen, backend: spec.backend.name, claimed: [...(backend.options.claimed ?? [])].sort(), layers: config.numHiddenLayers, kernelsByLayer: layers },
       };
     },
   };
 }
-
-/** The CPU backend's JavaScript of every map and reduce kernel (contractions and library kernels call shared code). */
-const cpuKernelSources = (p: Program): Record<string, string> =>
-  Object.fromEntries(p.kernels.filter((k) => k.body.kind === 'map' || k.body.kind === 'reduce').map((k) => [`${k.name}.js`, renderKernel(k).source]));
 
 const UNITS = ['', 'k', 'M', 'G', 'T'];
 /** 1536 -> "1.5 KiB" (binary) or 14080 -> "14.1 k" (decimal). */
@@ -141,7 +138,7 @@ export function reportCompile(target: CompileTarget, options: ReportOptions): nu
   const written: string[] = [];
   if (dump && dumpDir) {
     dump('91-program', printProgram(stages.program));
-    for (const [file, source] of Object.entries((target.kernelSources ?? cpuKernelSources)(stages.program))) dump(`kernels/${file}`, source);
+    for (const [file, source] of Object.entries(target.kernelSources(stages.program))) dump(`kernels/${file}`, source);
     written.push(dumpDir);
   }
   if (options.dot) {
@@ -178,26 +175,24 @@ const MODEL_ONLY = ['phase', 'backend', 'batch', 'seq', 'attn', 'gemm'];
 /** Tokens per row of the prefill chunk without --seq. */
 const DEFAULT_PREFILL = 16;
 
-/** --model DIR with --phase, --backend, --batch, --seq, --attn and --gemm, checked. */
-function modelTarget(dir: string, values: Values): Promise<CompileTarget> {
+/** --model DIR with --phase, --batch, --seq, --attn and --gemm, checked, compiled as `backend` compiles it. */
+function modelTarget(dir: string, values: Values, backend: DrivenBackend): CompileTarget {
   const phase = (values.phase as string | undefined) ?? 'decode';
-  const backend = (values.backend as string | undefined) ?? 'cpu';
   const attention = (values.attn as string | undefined) ?? 'absorb';
   if (phase !== 'prefill' && phase !== 'decode') throw new UsageError(`dsv3 compile: --phase must be prefill or decode, got "${phase}"`);
-  if (!(STEP_BACKENDS as readonly string[]).includes(backend)) throw new UsageError(`dsv3 compile: --backend must be ${STEP_BACKENDS.join(' or ')}, got "${backend}"`);
   if (attention !== 'absorb' && attention !== 'naive') throw new UsageError(`dsv3 compile: --attn must be absorb or naive, got "${attention}"`);
   const seq = positiveInteger(values.seq as string | undefined, '--seq');
   if (phase === 'decode' && seq !== undefined) throw new UsageError('dsv3 compile: --seq is the prefill chunk length; a decode step has one token per row');
   const batch = positiveInteger(values.batch as string | undefined, '--batch') ?? 1;
   const gemm = gemmArg({ gemm: values.gemm ?? 'dequant' }, 'compile');
-  return loadModelTarget(dir, { phase, backend: backend as StepBackend, attention, gemm, batch, seqLen: seq ?? DEFAULT_PREFILL });
+  return loadModelTarget(dir, { phase, backend, attention, gemm, batch, seqLen: seq ?? DEFAULT_PREFILL });
 }
 
 export const compileCommand: Command = {
   name: 'compile',
   summary: 'compile a graph or a model step and show the kernels, their figures, every stage, or a drawing of the fusion',
   help: `Usage: dsv3 compile <graph file> [options]
-       dsv3 compile --model DIR [--phase prefill|decode] [--backend cpu|webgpu] [--batch N] [--seq N] [--attn MODE] [--gemm MODE] [options]
+       dsv3 compile --model DIR [--phase prefill|decode] [--backend ${backendNames(true).join('|')}] [--batch N] [--seq N] [--attn MODE] [--gemm MODE] [options]
 
 Compiles a graph written in the IR text form (as printGraph prints it; see spec/examples/block.graph),
 or one step of a model, and prints a one-line summary: kernels, dispatches, bytes read and written,
@@ -208,8 +203,9 @@ Model steps:
                      read): the graph a session runs, with its KV caches donated, as the backend
                      compiles it; also prints the kernels of each decoder layer
   --phase PHASE      decode (default): one token per row; prefill: a chunk of --seq tokens per row
-  --backend NAME     cpu (default) or webgpu (the limits of this machine's adapter; needs one); each
-                     with the composites it claims (cpu: MLA and MoE; webgpu: the FP8 recipe)
+  --backend NAME     the backend whose compile to show (default ${DEFAULT_BACKEND}): the composites it
+                     claims and its device's limits (a GPU's are its adapter's, so it needs one)
+${backendList('                       ', true)}
   --batch N          rows (default 1)
   --seq N            prefill tokens per row (default ${DEFAULT_PREFILL})
   --attn MODE        absorb (default) or naive attention
@@ -223,8 +219,8 @@ Options:
                      {before, layers: [per decoder layer], after}
   --dump DIR         write every compiler stage to DIR/<graph name>/ (the layout of DSV3_DUMP):
                      00-input.txt, one file per graph pass, 90-kernels.txt, 91-program.txt, and
-                     the generated code of each kernel under kernels/ (JavaScript of each map/reduce
-                     kernel; with --backend webgpu, the WGSL of every kernel)
+                     the code the backend generates for each kernel under kernels/ (a graph file:
+                     the ${DEFAULT_BACKEND} backend's)
   --dot FILE         write the fused graph as Graphviz DOT (regions as clusters, nodes coloured
                      by kernel); render with e.g. dot -Tsvg FILE > graph.svg
   --html FILE        write a self-contained HTML page: the fused graph as SVG beside a table of
@@ -254,24 +250,27 @@ The paths written are reported on stderr, so --json output can be piped.`,
   async run(values, positionals) {
     const model = values.model as string | undefined;
     const maxBuffers = positiveInteger(values['max-buffers'] as string | undefined, '--max-buffers');
-    let target: CompileTarget;
     if (model !== undefined) {
       if (positionals.length > 0) throw new UsageError(`dsv3 compile: give a graph file or --model DIR, not both (got ${positionals.join(' ')})`);
-      target = await modelTarget(model, values);
     } else {
       if (positionals.length !== 1) throw new UsageError(`dsv3 compile: expected one graph file or --model DIR, got ${positionals.length ? positionals.join(' ') : 'none'}\nRun 'dsv3 compile --help' for usage.`);
       const modelOnly = MODEL_ONLY.filter((o) => values[o] !== undefined);
       if (modelOnly.length) throw new UsageError(`dsv3 compile: ${modelOnly.map((o) => `--${o}`).join(', ')} only apply with --model DIR`);
-      target = loadGraphFile(positionals[0]!);
     }
-    return reportCompile(target, {
-      stats: values.stats === true,
-      json: values.json === true,
-      force: values.force === true,
-      dump: values.dump as string | undefined,
-      dot: values.dot as string | undefined,
-      html: values.html as string | undefined,
-      maxBuffers,
-    });
+    const backend = await openKernelBackend((values.backend as string | undefined) ?? DEFAULT_BACKEND, 'compile');
+    try {
+      const target = model !== undefined ? modelTarget(model, values, backend) : loadGraphFile(positionals[0]!, backend);
+      return reportCompile(target, {
+        stats: values.stats === true,
+        json: values.json === true,
+        force: values.force === true,
+        dump: values.dump as string | undefined,
+        dot: values.dot as string | undefined,
+        html: values.html as string | undefined,
+        maxBuffers,
+      });
+    } finally {
+      backend.dispose();
+    }
   },
 };

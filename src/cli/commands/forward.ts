@@ -2,10 +2,8 @@
 // final norm and the routing. Also the options shared by the commands that run a model (generate, verify).
 
 import fs from 'node:fs';
-import { cpuBackend } from '../../backends/cpu/backend.js';
-import type { Backend, KernelTime } from '../../backends/backend.js';
+import type { KernelTime } from '../../backends/backend.js';
 import { formatProfile } from '../../backends/profile.js';
-import { NoAdapterError } from '../../backends/webgpu/errors.js';
 import type { TensorData } from '../../ir/index.js';
 import { directoryFiles } from '../../io/local-files.js';
 import type { FileArray, FileDType } from '../../io/safetensors.js';
@@ -13,44 +11,17 @@ import { writeSafetensors } from '../../io/safetensors-writer.js';
 import { loadModel, type LoadedModel } from '../../models/deepseek/loaded-model.js';
 import type { GemmMode } from '../../models/deepseek/settings.js';
 import { Session } from '../../models/deepseek/session.js';
+import { backendList, DEFAULT_BACKEND, openBackend, requireKernels } from '../backends.js';
 import { UsageError, type Command, type Options } from '../command.js';
 
 type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
-
-export const BACKEND_NAMES = ['cpu', 'cpu-reference', 'webgpu'] as const;
-
-/** cpu: the compiled CPU backend; cpu-reference: the op-by-op interpreter (the oracle); webgpu: the WebGPU adapter. */
-export async function openBackend(name: string, command: string): Promise<Backend> {
-  if (name === 'cpu') return cpuBackend({ mode: 'compiled' });
-  if (name === 'cpu-reference') return cpuBackend({ mode: 'reference' });
-  if (name === 'webgpu') {
-    // Loaded only when asked for, so CPU runs never touch the GPU bindings.
-    const { webgpuBackend } = await import('../../backends/webgpu/backend.js');
-    return webgpuBackend();
-  }
-  throw new UsageError(`dsv3 ${command}: unknown backend "${name}"; expected one of ${BACKEND_NAMES.join(', ')}`);
-}
-
-/** Opens each named backend; with `webgpuIfPresent`, a machine without a WebGPU adapter skips webgpu, saying why. */
-export async function openBackends(names: readonly string[], command: string, webgpuIfPresent = false): Promise<Backend[]> {
-  const backends: Backend[] = [];
-  for (const name of names) {
-    try {
-      backends.push(await openBackend(name, command));
-    } catch (e) {
-      if (!(webgpuIfPresent && e instanceof NoAdapterError)) throw e;
-      console.log(`skip webgpu: ${e.message}`);
-    }
-  }
-  return backends;
-}
 
 export const MODEL_OPTIONS: Options = {
   model: { type: 'string' },
   tokens: { type: 'string' },
   attn: { type: 'string', default: 'absorb' },
   gemm: { type: 'string', default: 'dequant' },
-  backend: { type: 'string', default: 'cpu' },
+  backend: { type: 'string', default: DEFAULT_BACKEND },
 };
 
 const GEMM_HELP = `  --gemm MODE         how Linear layers of an FP8 checkpoint run: dequant (weights dequantised to f32 when
@@ -68,8 +39,8 @@ export const MODEL_HELP = `  --model DIR         checkpoint folder: config.json 
   --tokens ROWS       prompt token ids: rows separated by ';', ids by ','; e.g. 1,2,3;4,5,6 (2 rows of 3)
   --attn MODE         absorb (cache the latent, the official default) or naive (cache per-head K and V)
 ${GEMM_HELP}
-  --backend NAME      ${BACKEND_NAMES.join(' or ')} (default cpu: compiled; cpu-reference: the interpreter;
-                      webgpu: the WebGPU adapter, e.g. Mesa lavapipe)`;
+  --backend NAME      the backend to run on (default ${DEFAULT_BACKEND}):
+${backendList('                        ')}`;
 
 /** Token rows from "1,2,3;4,5,6"; every id a non-negative integer (range is checked against the model later). */
 export function parseTokenRows(text: string, option: string, command: string): number[][] {
@@ -127,13 +98,12 @@ ${MODEL_HELP}
   --profile           time every kernel of each step (each then waits for the one before) and print, per step,
                       the time per region (the composite a kernel came from: mla_attention, moe, rms_norm, ...)
                       and the slowest kernels (a step's first run includes warming up: JavaScript's JIT, shader
-                      compilation; decode a few steps to see steady state); not with --backend cpu-reference`,
+                      compilation; decode a few steps to see steady state); only on a backend that runs kernels`,
   options: { ...MODEL_OPTIONS, decode: { type: 'string' }, out: { type: 'string' }, profile: { type: 'boolean', default: false } },
   async run(values) {
     const out = values.out as string | undefined;
     if (out !== undefined && fs.existsSync(out)) throw new UsageError(`dsv3 forward: --out ${out} already exists; refusing to overwrite it`);
-    if (values.profile === true && values.backend === 'cpu-reference')
-      throw new UsageError('dsv3 forward: --profile times compiled kernels, and cpu-reference (the op-by-op interpreter) runs none; use --backend cpu or webgpu');
+    if (values.profile === true) requireKernels(values.backend as string, 'forward', '--profile times compiled kernels');
     const { model, tokens } = modelArgs(values, 'forward');
     const decode = values.decode === undefined ? [] : parseTokenRows(values.decode as string, 'decode', 'forward');
     if (decode.length > 0 && decode.length !== tokens.length)

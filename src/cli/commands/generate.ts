@@ -3,7 +3,8 @@
 import { generate as generateTokens } from '../../models/deepseek/generate.js';
 import { Session } from '../../models/deepseek/session.js';
 import { UsageError, type Command } from '../command.js';
-import { MODEL_HELP, MODEL_OPTIONS, modelArgs, openBackend, parseTokenRows } from './forward.js';
+import { openBackend } from '../backends.js';
+import { MODEL_HELP, MODEL_OPTIONS, modelArgs, parseTokenRows } from './forward.js';
 
 function numberOption(values: Record<string, unknown>, name: string, integer: boolean): number | undefined {
   const text = values[name] as string | undefined;

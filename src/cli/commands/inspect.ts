@@ -9,7 +9,8 @@ import { activeYarn, softmaxScale } from '../../models/deepseek/rope.js';
 import { defaultSettings } from '../../models/deepseek/settings.js';
 import { kvCacheBytesPerToken, parameterCounts } from '../../models/deepseek/stats.js';
 import { UsageError, type Command } from '../command.js';
-import { cpuStepCompile, describeLayerKernels, kernelsByLayer, stepGraph } from './model-step.js';
+import { DEFAULT_BACKEND, openKernelBackend } from '../backends.js';
+import { describeLayerKernels, kernelsByLayer, stepCompile, stepGraph } from './model-step.js';
 
 const count = (n: number) => `${n.toLocaleString('en-US')} (${n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : `${(n / 1e6).toFixed(2)}M`})`;
 
@@ -28,14 +29,19 @@ function settings(c: ModelConfig): string[] {
   ];
 }
 
-/** The kernels of one decode step (batch 1) as the compiled CPU backend runs it: in all, and per decoder layer. */
-function decodeKernels(c: ModelConfig): string[] {
+/** The kernels of one decode step (batch 1) as the default backend runs it: in all, and per decoder layer. */
+async function decodeKernels(c: ModelConfig): Promise<string[]> {
   const settings = defaultSettings(c);
   const layout = modelLayout(c);
   const graph = stepGraph(c, settings, layout, { phase: 'decode', batch: 1, seqLen: 1 });
-  const cpu = cpuStepCompile(graph, c, settings, 1);
-  const program = compile(graph, cpu.options);
-  return [`compiled decode step  ${program.kernels.length} kernels (${cpu.description})`, `  per layer           ${describeLayerKernels(kernelsByLayer(program, layout), layout)}`];
+  const backend = await openKernelBackend(DEFAULT_BACKEND, 'inspect');
+  try {
+    const step = stepCompile(backend, graph, c, settings, 1);
+    const program = compile(graph, step.options);
+    return [`compiled decode step  ${program.kernels.length} kernels (${step.description})`, `  per layer           ${describeLayerKernels(kernelsByLayer(program, layout), layout)}`];
+  } finally {
+    backend.dispose();
+  }
 }
 
 export const inspect: Command = {
@@ -61,7 +67,7 @@ decoder layer (dsv3 compile --model DIR shows them).`,
     const [bf16, f32] = [kvCacheBytesPerToken(c, 2), kvCacheBytesPerToken(c, 4)];
     for (const [label, key] of [['absorbed MLA', 'absorbed'], ['naive MLA', 'naive'], ['standard MHA', 'mha']] as const)
       lines.push(`  ${label.padEnd(20)} ${bf16[key].toLocaleString('en-US').padStart(12)} B  ${f32[key].toLocaleString('en-US').padStart(12)} B`);
-    lines.push('', ...decodeKernels(c));
+    lines.push('', ...(await decodeKernels(c)));
     console.log(lines.join('\n'));
     return 0;
   },

@@ -1,19 +1,17 @@
 // The compiler's view of one step of a model, for `dsv3 compile --model` and `dsv3 inspect`: the graph a Session
 // compiles for a prefill chunk or a decode step, compiled with what the chosen backend tells the compiler (the
-// composites it claims; WebGPU's limits for its device), and the program's kernels counted per decoder layer.
+// composites it claims, its device's limits), and the program's kernels counted per decoder layer.
 
 import type { Graph } from '../../ir/index.js';
 import type { CompileOptions } from '../../compiler/compile.js';
 import type { Program } from '../../compiler/kernel.js';
-import { claimableComposites } from '../../backends/cpu/claims/index.js';
+import { kernelSources, type DrivenBackend } from '../../backends/sdk/driver.js';
 import type { ModelConfig } from '../../models/deepseek/config.js';
 import type { ModelLayout } from '../../models/deepseek/layout.js';
 import { buildModelGraph, cacheSpecs } from '../../models/deepseek/model.js';
 import type { ModelSettings } from '../../models/deepseek/settings.js';
 
 export type StepPhase = 'prefill' | 'decode';
-export const STEP_BACKENDS = ['cpu', 'webgpu'] as const;
-export type StepBackend = (typeof STEP_BACKENDS)[number];
 
 export interface StepSpec {
   readonly phase: StepPhase;
@@ -27,45 +25,26 @@ export function stepGraph(config: ModelConfig, settings: ModelSettings, layout: 
   return buildModelGraph(config, settings, layout, { batch: spec.batch, seqLen: spec.phase === 'decode' ? 1 : spec.seqLen });
 }
 
-/** How a backend compiles a step: the compiler options, and a line saying what they are. */
+/** How a backend compiles a step: the compiler options, a line saying what they are, and its kernels' code. */
 export interface BackendCompile {
   readonly options: Omit<CompileOptions, 'dump'>;
   readonly description: string;
-  /** Each kernel's source as the backend generates it, by file name (absent: the CPU backend's JavaScript). */
-  readonly kernelSources?: (p: Program) => Record<string, string>;
+  /** Each kernel's source as the backend generates it, by file name. */
+  readonly kernelSources: (p: Program) => Record<string, string>;
 }
 
-/** The CPU backend's compile of a step: its claimed composites, and the caches donated as a Session donates them. */
-export function cpuStepCompile(graph: Graph, config: ModelConfig, settings: ModelSettings, batch: number): BackendCompile {
-  const claimed = claimableComposites(graph);
-  const donated = new Set(cacheSpecs(config, settings, batch).map((c) => c.name));
-  return { options: { claimed, donated }, description: `cpu, claimed composites: ${claimed.size ? [...claimed].sort().join(', ') : 'none'}` };
-}
-
-/** The WebGPU backend's compile of a step on this machine's adapter (its limits decide how kernels are split). */
-export async function webgpuStepCompile(graph: Graph, config: ModelConfig, settings: ModelSettings, batch: number): Promise<BackendCompile> {
-  // Loaded only for --backend webgpu: acquiring a device starts Dawn.
-  const { acquireDevice } = await import('../../backends/webgpu/device.js');
-  const { webgpuCompileOptions } = await import('../../backends/webgpu/backend.js');
-  const { claimableComposites: webgpuClaims } = await import('../../backends/webgpu/claims.js');
-  const { adapterLaunchShape } = await import('../../backends/webgpu/launch-shapes.js');
-  const { renderKernel } = await import('../../backends/webgpu/program.js');
-  const gpu = await acquireDevice();
-  try {
-    const shape = adapterLaunchShape(gpu.adapter, gpu.limits);
-    const options = webgpuCompileOptions(gpu);
-    const donated = new Set(cacheSpecs(config, settings, batch).map((c) => c.name));
-    const claimed = webgpuClaims(graph);
-    return {
-      options: { ...options, donated, claimed },
-      description:
-        `webgpu on ${gpu.adapter.description || gpu.adapter.device || gpu.adapter.vendor}: no in-place kernels, at most ${options.maxBuffersPerKernel} buffers per kernel, ` +
-        `claimed composites: ${claimed.size ? [...claimed].sort().join(', ') : 'none'}`,
-      kernelSources: (p) => Object.fromEntries(p.kernels.map((k) => [`${k.name}.wgsl`, renderKernel(k, shape).wgsl])),
-    };
-  } finally {
-    gpu.destroy();
-  }
+/** `backend`'s compile of a step: what it tells the compiler, and the caches donated as a Session donates them. */
+export function stepCompile(backend: DrivenBackend, graph: Graph, config: ModelConfig, settings: ModelSettings, batch: number): BackendCompile {
+  const options = backend.compileOptions(graph, { donate: cacheSpecs(config, settings, batch).map((c) => c.name) });
+  const { name, runsOn, compileOptions: device } = backend.device;
+  const claimed = [...(options.claimed ?? [])].sort();
+  const description = [
+    runsOn === undefined ? name : `${name} on ${runsOn}`,
+    ...(device.inPlace ? [] : ['no in-place kernels']),
+    ...(Number.isFinite(device.maxBuffersPerKernel) ? [`at most ${device.maxBuffersPerKernel} buffers per kernel`] : []),
+    `claimed composites: ${claimed.length ? claimed.join(', ') : 'none'}`,
+  ].join(', ');
+  return { options, description, kernelSources: (p) => kernelSources(backend.device, p) };
 }
 
 export interface LayerKernels {

@@ -1,13 +1,13 @@
 // `dsv3 quantize`: an f32/bf16/f16 checkpoint in DeepSeek's FP8 layout (models/deepseek/quantize.ts).
 
-import { cpuBackend } from '../../backends/cpu/backend.js';
 import { quantizeCheckpoint } from '../../models/deepseek/quantize.js';
+import { backendList, DEFAULT_BACKEND, openBackend } from '../backends.js';
 import { UsageError, type Command } from '../command.js';
 
 export const quantize: Command = {
   name: 'quantize',
   summary: "convert an f32/bf16/f16 checkpoint into DeepSeek's FP8 layout (e4m3 weights, 128x128 block scales)",
-  help: `Usage: dsv3 quantize --model DIR --out DIR2 [--scale-fmt ue8m0] [--force]
+  help: `Usage: dsv3 quantize --model DIR --out DIR2 [--scale-fmt ue8m0] [--backend NAME] [--force]
 
 Writes DIR2/model.safetensors and DIR2/config.json: every Linear weight (attention projections, MLP and expert
 projections, eh_proj) as F8_E4M3 with an F32 weight_scale_inv of one scale per 128x128 block (partial blocks at
@@ -21,9 +21,17 @@ The folder's other files (tokenizer and the like) are copied. The result runs wi
   --out DIR2          the folder to write; it must not exist yet
   --scale-fmt FMT     none (default) or ue8m0: power-of-two weight scales, and ue8m0 activation scales for
                       the plain Linear layers when the result runs with --gemm fp8 (DeepSeek-V3.1's format)
+  --backend NAME      the backend that quantizes the blocks (default ${DEFAULT_BACKEND}):
+${backendList('                        ')}
   --force             write into an existing DIR2, replacing its config.json and model.safetensors (and
                       removing its model.safetensors.index.json)`,
-  options: { model: { type: 'string' }, out: { type: 'string' }, 'scale-fmt': { type: 'string', default: 'none' }, force: { type: 'boolean', default: false } },
+  options: {
+    model: { type: 'string' },
+    out: { type: 'string' },
+    'scale-fmt': { type: 'string', default: 'none' },
+    backend: { type: 'string', default: DEFAULT_BACKEND },
+    force: { type: 'boolean', default: false },
+  },
   async run(values) {
     const model = values.model as string | undefined;
     const out = values.out as string | undefined;
@@ -31,7 +39,7 @@ The folder's other files (tokenizer and the like) are copied. The result runs wi
     if (model === undefined) throw new UsageError('dsv3 quantize: --model DIR is required');
     if (out === undefined) throw new UsageError('dsv3 quantize: --out DIR2 is required');
     if (scaleFmt !== 'none' && scaleFmt !== 'ue8m0') throw new UsageError(`dsv3 quantize: --scale-fmt must be none or ue8m0, got "${scaleFmt}"`);
-    const backend = cpuBackend({ mode: 'compiled' });
+    const backend = await openBackend(values.backend as string, 'quantize');
     try {
       const r = await quantizeCheckpoint(model, out, { scaleFmt, force: values.force === true, backend });
       console.log(`wrote ${out}: ${r.quantized} Linear weights in FP8 (${scaleFmt === 'ue8m0' ? 'ue8m0' : 'f32'} block scales), ${r.copied} tensors copied`);

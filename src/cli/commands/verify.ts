@@ -11,7 +11,8 @@ import { GoldenCase, type GoldenRun } from '../../models/deepseek/verify/golden-
 import type { GemmMode } from '../../models/deepseek/settings.js';
 import { verifyRun } from '../../models/deepseek/verify/run-case.js';
 import { UsageError, type Command } from '../command.js';
-import { BACKEND_NAMES, gemmArg, openBackends } from './forward.js';
+import { backendList, backendNames, openBackends } from '../backends.js';
+import { gemmArg } from './forward.js';
 
 /** spec/golden of this package, found by walking up from this file (it runs from src/ or from dist/src/). */
 function bundledGoldenDir(): string {
@@ -81,15 +82,16 @@ Runs with FP8 GEMMs (act_quant + fp8_gemm) are chaotic end to end: their whole-r
 identical routing, their replayed layers within 1e-3 + 1e-5·|b|, and their FP8 Linear calls only bit for bit.
 Float64 reference runs are listed as skipped.
 
-  --backend NAME      ${BACKEND_NAMES.join(' or ')}; repeat for several (default: all of them,
-                      webgpu only where an adapter is present)
+  --backend NAME      one of the backends below; repeat for several (default: all of them, each that needs
+                      what this machine lacks skipped, saying so)
+${backendList('                        ')}
   --gemm MODE         only the runs whose Linear layers ran as dequant (f32 GEMMs) or fp8 (default: both)
 
 Exit status: 0 when everything passes, 1 when any tensor fails or a run errors.`,
   options: { backend: { type: 'string', multiple: true }, gemm: { type: 'string' } },
   positionals: true,
   async run(values, positionals) {
-    const names = (values.backend as string[] | undefined) ?? [...BACKEND_NAMES];
+    const names = (values.backend as string[] | undefined) ?? backendNames();
     const cases = positionals.length > 0 ? positionals : bundledCases();
     for (const dir of cases) if (!fs.existsSync(join(dir, 'config.json'))) throw new UsageError(`dsv3 verify: ${dir} is not a golden model case (no config.json)`);
     const gemm = values.gemm === undefined ? undefined : gemmArg(values, 'verify');

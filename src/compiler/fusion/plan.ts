@@ -4,7 +4,8 @@
 // the same-shape elementwise region after it (its epilogue). Inline ops — elementwise, casts, movement, index
 // reads, splats — never get kernels of their own.
 
-import { compositeDef, PRIMITIVES, sameShape, sameType, type Graph, type Node, type OpFamily, type Value } from '../../ir/index.js';
+import { compositeDef } from '../../composites/index.js';
+import { PRIMITIVES, sameShape, sameType, type Graph, type Node, type OpFamily, type Value } from '../../ir/index.js';
 import type { BufferDesc, BufferId } from '../kernel.js';
 import { INLINE_OPS } from '../lower.js';
 
@@ -173,7 +174,7 @@ export function planStorage(g: Graph, options: FusionOptions = {}): FusionPlan {
       inPlace.add(n);
       alias(n.outputs[0]!, n.inputs[0]!);
     }
-    const updates = n.body && (options.claimedUpdatesInPlace ?? true) ? compositeDef(n.op)?.updates : undefined;
+    const updates = n.body && (options.claimedUpdatesInPlace ?? true) ? compositeDef(n.op).updates : undefined;
     for (const [result, operand] of Object.entries(updates ?? {})) {
       const [out, x] = [n.outputs[Number(result)]!, n.inputs[operand]!];
       if (sameType(out.type, x.type) && overwritable(x, n)) alias(out, x);

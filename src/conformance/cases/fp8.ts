@@ -1,7 +1,7 @@
-// Cases for the FP8 composites of the op library (src/ops/fp8-blocks.ts, fp8-gemm.ts): weights and activations are
-// quantised inside the graph from random f32 data, so every backend sees real e4m3fn bytes and scales, with partial
-// blocks along every axis. Quantization and the GEMM are in the quick pass: WebGPU runs them with its own kernels
-// (backends/webgpu/claims.ts), so Chromium's WebGPU checks those too.
+// Cases for the FP8 composites of the op library (src/composites/fp8-blocks.ts, fp8-gemm.ts): weights and
+// activations are quantised inside the graph from random f32 data, so every backend sees real e4m3fn bytes and
+// scales, with partial blocks along every axis. Quantization and the GEMM are in the quick pass: WebGPU runs them
+// with its own kernels (backends/webgpu/claims.ts), so Chromium's WebGPU checks those too.
 
 import { tensorData, type Value } from '../../ir/index.js';
 import { fp8BlockDequantize, fp8BlockQuantize, fp8GatherGemm, fp8Gemm, quantizeActivations, Tensor } from '../../ops/index.js';

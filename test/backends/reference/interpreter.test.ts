@@ -17,7 +17,7 @@ const x23 = () => tensorOf('f32', [2, 3], [1, 2, 3, 4, 5, 6]);
 
 describe('inputs are checked', () => {
   it('a missing input is named with its type', () => {
-    expect(() => evaluate(addGraph(), { x: x23() })).toThrow('graph pair: input "y" (f32[2,3]) is missing');
+    expect(() => evaluate(addGraph(), { x: x23() })).toThrow('graph pair: input "y" is missing; expected f32[2,3]');
   });
 
   it('an unknown input is named, with the inputs the graph takes', () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as ops from '../../../src/ops/index.js';
 import { cpuBackend } from '../../../src/backends/cpu/backend.js';
 import type { Executable } from '../../../src/backends/backend.js';
-import { firstMismatch } from '../../../src/backends/webgpu/shadow.js';
+import { firstMismatch } from '../../../src/backends/sdk/shadow.js';
 import { allocStorage, numel, zeros, type DType, type Graph, type Shape, type TensorData } from '../../../src/ir/index.js';
 import { encodeFloats } from '../../../src/numerics/index.js';
 import { bitMismatch } from '../../support/compare.js';
@@ -42,7 +42,7 @@ async function pair(graph: Graph): Promise<{ run(inputs: Record<string, TensorDa
       for (const [name, w] of Object.entries(want.outputs)) {
         const g = got.outputs[name]!;
         const m = how === 'bits' ? bitMismatch(g, w) : firstMismatch(w.dtype, g.data, w.data);
-        if (m) throw new Error(`${graph.name} ${name}: ${typeof m === 'string' ? m : `element ${m.index}: WebGPU ${m.gpu}, CPU ${m.cpu}`}`);
+        if (m) throw new Error(`${graph.name} ${name}: ${typeof m === 'string' ? m : `element ${m.index}: WebGPU ${m.got}, CPU ${m.want}`}`);
       }
     },
   };

@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import type { Backend, RunResult } from '../../../src/backends/backend.js';
 import { cpuBackend } from '../../../src/backends/cpu/backend.js';
 import { webgpuBackend, type WebGpuBackend, type WebGpuBackendOptions } from '../../../src/backends/webgpu/index.js';
-import { firstMismatch } from '../../../src/backends/webgpu/shadow.js';
+import { firstMismatch } from '../../../src/backends/sdk/shadow.js';
 import type { Graph, TensorData, WeightStore } from '../../../src/ir/index.js';
 import { bitMismatch } from '../../support/compare.js';
 import { useWebGpu } from '../../support/webgpu.js';
@@ -37,7 +37,7 @@ export async function expectAgree(gpu: Backend, graph: Graph, inputs: Record<str
     expect(have.dtype, name).toBe(want.dtype);
     expect(have.shape, name).toEqual(want.shape);
     const m = agreement === 'bits' ? bitMismatch(have, want) : firstMismatch(want.dtype, have.data, want.data);
-    if (m) expect.fail(`${graph.name} output ${name}: WebGPU and CPU differ: ${typeof m === 'string' ? m : `element ${m.index}: ${m.gpu} vs ${m.cpu}`}`);
+    if (m) expect.fail(`${graph.name} output ${name}: WebGPU and CPU differ: ${typeof m === 'string' ? m : `element ${m.index}: ${m.got} vs ${m.want}`}`);
   }
   return got;
 }

@@ -107,7 +107,7 @@ describe('map kernels', () => {
 
   it('a kernel reading more buffers than the device binds is split', async () => {
     const backend = await gpu();
-    const n = backend.context.gpu.limits.maxStorageBuffersPerShaderStage + 4;
+    const n = backend.device.context.gpu.limits.maxStorageBuffersPerShaderStage + 4;
     const inputs = Object.fromEntries(Array.from({ length: n }, (_, i) => [`x${i}`, f32([2, 3])]));
     const g = ops.trace('wide', inputs, (xs) => ({ total: Object.values(xs).reduce((a, b) => ops.add(a, ops.mul(b, b))) }));
     const values = Object.fromEntries(Object.keys(inputs).map((name, i) => [name, wave([2, 3], 1, i)]));

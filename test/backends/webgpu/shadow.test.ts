@@ -1,14 +1,16 @@
-// Shadow mode: a correct program runs through it unchanged; a wrong kernel (a program whose device side was built
-// from a different graph than its CPU side) is reported by name, element and WGSL; an index error in shadow mode
-// is still the device's own error.
+// Shadow mode on WebGPU: a correct program runs through it unchanged; a wrong kernel (the reference side built from
+// a different graph than the device side) is reported by name, element and WGSL; an index error in shadow mode is
+// still the device's own error.
 
 import { describe, expect, it } from 'vitest';
 import * as ops from '../../../src/ops/index.js';
 import { compile } from '../../../src/compiler/compile.js';
-import { WebGpuExecutable, WebGpuProgram } from '../../../src/backends/webgpu/index.js';
-import { ResidentWeights } from '../../../src/backends/webgpu/resident-weights.js';
-import { firstMismatch, ShadowChecker, ShadowMismatchError } from '../../../src/backends/webgpu/shadow.js';
-import { tensorData, zeros, type TensorData } from '../../../src/ir/index.js';
+import { cpuDeviceBackend } from '../../../src/backends/cpu/backend.js';
+import type { DeviceBackend } from '../../../src/backends/sdk/device-backend.js';
+import type { DriverExecutable } from '../../../src/backends/sdk/executable.js';
+import { firstMismatch, ShadowMismatchError } from '../../../src/backends/sdk/shadow.js';
+import { webgpuBackend } from '../../../src/backends/webgpu/index.js';
+import { tensorData, zeros, type StorageArray, type TensorData } from '../../../src/ir/index.js';
 import { expectAgree, useWebGpuBackend } from './program-harness.js';
 
 const shadowed = useWebGpuBackend({ shadow: true });
@@ -27,22 +29,23 @@ describe('shadow mode', () => {
     await expectAgree(await shadowed(), pipeline(2), { x: wave(8) }, 'tolerance');
   });
 
-  it('names the first kernel that differs from the CPU, with its element and WGSL', async () => {
-    const backend = await shadowed();
-    const { context } = backend;
+  it('names the first kernel that differs from the reference, with its element and WGSL', async () => {
     const graph = pipeline(2);
-    const cpuSide = compile(graph, { inPlace: false });
-    // The device runs a program with the same buffers whose scaling kernel multiplies by 3.
-    const deviceSide = compile(pipeline(3), { inPlace: false });
-    expect(deviceSide.buffers.length).toBe(cpuSide.buffers.length);
-    const prepared = await WebGpuProgram.create(context, deviceSide, { store: noWeights, resident: new ResidentWeights(context) });
-    const exe = new WebGpuExecutable(graph, context, prepared, new ShadowChecker(context, cpuSide, noWeights));
+    const shadowing = await shadowed();
+    // The reference runs a program with the same buffers whose scaling kernel multiplies by 3.
+    const cpu = cpuDeviceBackend();
+    const wrong = compile(pipeline(3), shadowing.compileOptions(pipeline(3)));
+    const lying: DeviceBackend<StorageArray> = { ...cpu, prepare: (_, weights) => cpu.prepare(wrong, weights) };
+    const backend = await webgpuBackend({ device: shadowing.device.context.gpu, shadow: lying });
+    const exe = await backend.compile(graph, noWeights);
+    const deviceSide = (exe as DriverExecutable<GPUBuffer>).program;
+    expect(wrong.buffers.length).toBe(deviceSide.buffers.length);
     const failure = await exe.run({ x: wave(8) }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ShadowMismatchError);
     const message = (failure as Error).message;
     // The scaling is fused into the first kernel (the softmax rows), so that is the one named.
-    const first = cpuSide.kernels[0]!.name;
-    expect(message).toMatch(new RegExp(`^shadow: kernel ${first}\\b.* differs from the CPU at output 0 \\(f32\\[16\\]\\) element 0: WebGPU [0-9.e-]+, CPU [0-9.e-]+\\n`));
+    const first = deviceSide.kernels[0]!.name;
+    expect(message).toMatch(new RegExp(`^shadow: kernel ${first}\\b.* differs from cpu at output 0 \\(f32\\[16\\]\\) element 0: webgpu [0-9.e-]+, cpu [0-9.e-]+\\n`));
     expect(message).toContain(`// ${first}: reduce kernel`);
     expect(message).toContain('@compute @workgroup_size(');
     exe.dispose();
@@ -58,8 +61,8 @@ describe('shadow mode', () => {
 
 describe('the shadow tolerance', () => {
   it('is exact for integers and fp8, relative for f32, one ulp wider for bf16', () => {
-    expect(firstMismatch('i32', Int32Array.of(1, 2), Int32Array.of(1, 3))).toEqual({ index: 1, gpu: 2, cpu: 3 });
-    expect(firstMismatch('f8e4m3fn', Uint8Array.of(0x38), Uint8Array.of(0x39))).toEqual({ index: 0, gpu: 0x38, cpu: 0x39 });
+    expect(firstMismatch('i32', Int32Array.of(1, 2), Int32Array.of(1, 3))).toEqual({ index: 1, got: 2, want: 3 });
+    expect(firstMismatch('f8e4m3fn', Uint8Array.of(0x38), Uint8Array.of(0x39))).toEqual({ index: 0, got: 0x38, want: 0x39 });
     expect(firstMismatch('f32', Float32Array.of(1000.005, NaN), Float32Array.of(1000, NaN))).toBeUndefined();
     expect(firstMismatch('f32', Float32Array.of(1000.02), Float32Array.of(1000))).toMatchObject({ index: 0 });
     expect(firstMismatch('f32', Float32Array.of(Infinity), Float32Array.of(-Infinity))).toMatchObject({ index: 0 });

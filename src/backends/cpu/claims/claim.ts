@@ -3,8 +3,8 @@
 // composite whole; the kernel gets its operands (buffers, or runtime scalars) and writes every element of its
 // results on every run.
 
-import { compositeDef, type Attrs, type Node, type SlicedWeight, type StorageArray } from '../../../ir/index.js';
-import { operandNames } from '../../../ir/composite.js';
+import { compositeDef } from '../../../composites/index.js';
+import type { Attrs, Node, SlicedWeight, StorageArray } from '../../../ir/index.js';
 import type { LibraryBody } from '../../../compiler/kernel.js';
 
 /** An operand at run time: a buffer's storage, or the value of a runtime i32 scalar. */
@@ -31,9 +31,7 @@ export interface CpuClaim {
 
 /** The operand index of every operand name the composite declares for these attributes. */
 export function operandSlots(op: string, attrs: Attrs): Readonly<Record<string, number>> {
-  const def = compositeDef(op);
-  if (!def) throw new Error(`cpu claim: composite "${op}" is not defined`);
-  return Object.fromEntries(operandNames(def, attrs).map((name, i) => [name, i]));
+  return Object.fromEntries(compositeDef(op).operands(attrs).map((name, i) => [name, i]));
 }
 
 /** Whether every operand of `node` is f32, except those named in `i32Scalars`, which are rank-0 i32. */

@@ -3,7 +3,7 @@
 // for the packed kernel, as compiled contractions do with constant weights; the packed data is then reused by
 // every later run.
 
-import { gemmPacked, matmulF32, packB, type MatView, type PackedB } from '../kernels/gemm.js';
+import { gemmPacked, matmulF32, packB, type MatView, type PackedB } from '../../reference/kernels/gemm.js';
 
 /**
  * From this many rows, a product with an operand packed beforehand beats streaming the operand (measured with the

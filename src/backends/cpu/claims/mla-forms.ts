@@ -1,9 +1,9 @@
 // The two attention forms of the claimed `mla_attention` kernel (mla.ts), after the projections: each writes the
 // chunk into its two caches at `start`, attends over the updated caches with the causal mask at `startPos`, and
 // leaves the per-head outputs [B·S, H·V] for the output projection. The steps and their roundings are those of
-// the decompositions `absorbed` and `naive` in models/deepseek/mla.ts.
+// the decompositions `absorbed` and `naive` in composites/mla.ts.
 
-import { matmulF32, type MatView } from '../kernels/gemm.js';
+import { matmulF32, type MatView } from '../../reference/kernels/gemm.js';
 import { linearWeight, rowBlock, rowsView } from './matrix-operand.js';
 import { causalSoftmaxRow, rmsNormRows, rowsOf } from './row-ops.js';
 

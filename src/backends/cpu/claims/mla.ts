@@ -1,19 +1,19 @@
-// The `mla_attention` composite (Multi-head Latent Attention, models/deepseek/mla.ts) as one CPU kernel: the query
+// The `mla_attention` composite (Multi-head Latent Attention, composites/mla.ts) as one CPU kernel: the query
 // and latent projections over all B·S rows at once, rope in place, the chunk written into copies of the input
 // caches and attended over (mla-forms.ts, absorb or naive), then the output projection. Every product goes to the
 // shared GEMM kernels; constant weights are packed once.
 
-import type { Node } from '../../../ir/index.js';
+import { MLA_ATTENTION } from '../../../composites/mla.js';
+import { attrsOf, type Node } from '../../../ir/index.js';
 import { f32Operand, f32Operands, operandSlots, scalarOperand, type ClaimBuild, type ClaimedKernel, type CpuClaim } from './claim.js';
 import { linearWeight, rowsView, type MatrixOperand } from './matrix-operand.js';
 import { absorbedAttention, naiveAttention, type MlaDims } from './mla-forms.js';
 import { rmsNormRows, ropeRows, rowsOf } from './row-ops.js';
-import type { MlaAttrs } from '../../../models/deepseek/mla.js';
 
 const CACHES = { absorb: ['kv_cache', 'pe_cache'], naive: ['k_cache', 'v_cache'] } as const;
 
 function buildMla({ body, constant }: ClaimBuild): ClaimedKernel {
-  const a = body.attrs as unknown as MlaAttrs;
+  const a = attrsOf(MLA_ATTENTION, body);
   const at = operandSlots(body.op, body.attrs);
   const [cacheA, cacheB] = CACHES[a.attention];
   const [B, S, D] = body.inputShapes[at.x!]! as [number, number, number];

@@ -1,14 +1,14 @@
-// The `moe` composite (models/deepseek/moe.ts) as one CPU kernel: route every token (router.ts), then run each
+// The `moe` composite (composites/moe.ts) as one CPU kernel: route every token (router.ts), then run each
 // selected expert once on all the tokens that chose it (gate and up, SwiGLU, down, each a product of the gathered
 // rows with the expert's weights), adding the weighted rows into the output expert by expert in id order — the
 // order in which the composite's scatter_add sums each token's experts — and the shared experts' MLP last.
 // Expert stacks may be bound slice by slice (lazily read experts): a selected expert is loaded before it is read.
 
-import type { Node } from '../../../ir/index.js';
+import { MOE } from '../../../composites/moe.js';
+import { attrsOf, type Node } from '../../../ir/index.js';
 import { f32Operand, f32Operands, operandSlots, type ClaimBuild, type ClaimedKernel, type CpuClaim } from './claim.js';
 import { linearWeight, rowBlock, rowsView } from './matrix-operand.js';
 import { route } from './router.js';
-import type { MoeAttrs } from '../../../models/deepseek/moe.js';
 import { swiglu } from './row-ops.js';
 
 const f = Math.fround;
@@ -25,7 +25,7 @@ function pairsByExpert(indices: Int32Array, E: number, first: Int32Array, pairs:
 const EXPERT_OPERANDS = ['experts_gate', 'experts_up', 'experts_down'];
 
 function buildMoe({ body, constant, sliced }: ClaimBuild): ClaimedKernel {
-  const a = body.attrs as unknown as MoeAttrs;
+  const a = attrsOf(MOE, body);
   const at = operandSlots(body.op, body.attrs);
   const [T, D] = body.inputShapes[at.x!]! as [number, number];
   const [E, , I] = body.inputShapes[at.experts_gate!]! as [number, number, number];

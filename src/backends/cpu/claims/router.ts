@@ -1,13 +1,13 @@
-// Expert selection of the claimed `moe` kernel, step for step as the composite's router (models/deepseek/router.ts)
+// Expert selection of the claimed `moe` kernel, step for step as the composite's router (composites/router.ts)
 // computes it: sigmoid or softmax scores of the logits; selection scores with the bias added; with groups, all but
 // the best `topk_groups` groups (scored by their top-2 sum with a bias, their max without) set to -inf; the top-k
 // of the selection scores (the shared topk kernel, so ties and NaN order exactly as the topk op orders them); the
 // unbiased scores of those experts, normalised for sigmoid, times route_scale.
 
-import { topk } from '../kernels/topk.js';
-import { fromTensorData } from '../tensor.js';
+import { topk } from '../../reference/kernels/topk.js';
+import { fromTensorData } from '../../reference/tensor.js';
 import { sigmoid, softmaxRow } from './row-ops.js';
-import type { RouterAttrs } from '../../../models/deepseek/router.js';
+import type { RouterAttrs } from '../../../composites/router.js';
 
 const f = Math.fround;
 
