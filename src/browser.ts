@@ -31,7 +31,7 @@ export { DeviceLostError, GpuOperationError, NoAdapterError, ShaderCompileError,
 
 // Reading checkpoints: files as byte sources, safetensors, checkpoint folders (single file or index + shards).
 export { memoryBytes, type ByteSource, type Bytes } from './io/byte-source.js';
-export { memoryFiles, readJson, type FileSet } from './io/file-set.js';
+export { memoryFiles, type FileSet } from './io/file-set.js';
 export { FILE_DTYPES, SafetensorsFile, toIRDType, toIRStorage, type FileArray, type FileDType, type IRTensor, type TensorInfo } from './io/safetensors.js';
 export { Checkpoint, INDEX_FILE, SINGLE_FILE, type CheckpointTensorInfo } from './io/checkpoint.js';
 

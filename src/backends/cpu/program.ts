@@ -8,11 +8,11 @@ import { stridedF32Load } from '../../compiler/affine.js';
 import type { Expr } from '../../compiler/expr.js';
 import type { BufferId, ContractionBody, Kernel, LibraryBody, Program } from '../../compiler/kernel.js';
 import { loops, loopVarName, type Loop } from '../../compiler/nest-writer.js';
-import { literal } from '../reference/kernels/source.js';
 import { denseView, matmulF32, packB, gemmPacked, SMALL_M_MAX, type MatView, type PackedB } from '../reference/kernels/gemm.js';
 import { libraryKernel } from '../reference/library.js';
 import type { Launch, PreparedProgram } from '../sdk/device-backend.js';
 import { hostLaunch } from '../sdk/host-memory.js';
+import { constantStorage, weightStorage } from '../sdk/program-storage.js';
 import { checkInputs, programInputs } from '../sdk/inputs.js';
 import { JsWriter } from './render-js.js';
 import { slicedWeights } from './sliced-weights.js';
@@ -172,13 +172,8 @@ export class CpuProgramRunner implements PreparedProgram<StorageArray> {
     const sliced = slicedWeights(program, weights);
     this.resident = program.buffers.map((b) => {
       if (b.role === 'input') return undefined;
-      if (b.role === 'weight') {
-        const t = sliced.get(b.id)?.tensor ?? weights?.get(b.name!);
-        if (!t) throw new Error(`weight "${b.name}" is missing from the weight store`);
-        if (t.dtype !== b.dtype || t.data.length !== b.size) throw new Error(`weight "${b.name}": expected ${b.dtype} with ${b.size} elements, the store has ${t.dtype}[${t.shape.join(',')}]`);
-        return t.data;
-      }
-      return b.values ? literal(b.dtype, [b.size], b.values).data : allocStorage(b.dtype, b.size);
+      if (b.role === 'weight') return weightStorage(b, sliced.get(b.id)?.tensor ?? weights?.get(b.name!));
+      return b.role === 'constant' ? constantStorage(b) : allocStorage(b.dtype, b.size);
     });
     const weightBuffers = new Set(program.buffers.filter((b) => b.role === 'weight').map((b) => b.id));
     this.steps = program.kernels.map((k) => {

@@ -5,9 +5,9 @@
 // index-check words a run left behind.
 
 import type { BufferDesc, Kernel, Program } from '../../compiler/kernel.js';
-import { isFloat, type StorageArray, type WeightStore } from '../../ir/index.js';
-import { encodeFloats } from '../../numerics/index.js';
+import type { WeightStore } from '../../ir/index.js';
 import type { Launch, PreparedProgram } from '../sdk/device-backend.js';
+import { constantStorage } from '../sdk/program-storage.js';
 import type { WebGpuContext } from './context.js';
 import { WebGpuLaunch } from './launch.js';
 import { contractionLaunchShape } from './launch-shapes.js';
@@ -40,12 +40,6 @@ export function renderKernel(k: Kernel, shape: WgslLaunchShape): RenderedKernel 
 
 /** Bytes bound for buffer `b`: its packed length (at least one word). */
 export const boundBytes = (b: Pick<BufferDesc, 'dtype' | 'size'>): number => Math.max(packedByteLength(b.dtype, b.size), 4);
-
-function constantStorage(b: BufferDesc): StorageArray {
-  const values = b.values!;
-  if (isFloat(b.dtype)) return encodeFloats(Float32Array.from(values), b.dtype, 'torch');
-  return b.dtype === 'i32' ? Int32Array.from(values) : Uint8Array.from(values);
-}
 
 export class WebGpuProgram implements PreparedProgram<GPUBuffer> {
   /** Buffers living as long as the program (weights, constants, temporaries) by id; inputs and outputs come per run. */

@@ -3,6 +3,7 @@
 
 import type { BufferDesc } from '../../compiler/kernel.js';
 import type { WeightStore } from '../../ir/index.js';
+import { weightStorage } from '../sdk/program-storage.js';
 import type { WebGpuContext } from './context.js';
 import { uploadStorage } from './transfers.js';
 
@@ -23,10 +24,7 @@ export class ResidentWeights {
     if (byName === undefined) this.stores.set(store, (byName = new Map()));
     let resident = byName.get(name);
     if (resident === undefined) {
-      const t = store.get(name);
-      if (t.dtype !== desc.dtype || t.data.length !== desc.size)
-        throw new Error(`weight "${name}": expected ${desc.dtype} with ${desc.size} elements, the store has ${t.dtype}[${t.shape.join(',')}]`);
-      resident = { buffer: uploadStorage(this.context.gpu, this.context.storage, t.data), users: 0 };
+      resident = { buffer: uploadStorage(this.context.gpu, this.context.storage, weightStorage(desc, store.get(name))), users: 0 };
       byName.set(name, resident);
     }
     resident.users++;
