@@ -1,8 +1,9 @@
 /// <reference types="@webgpu/types" preserve="true" />
 // The browser entry of dsv3 (`import ... from 'dsv3/browser'`; bundlers pick it for `'dsv3'` through the "browser"
-// export condition): everything that runs anywhere, with no `node:` module in its import graph
-// (test/library/browser-imports.test.ts checks). Checkpoints are read from a FileSet: `memoryFiles(label, {...})`
-// over bytes the page fetched. The Node entry (index.ts) adds file access on top of this one.
+// export condition): everything that runs anywhere. It loads no `node:` module; the one it can reach, the writer of
+// compile dumps, is imported dynamically and only when DSV3_DUMP is set (test/library/entry-imports.test.ts checks
+// both). Checkpoints are read from a FileSet: `memoryFiles(label, {...})` over bytes the page fetched. The Node entry
+// (index.ts) adds file access on top of this one.
 
 // The IR: dtypes, shapes, graphs, the builder, the verifier, the text form, host tensors and weight stores.
 export * from './ir/index.js';
@@ -22,10 +23,11 @@ export { programStats, type KernelStats, type ProgramStats } from './compiler/st
 // Backends: the interface every backend implements, the registry of backends by name, the CPU and WebGPU backends.
 export type { Backend, CompileRequest, DeviceTensor, Executable, KernelTime, RunInput, RunOptions, RunResult } from './backends/backend.js';
 export { BackendUnavailableError, backendEntries, backendEntry, openBackend, registerBackend, type BackendEntry, type BackendRequirement } from './backends/registry.js';
+// The backend SDK: what a new backend implements (DeviceBackend) and the driver that makes it a Backend.
+export * from './backends/sdk/index.js';
 export { formatProfile, timeByRegion, type RegionTime } from './backends/profile.js';
 export { cpuBackend, type CpuBackendOptions, type CpuMode } from './backends/cpu/backend.js';
 export { webgpuBackend, type WebGpuBackend, type WebGpuBackendOptions } from './backends/webgpu/backend.js';
-export type { DumpSink } from './backends/sdk/environment.js';
 export { acquireDevice, type AcquireOptions, type AdapterDescription } from './backends/webgpu/device.js';
 export { DeviceLostError, GpuOperationError, NoAdapterError, ShaderCompileError, WebGpuError } from './backends/webgpu/errors.js';
 

@@ -1,8 +1,9 @@
 // Runs in the browser page (loaded by browser-model.test.ts): a golden case's checkpoint from bytes the page
-// fetches, loaded and run through the browser entry alone on the backend Node names, the golden protocol (a
-// prefill, then one-token decode steps); returns the comparisons of every step's logits with the golden ones.
+// fetches, loaded and run through the browser entry alone on the backend Node names (opened through the registry),
+// the golden protocol (a prefill, then one-token decode steps); returns the comparisons of every step's logits with
+// the golden ones.
 
-import { compareF32, cpuBackend, GoldenCase, loadModel, memoryFiles, Session, webgpuBackend, type Backend, type Comparison, type FileSet } from '../../src/browser.js';
+import { compareF32, GoldenCase, loadModel, memoryFiles, openBackend, Session, type Comparison, type FileSet } from '../../src/browser.js';
 
 export type PageBackend = 'cpu' | 'webgpu';
 
@@ -23,8 +24,6 @@ async function fetchCase(caseUrl: string): Promise<FileSet> {
   );
   return memoryFiles(caseUrl, Object.fromEntries(files));
 }
-
-const openBackend = async (name: PageBackend): Promise<Backend> => (name === 'webgpu' ? webgpuBackend({ gpu: navigator.gpu }) : cpuBackend());
 
 const api: ModelPageApi = {
   async run(caseUrl, runName, backendName) {

@@ -4,10 +4,7 @@
 // (entry.ts) and run the whole conformance suite on it.
 
 import type { StorageArray } from '../../ir/index.js';
-import type { DeviceBackend } from '../sdk/device-backend.js';
-import { driveBackend, type DrivenBackend, type DriverOptions } from '../sdk/driver.js';
-import { hostLaunch, hostMemory } from '../sdk/host-memory.js';
-import { constantStorage, weightStorage } from '../sdk/program-storage.js';
+import { constantStorage, driveBackend, hostLaunch, hostMemory, weightStorage, type DeviceBackend, type DrivenBackend, type DriverOptions } from '../sdk/index.js';
 import { interpretKernel } from './interpret.js';
 
 export function exampleDeviceBackend(): DeviceBackend<StorageArray> {

@@ -1,5 +1,6 @@
 // The backend SDK: what a backend implements (device-backend.ts) and what every backend shares — the driver that
-// makes it a `Backend`, its executables and tensors, the input checks, shadow checking and host memory.
+// makes it a `Backend`, its executables and tensors, the input checks, shadow checking, host memory and the storage
+// of a program's weights and constants.
 // docs/adding-a-backend.md walks through writing one.
 
 export type { BufferRead, DeviceBackend, DeviceCompileOptions, KernelSource, Launch, PreparedProgram } from './device-backend.js';
@@ -8,5 +9,6 @@ export { driveBackend, isDrivenBackend, kernelSources, type DriverOptions, type 
 export { envDump, envShadow, envVar, type DumpSink } from './environment.js';
 export { DriverExecutable } from './executable.js';
 export { hostLaunch, hostMemory } from './host-memory.js';
+export { constantStorage, weightStorage } from './program-storage.js';
 export { checkInputs, graphInputs, programInputs, type ExpectedInput } from './inputs.js';
 export { firstMismatch, SHADOW_REFERENCE, SHADOW_TOLERANCE, ShadowCheck, ShadowMismatchError } from './shadow.js';

@@ -29,31 +29,33 @@ interface Entry {
   readonly cost?: number;
 }
 
-const transcendental = (float: (a: number) => number): Entry => ({ dtypes: FLOATS, scalar: { float }, cost: EXPENSIVE });
+/** A float function worth storing rather than recomputing for several readers. */
+const expensive = (float: (a: number) => number) => ({ dtypes: FLOATS, scalar: { float }, cost: EXPENSIVE }) satisfies Entry;
 
 const UNARY = {
   neg: { dtypes: NUMBERS, scalar: { float: (a) => -a, i32: (a) => -a | 0 }, algebra: { involution: true } },
   abs: { dtypes: NUMBERS, scalar: { float: Math.abs, i32: (a) => Math.abs(a) | 0 } },
-  exp: transcendental(Math.exp),
-  exp2: transcendental((a) => 2 ** a),
-  log: transcendental(Math.log),
-  log2: transcendental(Math.log2),
-  sqrt: transcendental(Math.sqrt),
-  recip: transcendental((a) => 1 / a),
-  sin: transcendental(Math.sin),
-  cos: transcendental(Math.cos),
+  exp: expensive(Math.exp),
+  exp2: expensive((a) => 2 ** a),
+  log: expensive(Math.log),
+  log2: expensive(Math.log2),
+  sqrt: expensive(Math.sqrt),
+  recip: expensive((a) => 1 / a),
+  sin: expensive(Math.sin),
+  cos: expensive(Math.cos),
   floor: { dtypes: FLOATS, scalar: { float: Math.floor } },
   ceil: { dtypes: FLOATS, scalar: { float: Math.ceil } },
   not: { dtypes: BOOL, scalar: { exact: (a) => Number(a === 0) }, algebra: { involution: true } },
 } as const satisfies Record<string, Entry>;
 
 /** A comparison: IEEE on floats (NaN compares false, except `ne`), and decided over intervals by `overIntervals`. */
-const comparison = (exact: (a: number, b: number) => boolean, overIntervals: (a: Interval, b: Interval) => boolean | undefined, commutative = false): Entry => ({
-  dtypes: COMPARABLE,
-  result: 'bool',
-  scalar: { exact: (a, b) => Number(exact(a!, b!)) },
-  algebra: { commutative, overIntervals },
-});
+const comparison = (exact: (a: number, b: number) => boolean, overIntervals: (a: Interval, b: Interval) => boolean | undefined, commutative = false) =>
+  ({
+    dtypes: COMPARABLE,
+    result: 'bool',
+    scalar: { exact: (a, b) => Number(exact(a!, b!)) },
+    algebra: { commutative, overIntervals },
+  }) as const satisfies Entry;
 
 const disjoint = (a: Interval, b: Interval) => a[1] < b[0] || a[0] > b[1];
 
