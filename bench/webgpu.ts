@@ -90,7 +90,7 @@ export async function webgpuSuite(): Promise<void> {
   try {
     dsv3 = (await openBackend('webgpu')) as WebGpuBackend;
   } catch (e) {
-    if (e instanceof BackendUnavailableError) return console.log(`skipped: ${e.message}`);
+    if (e instanceof BackendUnavailableError) return console.log(`skipped: no ${e.what} (${e.reason})`);
     throw e;
   }
   const adapter = dsv3.device.context.gpu.adapter;

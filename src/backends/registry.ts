@@ -46,7 +46,7 @@ export class BackendUnavailableError extends Error {
     readonly reason: string,
     options?: ErrorOptions,
   ) {
-    super(`--backend ${backend}: no ${what} (${reason})`, options);
+    super(`backend ${backend}: no ${what} (${reason})`, options);
   }
 }
 

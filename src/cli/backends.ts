@@ -29,15 +29,21 @@ export function requireKernels(name: string, command: string, need: string): voi
   if (!e.runsKernels) throw new UsageError(`dsv3 ${command}: ${need}, and ${name} (${e.description}) runs none; use --backend ${backendNames(true).join(' or ')}`);
 }
 
+/** Backend `name`; one this machine cannot run fails naming the option. */
 export async function openBackend(name: string, command: string): Promise<Backend> {
   entry(name, command);
-  return openRegistered(name);
+  try {
+    return await openRegistered(name);
+  } catch (e) {
+    if (e instanceof BackendUnavailableError) throw new Error(`--backend ${name}: no ${e.what} (${e.reason})`, { cause: e });
+    throw e;
+  }
 }
 
 /** A backend that runs compiled kernels, opened with what it tells the compiler (`dsv3 compile`, `dsv3 inspect`). */
 export async function openKernelBackend(name: string, command: string): Promise<DrivenBackend> {
   if (!entries(true).some((e) => e.name === name)) throw new UsageError(`dsv3 ${command}: --backend must be ${backendNames(true).join(' or ')}, got "${name}"`);
-  const backend = await openRegistered(name);
+  const backend = await openBackend(name, command);
   if (!isDrivenBackend(backend)) throw new Error(`backend ${name} is registered as running kernels but is not run by the driver`);
   return backend;
 }
@@ -46,8 +52,9 @@ export async function openKernelBackend(name: string, command: string): Promise<
 export async function openBackends(names: readonly string[], command: string, skipUnavailable: boolean): Promise<Backend[]> {
   const backends: Backend[] = [];
   for (const name of names) {
+    entry(name, command);
     try {
-      backends.push(await openBackend(name, command));
+      backends.push(await openRegistered(name));
     } catch (e) {
       if (!(skipUnavailable && e instanceof BackendUnavailableError)) throw e;
       console.log(`skip ${name}: no ${e.what} (${e.reason})`);

@@ -27,11 +27,14 @@ export interface DriverOptions {
   readonly shadow?: boolean | DeviceBackend<unknown>;
 }
 
+/** What the driver tells the compiler for one graph. */
+export type DriverCompileOptions = Required<Pick<CompileOptions, 'claimed' | 'donated' | 'inPlace' | 'maxBuffersPerKernel'>>;
+
 /** A Backend run by the driver, with its device and what it tells the compiler. */
 export interface DrivenBackend<B = unknown> extends Backend {
   readonly device: DeviceBackend<B>;
   /** What the compiler is told for `graph`: the composites claimed, the inputs donated, the device's limits. */
-  compileOptions(graph: Graph, request?: CompileRequest): Omit<CompileOptions, 'dump'>;
+  compileOptions(graph: Graph, request?: CompileRequest): DriverCompileOptions;
   upload(t: TensorData): BufferTensor<B>;
 }
 
@@ -54,7 +57,7 @@ export function driveBackend<B>(device: DeviceBackend<B>, options: DriverOptions
   const shadowReference = async (): Promise<DeviceBackend<unknown>> =>
     typeof shadowing === 'object' ? shadowing : (await (reference ??= openShadowReference())).device;
 
-  const compileOptions = (graph: Graph, request: CompileRequest = {}): Omit<CompileOptions, 'dump'> => ({
+  const compileOptions = (graph: Graph, request: CompileRequest = {}): DriverCompileOptions => ({
     claimed: options.claims === false ? new Set<string>() : claimableComposites(graph, device.claims),
     donated: new Set(request.donate ?? []),
     ...device.compileOptions,
@@ -70,7 +73,7 @@ export function driveBackend<B>(device: DeviceBackend<B>, options: DriverOptions
       const dump = sink ? (stage: string, text: string) => sink(graph.name, stage, text) : undefined;
       // Programs are cached by graph signature: the printed graph, what may be donated and what is claimed. A dumped
       // compile always runs, so that its stages are written.
-      const key = `${JSON.stringify([[...compiling.donated!].sort(), [...compiling.claimed!].sort()])}\n${printGraph(graph)}`;
+      const key = `${JSON.stringify([[...compiling.donated].sort(), [...compiling.claimed].sort()])}\n${printGraph(graph)}`;
       let program = dump ? undefined : programs.get(key);
       if (!program) {
         program = compile(graph, { ...compiling, ...(dump ? { dump } : {}) });

@@ -24,12 +24,12 @@ export class DriverExecutable<B> implements Executable {
     readonly graph: Graph,
     readonly device: DeviceBackend<B>,
     readonly program: Program,
-    readonly prepared: PreparedProgram<B>,
+    private readonly prepared: PreparedProgram<B>,
     private readonly shadow?: ShadowCheck<B>,
   ) {
     this.expected = graphInputs(graph);
-    const p = program;
-    this.overwritten = new Set(Object.entries(p.inputs).filter(([, id]) => p.kernels.some((k) => k.outputs.some((o) => o.buffer === id))).map(([n]) => n));
+    const written = new Set(program.kernels.flatMap((k) => k.outputs.map((o) => o.buffer)));
+    this.overwritten = new Set(Object.entries(program.inputs).flatMap(([name, id]) => (written.has(id) ? [name] : [])));
   }
 
   async run(inputs: Readonly<Record<string, RunInput>>, options: RunOptions = {}): Promise<RunResult> {

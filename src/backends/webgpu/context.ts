@@ -1,4 +1,4 @@
-// What every executable and tensor of one WebGPU backend shares: the device, its buffer pools, the pipeline cache
+// What every program, run and tensor of one WebGPU backend shares: the device, its buffer pools, the pipeline cache
 // and the launch shape chosen for its adapter.
 
 import { STORAGE_USAGE, READBACK_USAGE } from './buffer-usage.js';

@@ -37,7 +37,7 @@ export interface BackendCompile {
 export function stepCompile(backend: DrivenBackend, graph: Graph, config: ModelConfig, settings: ModelSettings, batch: number): BackendCompile {
   const options = backend.compileOptions(graph, { donate: cacheSpecs(config, settings, batch).map((c) => c.name) });
   const { name, runsOn, compileOptions: device } = backend.device;
-  const claimed = [...(options.claimed ?? [])].sort();
+  const claimed = [...options.claimed].sort();
   const description = [
     runsOn === undefined ? name : `${name} on ${runsOn}`,
     ...(device.inPlace ? [] : ['no in-place kernels']),

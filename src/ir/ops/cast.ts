@@ -3,7 +3,7 @@
 import { isFloat, isFp8, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import type { OpDef } from '../op.js';
-import { roundToDType, type Fp8CastMode } from '../../numerics/index.js';
+import { roundToDType, roundToOddF32, type Fp8CastMode } from '../../numerics/index.js';
 
 export const FP8_CAST_MODES = ['saturate', 'torch'] as const;
 
@@ -26,7 +26,8 @@ export const CAST: CastDef = {
   },
   evaluate: (x, from, to, mode) => {
     if (to === 'bool') return Number(x !== 0);
-    if (isFloat(to)) return roundToDType(isFloat(from) ? x : Math.fround(x), to, mode);
+    // An integer reaches a narrow float with one rounding (round-to-odd keeps the f32 step from rounding first).
+    if (isFloat(to)) return roundToDType(isFloat(from) ? x : to === 'f32' ? Math.fround(x) : roundToOddF32(x), to, mode);
     if (!isFloat(from)) return to === 'u8' ? x & 0xff : x;
     return roundToDType(x, to);
   },

@@ -1,6 +1,6 @@
 // A backend registered at run time is one the command line can name, with no per-backend code there: `dsv3 compile
-// --backend example` compiles a model step with what the example tells the compiler, and `dsv3 verify --backend
-// example` runs a golden model case on it and passes every comparison.
+// --backend example` compiles a model step with what the example tells the compiler, and `dsv3 forward --backend
+// example` runs a whole model (a prefill and a decode step) to the tokens the compiled CPU backend predicts.
 
 import { describe, expect, it } from 'vitest';
 import { exampleEntry } from '../../../src/backends/example/entry.js';
@@ -18,11 +18,12 @@ describe('the example backend on the command line', () => {
     expect(r.out).toMatch(/decode step of .*; example, no in-place kernels, claimed composites: none$/m);
   });
 
-  it('passes a golden model case', async () => {
-    const r = await runCli('verify', V3, '--backend', 'example');
-    expect(r.err).toBe('');
-    expect(r.out).toMatch(/^ {2}example absorb \(absorb\): (\d+)\/\1 pass$/m);
-    expect(r.out).toMatch(/all \d+ comparisons pass/);
-    expect(r.code).toBe(0);
+  it('runs a model to the tokens the compiled CPU backend predicts', async () => {
+    const forward = (backend: string) => runCli('forward', '--model', V3, '--tokens', '4,486,292', '--decode', '505', '--backend', backend);
+    const [example, cpu] = [await forward('example'), await forward('cpu')];
+    expect(example.err).toBe('');
+    expect(example.code).toBe(0);
+    expect(example.out).toMatch(/^prefill\.logits f32\[1,3,512\] argmax \d+ \d+ \d+$/m);
+    expect(example.out).toBe(cpu.out);
   });
 });
