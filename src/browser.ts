@@ -1,9 +1,9 @@
 /// <reference types="@webgpu/types" preserve="true" />
 // The browser entry of dsv3 (`import ... from 'dsv3/browser'`; bundlers pick it for `'dsv3'` through the "browser"
-// export condition): everything that runs anywhere. It loads no `node:` module; the one it can reach, the writer of
-// compile dumps, is imported dynamically and only when DSV3_DUMP is set (test/library/entry-imports.test.ts checks
-// both). Checkpoints are read from a FileSet: `memoryFiles(label, {...})` over bytes the page fetched. The Node entry
-// (index.ts) adds file access on top of this one.
+// export condition): everything that runs anywhere. Nothing it reaches, statically or by a dynamic import, imports a
+// `node:` module (test/library/entry-imports.test.ts checks). Checkpoints are read from a FileSet:
+// `memoryFiles(label, {...})` over bytes the page fetched. The Node entry (index.ts) adds file access on top of this
+// one, the files of compile dumps (DSV3_DUMP) included.
 
 // The IR: dtypes, shapes, graphs, the builder, the verifier, the text form, host tensors and weight stores.
 export * from './ir/index.js';

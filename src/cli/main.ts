@@ -1,5 +1,7 @@
 // The `dsv3` command line: a table of subcommands, each in its own file under commands/.
 
+import { installDumpWriter } from '../backends/sdk/environment.js';
+import { dumpFiles } from '../compiler/dump.js';
 import { parseCommandArgs, UsageError, type Command } from './command.js';
 import { cast } from './commands/cast.js';
 import { compileCommand } from './commands/compile.js';
@@ -28,6 +30,7 @@ function usage(): string {
 
 /** Runs the command line `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  installDumpWriter(dumpFiles);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());

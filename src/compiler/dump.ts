@@ -1,8 +1,9 @@
 // DSV3_DUMP=<dir>: every compile writes each stage's printed IR and each kernel's generated code under
-// <dir>/<graph name>/, so a reader can follow what the compiler did step by step. It writes files, so backends load
-// it only when a dump is asked for (backends/sdk/environment.ts), and a browser never does.
+// <dir>/<graph name>/, so a reader can follow what the compiler did step by step. It writes files, so only Node code
+// loads it: the Node entry (src/index.ts) and the command line install `dumpFiles` as the backends' dump writer
+// (backends/sdk/environment.ts), and the browser entry never reaches this module.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A dump sink writing numbered stage files into `dir/<name>/`; undefined when `dir` is. */
@@ -13,6 +14,12 @@ export function dumpTo(dir: string | undefined, name: string): ((stage: string, 
   return (stage, text) => {
     const file = join(root, stage.includes('.') ? stage : `${stage}.txt`);
     mkdirSync(join(file, '..'), { recursive: true });
-    writeFileSync(file, text);
+    // Written under a temporary name and renamed, so a reader never sees half a stage.
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, text);
+    renameSync(temporary, file);
   };
 }
+
+/** The backends' dump writer: every graph's stages under `dir/<graph name>/`. */
+export const dumpFiles = (dir: string) => (graph: string, stage: string, text: string): void => dumpTo(dir, graph)!(stage, text);

@@ -7,6 +7,7 @@ import { graphPasses } from '../../src/compiler/passes/index.js';
 import { commonSubexpressions, deadCodeElimination, foldConstants, simplify } from '../../src/compiler/passes/index.js';
 import { evaluate } from '../../src/backends/reference/index.js';
 import * as ops from '../../src/ops/index.js';
+import { f32ToBf16 } from '../../src/numerics/index.js';
 import { randomGraphWithInputs } from '../support/random-graph.js';
 import { bitMismatch } from '../support/compare.js';
 
@@ -64,6 +65,20 @@ describe('graph passes', () => {
     const folded = deadCodeElimination(foldConstants(g));
     expect(folded.nodes.map((n) => n.op).filter((op) => op === 'full').length).toBeGreaterThan(0);
     expect(folded.nodes.some((n) => n.op === 'reduce_sum' || n.op === 'mul')).toBe(false);
+  });
+
+  it('fold-constants casts an i32 to a narrow float with one rounding, as the kernels do', () => {
+    // 2^24 + 2^16 + 1 lies just above the bf16 midpoint 2^24 + 2^16; rounding to f32 first would land on it and tie
+    // down to 2^24. Folded and evaluated from an input, the cast must agree (and give the correctly rounded value).
+    const value = 2 ** 24 + 2 ** 16 + 1;
+    const fromInput = ops.trace('cast_input', { x: { dtype: 'i32', shape: [2] } }, ({ x }) => ({ y: ops.cast(x!, 'bf16') }));
+    const fromSplat = ops.trace('cast_splat', { x: { dtype: 'i32', shape: [2] } }, ({ x }) => ({ y: ops.cast(ops.full(x!, value, [2]), 'bf16') }));
+    const folded = deadCodeElimination(foldConstants(fromSplat));
+    expect(folded.nodes.map((n) => n.op)).toEqual(['full']);
+    const x = { dtype: 'i32' as const, shape: [2], data: Int32Array.of(value, value) };
+    const kernel = evaluate(fromInput, { x }).y!;
+    expect([...kernel.data]).toEqual([f32ToBf16(16908288), f32ToBf16(16908288)]);
+    expect(evaluate(folded, { x }).y!.data).toEqual(kernel.data);
   });
 
   it('simplify collapses movement chains and drops exact identities', () => {

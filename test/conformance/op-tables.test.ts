@@ -1,5 +1,5 @@
 // Every elementwise primitive, in every dtype its entry accepts (src/ir/ops/elementwise.ts), has what each backend
-// and the conformance suite state per op: a JavaScript template (src/backends/cpu/scalar-js.ts, for the op-by-op
+// and the conformance suite state per op: a JavaScript template (src/backends/reference/scalar-js.ts, for the op-by-op
 // kernels and the compiled ones), a WGSL case (src/backends/webgpu/render-wgsl.ts) and, on floats, an error bound
 // (src/conformance/element-bounds.ts). A missing entry is a type error where the table is keyed by op name; this
 // test also catches one that is there but misses a dtype. Each op is rendered as its own expression node, so no
@@ -10,7 +10,7 @@ import { ELEMENTWISE_OPS, evaluateElementwise, isFloat, type DType, type Element
 import { computeType, ExprContext, type Expr } from '../../src/compiler/expr.js';
 import type { Kernel, Program } from '../../src/compiler/kernel.js';
 import { programProblems } from '../../src/compiler/verify-kernels.js';
-import { ELEMENTWISE as JS_TEMPLATES, elementwiseTemplate } from '../../src/backends/cpu/scalar-js.js';
+import { ELEMENTWISE as JS_TEMPLATES, elementwiseTemplate } from '../../src/backends/reference/scalar-js.js';
 import { renderKernel } from '../../src/backends/cpu/program.js';
 import { renderWgsl } from '../../src/backends/webgpu/render-wgsl.js';
 import { binaryBound, unaryBound } from '../../src/conformance/element-bounds.js';

@@ -52,7 +52,7 @@ function moduleImports(file: string): ModuleImports {
   return found;
 }
 
-/** The file a relative specifier names: `./x.js` is `x.ts` next to a TypeScript importer, `x.js` next to JavaScript. */
+/** The file a relative specifier names: a `.js` specifier is the `.ts` file beside a TypeScript importer, the `.js` file beside JavaScript. */
 function resolveRelative(importer: string, specifier: string): string {
   const target = join(dirname(importer), specifier);
   return importer.endsWith('.ts') ? target.replace(/\.js$/, '.ts') : target;
@@ -100,15 +100,9 @@ export function externalImports(graph: ImportGraph, root: string, matches: (spec
   );
 }
 
-/**
- * Whether `file` is the compile-dump writer (compiler/dump), the one Node-only module the browser entry reaches:
- * the backends import it dynamically, only when DSV3_DUMP is set, which a page never has.
- */
-export const isDumpWriter = (file: string): boolean => /compiler[\\/]dump\.[jt]s$/.test(file);
-
-/** The modules of the graph (relative to `root`) that import a Node built-in themselves, but for the dump writer. */
-export const nodeBuiltinImportersBesidesDumps = (graph: ImportGraph, root: string): string[] =>
+/** The modules of the graph (relative to `root`) that import a Node built-in themselves. */
+export const nodeBuiltinImporters = (graph: ImportGraph, root: string): string[] =>
   [...graph.imports]
-    .filter(([file, found]) => found.some(isNodeBuiltin) && !isDumpWriter(file))
+    .filter(([, found]) => found.some(isNodeBuiltin))
     .map(([file]) => relative(root, file))
     .sort();

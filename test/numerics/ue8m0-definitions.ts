@@ -2,7 +2,7 @@
 // both CPU backends generate their kernels from (scalar-js.ts), and the table lookup on the bits that WebGPU's
 // ue8m0_round performs with ue8m0Limits (library-fp8-quantize.ts).
 
-import { elementwiseTemplate } from '../../src/backends/cpu/scalar-js.js';
+import { elementwiseTemplate } from '../../src/backends/reference/scalar-js.js';
 
 const op = (name: string) => elementwiseTemplate(name, 'f32').expr;
 

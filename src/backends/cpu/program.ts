@@ -17,7 +17,7 @@ import { checkInputs, programInputs } from '../sdk/inputs.js';
 import { JsWriter } from './render-js.js';
 import { slicedWeights } from './sliced-weights.js';
 import { claimedStep } from './claims/index.js';
-import { SCALAR_HELPERS } from './scalar-js.js';
+import { SCALAR_HELPERS } from '../reference/scalar-js.js';
 
 type Step = (buffers: readonly StorageArray[], params: Readonly<Record<string, number>>) => void;
 type Generated = (ins: readonly StorageArray[], outs: readonly StorageArray[], params: Readonly<Record<string, number>>, extra?: unknown) => void;

@@ -6,7 +6,7 @@ import { formatNumber, type DType } from '../../ir/index.js';
 import type { Expr } from '../../compiler/expr.js';
 import type { Accumulator, Store } from '../../compiler/kernel.js';
 import { accName, NestWriter, type Loop, type Syntax } from '../../compiler/nest-writer.js';
-import { castTemplate, ELEMENTWISE, loadTemplate, storeTemplate, type ComputeClass } from './scalar-js.js';
+import { castTemplate, ELEMENTWISE, loadTemplate, storeTemplate, type ComputeClass } from '../reference/scalar-js.js';
 
 function literal(e: Expr & { kind: 'const' }): string {
   if (e.type !== 'f32') return String(e.value);

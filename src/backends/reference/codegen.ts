@@ -1,6 +1,6 @@
 // Turning generated JavaScript source into a function, with the scalar helpers (codec calls, casts) in scope.
 
-import { SCALAR_HELPERS } from '../cpu/scalar-js.js';
+import { SCALAR_HELPERS } from './scalar-js.js';
 
 export type GeneratedKernel = (...args: unknown[]) => void;
 

@@ -6,7 +6,7 @@
 import { numel, sameShape, type DType } from '../../ir/index.js';
 import type { Fp8CastMode } from '../../numerics/index.js';
 import { compileKernel, type GeneratedKernel } from './codegen.js';
-import { castTemplate, elementwiseTemplate, loadTemplate, SELECT, storeTemplate, type Template } from '../cpu/scalar-js.js';
+import { castTemplate, elementwiseTemplate, loadTemplate, SELECT, storeTemplate, type Template } from './scalar-js.js';
 import { allocate, storageBits, type CpuTensor } from './tensor.js';
 
 /** How a kernel reads or writes one operand: decoded to its computed value, or as raw storage bits. */

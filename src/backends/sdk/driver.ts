@@ -69,7 +69,7 @@ export function driveBackend<B>(device: DeviceBackend<B>, options: DriverOptions
     compileOptions,
     async compile(graph: Graph, weights: WeightStore, request: CompileRequest = {}) {
       const compiling = compileOptions(graph, request);
-      const sink = options.dump ?? (await envDump());
+      const sink = options.dump ?? envDump();
       const dump = sink ? (stage: string, text: string) => sink(graph.name, stage, text) : undefined;
       // Programs are cached by graph signature: the printed graph, what may be donated and what is claimed. A dumped
       // compile always runs, so that its stages are written.

@@ -6,7 +6,7 @@
 export type { BufferRead, DeviceBackend, DeviceCompileOptions, KernelSource, Launch, PreparedProgram } from './device-backend.js';
 export { BufferTensor } from './device-tensor.js';
 export { driveBackend, isDrivenBackend, kernelSources, type DriverCompileOptions, type DriverOptions, type DrivenBackend } from './driver.js';
-export { envDump, envShadow, envVar, type DumpSink } from './environment.js';
+export { envDump, envShadow, envVar, installDumpWriter, type DumpSink, type DumpWriter } from './environment.js';
 export { DriverExecutable } from './executable.js';
 export { hostLaunch, hostMemory } from './host-memory.js';
 export { constantStorage, weightStorage } from './program-storage.js';

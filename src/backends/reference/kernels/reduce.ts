@@ -3,7 +3,7 @@
 
 import type { DType } from '../../../ir/index.js';
 import { compileKernel, type GeneratedKernel } from '../codegen.js';
-import { loadTemplate, reducerTemplates, type ReduceOp } from '../../cpu/scalar-js.js';
+import { loadTemplate, reducerTemplates, type ReduceOp } from '../scalar-js.js';
 import { allocate, reshapeView, type CpuTensor } from '../tensor.js';
 import { rowResult, rowsAlong } from './rows.js';
 

@@ -6,8 +6,7 @@
 // decoded exactly on load and rounded once on store), i32 as an int32 number, u8 as 0..255, bool as 0 or 1.
 
 import { isFloat, type DType, type ElementwiseOpName } from '../../ir/index.js';
-import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16, f32ToFp8, fp8Values, type Fp8CastMode } from '../../numerics/index.js';
-import { f32Bits, f32FromBits } from '../../numerics/f32-bits.js';
+import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16, f32ToFp8, fp8Values, roundToOddF32, type Fp8CastMode } from '../../numerics/index.js';
 
 export type Template = (...operands: string[]) => string;
 
@@ -28,20 +27,6 @@ export function floatToI32(x: number): number {
 export function floatToU8(x: number): number {
   if (x !== x) return 0;
   return x <= 0 ? 0 : x >= 255 ? 255 : Math.trunc(x);
-}
-
-/**
- * `x` (any double) rounded to f32 with round-to-odd: truncated toward zero, lowest bit set when inexact. Rounding
- * that to a format with at most 22 significand bits (f16, bf16, fp8) with nearest-even equals rounding `x` there
- * directly, so sums kept in float64 and i32 values reach narrow floats with a single rounding.
- */
-export function roundToOddF32(x: number): number {
-  const r = Math.fround(x);
-  if (r === x || !Number.isFinite(x)) return r;
-  const bits = f32Bits(r);
-  if (bits & 1) return r;
-  // r is even, so the neighbour on x's side is odd (this also turns an overflow to inf into the largest finite).
-  return f32FromBits(Math.abs(r) > Math.abs(x) ? bits - 1 : bits + 1);
 }
 
 const E4M3_VALUES = fp8Values('f8e4m3fn');
