@@ -110,6 +110,13 @@ export interface BufferDesc {
   readonly values?: readonly number[];
 }
 
+/**
+ * Whether buffer `b` holds its contents with no kernel writing it: an input, a weight or a constant (bound before
+ * the first kernel runs), or an empty buffer (it has no element to write, so the kernel that would is never emitted).
+ * Memory planning neither reuses nor aliases such buffers.
+ */
+export const needsNoWriter = (b: BufferDesc): boolean => b.role === 'input' || b.role === 'weight' || b.role === 'constant' || b.size === 0;
+
 /** A compiled graph: kernels in execution order over planned buffers. */
 export interface Program {
   readonly name: string;

@@ -3,7 +3,7 @@
 // buffers become loads; the kernel decides which values stand for its own accumulators (`substitute`).
 // Elementwise ops lower by their entries (src/ir/ops/elementwise.ts); every other inline op by its rule below.
 
-import { ELEMENTWISE_OPS, elementwiseDef, formatType, isFloat, type BinaryOpName, type DType, type ElementwiseDef, type UnaryOpName, type Value } from '../ir/index.js';
+import { ELEMENTWISE_OPS, elementwiseDef, formatType, isFloat, numel, type BinaryOpName, type DType, type ElementwiseDef, type UnaryOpName, type Value } from '../ir/index.js';
 import { computeType, type Expr, ExprContext } from './expr.js';
 import type { BufferId, KernelBuffer } from './kernel.js';
 
@@ -95,6 +95,9 @@ export class KernelLowering {
   private compute(v: Value, index: readonly Expr[]): Expr {
     const sub = this.substitute(v, index);
     if (sub) return sub;
+    // A value with no elements is never read at run time (any index into it lies in an empty loop, or in a piece of
+    // a concat or an update window that is never selected), so it lowers to a placeholder and loads nothing.
+    if (numel(v.shape) === 0) return this.ctx.const(0, computeType(v.dtype));
     const param = this.env.paramOf(v);
     if (param !== undefined) {
       this.params.add(param);

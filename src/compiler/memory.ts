@@ -2,10 +2,8 @@
 // A temporary's buffer is reused once its last reader has run; a map kernel writes in place over an input
 // that dies with it when it reads that input only at the element it writes.
 
-import type { BufferDesc, BufferId, Kernel, KernelBuffer } from './kernel.js';
+import { needsNoWriter, type BufferDesc, type BufferId, type Kernel, type KernelBuffer } from './kernel.js';
 import type { FusedProgram } from './fusion/index.js';
-
-const pinned = (b: BufferDesc): boolean => b.role === 'input' || b.role === 'weight' || b.role === 'constant';
 
 /** Whether `k` reads input slot `slot` only at the index each of its stores writes. */
 function readsOnlyWhereItWrites(k: Kernel, slot: number): boolean {
@@ -38,7 +36,7 @@ export function planMemory(p: FusedProgram, inPlace = true): FusedProgram {
     physical.push({ ...b, id });
     return id;
   };
-  for (const b of p.buffers) if (pinned(b)) assigned.set(b.id, newBuffer(b));
+  for (const b of p.buffers) if (needsNoWriter(b)) assigned.set(b.id, newBuffer(b));
 
   const kernels = p.kernels.map((k, i) => {
     for (const out of k.outputs) {
@@ -46,7 +44,7 @@ export function planMemory(p: FusedProgram, inPlace = true): FusedProgram {
       const desc = p.buffers[out.buffer]!;
       const dying = !inPlace ? -1 : k.inputs.findIndex(
         (inp, slot) =>
-          !pinned(p.buffers[inp.buffer]!) &&
+          !needsNoWriter(p.buffers[inp.buffer]!) &&
           lastUse.get(inp.buffer) === i &&
           inp.dtype === out.dtype &&
           inp.size === out.size &&
@@ -68,7 +66,7 @@ export function planMemory(p: FusedProgram, inPlace = true): FusedProgram {
     }
     for (const inp of k.inputs) {
       const desc = p.buffers[inp.buffer]!;
-      if (lastUse.get(inp.buffer) === i && !pinned(desc)) free.push(assigned.get(inp.buffer)!);
+      if (lastUse.get(inp.buffer) === i && !needsNoWriter(desc)) free.push(assigned.get(inp.buffer)!);
     }
     const map = (b: KernelBuffer): KernelBuffer => ({ ...b, buffer: assigned.get(b.buffer)! });
     return { ...k, inputs: k.inputs.map(map), outputs: k.outputs.map(map) };

@@ -5,7 +5,7 @@
 import { DTYPES, elementwiseDef, isFp8, numel, PRIMITIVES } from '../ir/index.js';
 import { computeType, topoOrder, type Expr, type ScalarType } from './expr.js';
 import { LIBRARY_OPS } from './fusion/plan.js';
-import type { BufferDesc, Kernel, LibraryBody, Program, Store } from './kernel.js';
+import { needsNoWriter, type Kernel, type LibraryBody, type Program, type Store } from './kernel.js';
 
 export class KernelIRError extends Error {
   override name = 'KernelIRError';
@@ -232,9 +232,6 @@ export function kernelProblems(k: Kernel): string[] {
   return problems;
 }
 
-/** Whether a buffer holds data before the first kernel runs. */
-const pinned = (b: BufferDesc): boolean => b.role === 'input' || b.role === 'weight' || b.role === 'constant';
-
 function bufferProblems(p: Program): string[] {
   const problems: string[] = [];
   p.buffers.forEach((b, i) => {
@@ -265,7 +262,7 @@ export function programProblems(p: Program): string[] {
     }
     for (const b of k.inputs) {
       const desc = p.buffers[b.buffer];
-      if (desc && !pinned(desc) && !written.has(b.buffer)) problems.push(`${at}: reads buffer ${b.buffer} before any kernel writes it`);
+      if (desc && !needsNoWriter(desc) && !written.has(b.buffer)) problems.push(`${at}: reads buffer ${b.buffer} before any kernel writes it`);
     }
     for (const b of k.outputs) {
       const role = p.buffers[b.buffer]?.role;
@@ -278,7 +275,7 @@ export function programProblems(p: Program): string[] {
   for (const [name, id] of Object.entries(p.outputs)) {
     const desc = p.buffers[id];
     if (!desc) problems.push(`output "${name}" names buffer ${id}, which does not exist`);
-    else if (!pinned(desc) && !written.has(id)) problems.push(`output "${name}" is buffer ${id}, which no kernel writes`);
+    else if (!needsNoWriter(desc) && !written.has(id)) problems.push(`output "${name}" is buffer ${id}, which no kernel writes`);
     else if (p.outputShapes[name] && numel(p.outputShapes[name]!) !== desc.size) problems.push(`output "${name}" has ${numel(p.outputShapes[name]!)} elements but buffer ${id} holds ${desc.size}`);
   }
   return problems;

@@ -1,22 +1,41 @@
 // The reference interpreter: evaluates a graph node by node, in order, on CPU tensors. Composite nodes run their
-// body (the decomposition), so this is the oracle every other backend is compared against. Values are dropped
-// after their last use; movement ops return views, so only kernels that compute allocate.
+// body (the decomposition), so this is the oracle every other backend is compared against. Only the nodes some
+// output depends on run: dead code does not run (spec/ops.md, *Indexing*), so an index error in a value nothing
+// reads is never raised, as in a compiled program, whose dce pass drops that node. Values are dropped after their
+// last use; movement ops return views, so only kernels that compute allocate.
 
 import { formatType, sameType, type Graph, type Node, type StorageArray, type TensorData, type Value, type WeightStore } from '../../ir/index.js';
 import { checkInputs, graphInputs } from '../sdk/inputs.js';
 import { PRIMITIVE_KERNELS, type KernelContext } from './primitive-kernels.js';
 import { copyTensor, fromTensorData, isDense, toTensorData, type CpuTensor } from './tensor.js';
 
-/** For each value of `graph`, the index of the last node that reads it; graph outputs are read after every node. */
-function lastUses(graph: Graph): Map<Value, number> {
+/** The values of `graph` that computing `wanted` reads, `wanted` included; a node with none as a result is dead. */
+function neededValues(graph: Graph, wanted: readonly Value[]): Set<Value> {
+  const need = new Set(wanted);
+  for (let i = graph.nodes.length - 1; i >= 0; i--) {
+    const node = graph.nodes[i]!;
+    if (node.outputs.some((v) => need.has(v))) node.inputs.forEach((v) => need.add(v));
+  }
+  return need;
+}
+
+/** For each value live nodes read, the index of the last live node that reads it; `wanted` is read after all. */
+function lastUses(graph: Graph, live: readonly boolean[], wanted: readonly Value[]): Map<Value, number> {
   const last = new Map<Value, number>();
-  graph.nodes.forEach((n, i) => n.inputs.forEach((v) => last.set(v, i)));
-  for (const o of graph.outputs) last.set(o.value, graph.nodes.length);
+  graph.nodes.forEach((n, i) => {
+    if (live[i]) n.inputs.forEach((v) => last.set(v, i));
+  });
+  for (const v of wanted) last.set(v, graph.nodes.length);
   return last;
 }
 
-function runNode(node: Node, operands: readonly CpuTensor[], ctx: KernelContext): CpuTensor[] {
-  if (node.body) return evaluateBody(node.body, operands, ctx);
+/** The results of `node` that `need` holds; others are undefined (a composite runs only what they need of its body). */
+function runNode(node: Node, operands: readonly CpuTensor[], ctx: KernelContext, need: ReadonlySet<Value>): (CpuTensor | undefined)[] {
+  if (node.body) {
+    const wanted = node.body.outputs.flatMap((o, j) => (need.has(node.outputs[j]!) ? [o.value] : []));
+    const results = evaluateBody(node.body, operands, ctx, wanted);
+    return node.body.outputs.map((o) => results[wanted.indexOf(o.value)]);
+  }
   const kernel = PRIMITIVE_KERNELS.get(node.op);
   if (!kernel) throw new Error(`cpu: no kernel for primitive "${node.op}"`);
   const type = node.outputs[0]!.type;
@@ -25,15 +44,19 @@ function runNode(node: Node, operands: readonly CpuTensor[], ctx: KernelContext)
   return [result];
 }
 
-function evaluateBody(graph: Graph, args: readonly CpuTensor[], ctx: KernelContext): CpuTensor[] {
+/** Evaluates the nodes of `graph` that `wanted` (values of `graph`) depends on; returns the tensor of each of `wanted`. */
+function evaluateBody(graph: Graph, args: readonly CpuTensor[], ctx: KernelContext, wanted: readonly Value[]): CpuTensor[] {
   const env = new Map<Value, CpuTensor>();
   graph.inputs.forEach((v, i) => env.set(v, args[i]!));
-  const last = lastUses(graph);
+  const need = neededValues(graph, wanted);
+  const live = graph.nodes.map((n) => n.outputs.some((v) => need.has(v)));
+  const last = lastUses(graph, live, wanted);
   graph.nodes.forEach((node, i) => {
+    if (!live[i]) return;
     const operands = node.inputs.map((v) => env.get(v)!);
-    let results: CpuTensor[];
+    let results: (CpuTensor | undefined)[];
     try {
-      results = runNode(node, operands, ctx);
+      results = runNode(node, operands, ctx, need);
     } catch (e) {
       if (e instanceof Error) e.message = `evaluating ${graph.name}, node ${i} (${node.op}): ${e.message}`;
       throw e;
@@ -43,8 +66,10 @@ function evaluateBody(graph: Graph, args: readonly CpuTensor[], ctx: KernelConte
     });
     for (const v of node.inputs) if (last.get(v) === i) env.delete(v);
   });
-  return graph.outputs.map((o) => env.get(o.value)!);
+  return wanted.map((v) => env.get(v)!);
 }
+
+const outputValues = (graph: Graph): Value[] => graph.outputs.map((o) => o.value);
 
 /**
  * Evaluates `graph` on CPU tensors given positionally for its inputs and returns its outputs in order (possibly
@@ -55,19 +80,19 @@ export function evaluateGraph(graph: Graph, args: readonly CpuTensor[], weights?
   graph.inputs.forEach((v, i) => {
     if (!sameType(args[i]!, v.type)) throw new TypeError(`graph ${graph.name}: argument ${i} is ${formatType(args[i]!)}; expected ${formatType(v.type)}`);
   });
-  return evaluateBody(graph, args, { weights, borrowed: new Set() });
+  return evaluateBody(graph, args, { weights, borrowed: new Set() }, outputValues(graph));
 }
 
 /**
- * Runs `graph` on host tensors: checks the inputs, evaluates every node, and returns each named output as dense
- * TensorData that shares no storage with the inputs, the weights or another output.
+ * Runs `graph` on host tensors: checks the inputs, evaluates the nodes its outputs depend on, and returns each named
+ * output as dense TensorData that shares no storage with the inputs, the weights or another output.
  */
 export function evaluate(graph: Graph, inputs: Readonly<Record<string, TensorData>>, weights?: WeightStore): Record<string, TensorData> {
   const args = checkInputs(graph.name, graphInputs(graph), inputs, (what) => {
     throw new Error(`${what}: the interpreter takes host data`);
   }).map((t) => fromTensorData(t));
   const ctx: KernelContext = { weights, borrowed: new Set(args.map((a) => a.data)) };
-  const results = evaluateBody(graph, args, ctx);
+  const results = evaluateBody(graph, args, ctx, outputValues(graph));
   const handedOut = new Set<StorageArray>(ctx.borrowed);
   const outputs: Record<string, TensorData> = {};
   graph.outputs.forEach((o, i) => {

@@ -2,7 +2,7 @@
 // epilogues, rows.ts lets reductions join the kernels that read them, kernels.ts builds each kernel, order.ts
 // orders them, limits.ts splits kernels that bind too many buffers.
 
-import type { Graph, Node, Value } from '../../ir/index.js';
+import { numel, type Graph, type Node, type Value } from '../../ir/index.js';
 import type { BufferDesc, BufferId, Kernel } from '../kernel.js';
 import { buildKernel } from './kernels.js';
 import { dependencyOrder } from './order.js';
@@ -32,7 +32,12 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
   const kernels: Kernel[] = [];
   const rootsOf = new Map<Kernel, readonly Value[]>();
   const done = new Set<Node>();
-  for (const v of g.inputs) if (p.stored.has(v)) kernels.push(buildKernel(p, v, [], [], kernels.length));
+  const add = (k: Kernel, roots: readonly Value[]) => {
+    if (writesNothing(k)) return;
+    rootsOf.set(k, roots);
+    kernels.push(k);
+  };
+  for (const v of g.inputs) if (p.stored.has(v)) add(buildKernel(p, v, [], [], kernels.length), [v]);
   for (const n of g.nodes) {
     for (const v of n.outputs) {
       if (!p.stored.has(v) || rows.merged.has(v) || asSibling.has(v)) continue;
@@ -41,8 +46,7 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
         done.add(n);
       }
       const k = buildKernel(p, v, rows.stagesOf.get(v) ?? [], rows.siblingsOf.get(v) ?? [], kernels.length);
-      rootsOf.set(k, n.body || LIBRARY_OPS.has(n.op) ? n.outputs : [v, ...(rows.siblingsOf.get(v) ?? [])]);
-      kernels.push(k);
+      add(k, n.body || LIBRARY_OPS.has(n.op) ? n.outputs : [v, ...(rows.siblingsOf.get(v) ?? [])]);
     }
   }
 
@@ -61,4 +65,22 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
     rootsOf,
     isBuffer: (v) => p.bufferIds.has(v) && !rows.merged.has(v),
   };
+}
+
+/**
+ * Whether kernel `k` writes no element: its loops run zero times, or (a library op) every result is empty. Such a
+ * kernel is never emitted: zero-size tensors are valid values (an empty prompt chunk, an expert no token reached),
+ * and their buffers need no writer (spec/kernel-ir.md).
+ */
+function writesNothing(k: Kernel): boolean {
+  const b = k.body;
+  switch (b.kind) {
+    case 'map':
+    case 'reduce':
+      return numel(b.shape) === 0;
+    case 'contraction':
+      return numel(b.batch) * b.m * b.n === 0;
+    case 'library':
+      return b.outputShapes.every((s) => numel(s) === 0);
+  }
 }

@@ -125,9 +125,12 @@ export function buildKernel(p: FusionPlan, root: Value, stages: readonly Value[]
     body = { kind: 'map', shape, stores: [store] };
   } else if (node.body || LIBRARY_OPS.has(node.op)) {
     lowering = new KernelLowering([], [], loweringEnv(p, new Set()), new Set());
+    // A library op reads whole operands: each is a runtime scalar or a stored buffer (an empty one included).
     const operands = node.inputs.map((v) => {
-      const e = lowering.valueAt(v, v.shape.map(() => lowering.ctx.int(0)));
-      return e.kind === 'param' ? { kind: 'param' as const, name: e.name } : { kind: 'buffer' as const, slot: (e as Expr & { input: number }).input };
+      const param = p.params.get(v);
+      if (param === undefined) return { kind: 'buffer' as const, slot: (lowering.load(v, lowering.ctx.int(0)) as Expr & { input: number }).input };
+      lowering.params.add(param);
+      return { kind: 'param' as const, name: param };
     });
     body = { kind: 'library', op: node.op, attrs: node.attrs, operands, inputShapes: node.inputs.map((v) => v.shape), outputShapes: node.outputs.map((v) => v.shape) };
   } else {
