@@ -81,3 +81,15 @@ export function* walkNodes(g: Graph): Generator<Node> {
   }
 }
 
+/**
+ * The values of `g` that computing `wanted` reads, `wanted` included: a node none of whose results is among them is
+ * dead (the compiler's dce drops it, the reference interpreter skips it).
+ */
+export function neededValues(g: Graph, wanted: readonly Value[]): Set<Value> {
+  const need = new Set(wanted);
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const n = g.nodes[i]!;
+    if (n.outputs.some((v) => need.has(v))) n.inputs.forEach((v) => need.add(v));
+  }
+  return need;
+}

@@ -4,20 +4,10 @@
 // reads is never raised, as in a compiled program, whose dce pass drops that node. Values are dropped after their
 // last use; movement ops return views, so only kernels that compute allocate.
 
-import { formatType, sameType, type Graph, type Node, type StorageArray, type TensorData, type Value, type WeightStore } from '../../ir/index.js';
+import { formatType, neededValues, sameType, type Graph, type Node, type StorageArray, type TensorData, type Value, type WeightStore } from '../../ir/index.js';
 import { checkInputs, graphInputs } from '../sdk/inputs.js';
 import { PRIMITIVE_KERNELS, type KernelContext } from './primitive-kernels.js';
 import { copyTensor, fromTensorData, isDense, toTensorData, type CpuTensor } from './tensor.js';
-
-/** The values of `graph` that computing `wanted` reads, `wanted` included; a node with none as a result is dead. */
-function neededValues(graph: Graph, wanted: readonly Value[]): Set<Value> {
-  const need = new Set(wanted);
-  for (let i = graph.nodes.length - 1; i >= 0; i--) {
-    const node = graph.nodes[i]!;
-    if (node.outputs.some((v) => need.has(v))) node.inputs.forEach((v) => need.add(v));
-  }
-  return need;
-}
 
 /** For each value live nodes read, the index of the last live node that reads it; `wanted` is read after all. */
 function lastUses(graph: Graph, live: readonly boolean[], wanted: readonly Value[]): Map<Value, number> {

@@ -39,6 +39,16 @@ export class BufferTensor<B> implements DeviceTensor {
     return { dtype: this.type.dtype, shape: [...this.type.shape], data };
   }
 
+  /** `t`, a run's input `what`, as a live tensor of `device` itself; anything else is an error naming its owner. */
+  static ownedBy<B>(device: Pick<DeviceBackend<B>, 'name'>, what: string, t: DeviceTensor): BufferTensor<B> {
+    if (!(t instanceof BufferTensor) || t.device !== device) {
+      const owner = t.backend === device.name ? `another ${t.backend} backend` : `backend ${t.backend}`;
+      throw new Error(`${what} lives on ${owner}, not this ${device.name} backend`);
+    }
+    void t.buffer; // throws if the tensor was disposed or donated
+    return t as BufferTensor<B>;
+  }
+
   dispose(): void {
     if (this.held === undefined) return;
     this.device.free(this.held);

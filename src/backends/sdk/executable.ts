@@ -12,7 +12,7 @@ import type { Graph, TensorData } from '../../ir/index.js';
 import type { DeviceTensor, Executable, KernelTime, RunInput, RunOptions, RunResult } from '../backend.js';
 import type { DeviceBackend, Launch, PreparedProgram } from './device-backend.js';
 import { BufferTensor } from './device-tensor.js';
-import { checkInputs, graphInputs, type ExpectedInput } from './inputs.js';
+import { checkInputs, checkKeep, graphInputs, type ExpectedInput } from './inputs.js';
 import type { ShadowCheck } from './shadow.js';
 
 export class DriverExecutable<B> implements Executable {
@@ -36,9 +36,9 @@ export class DriverExecutable<B> implements Executable {
     const { device, program: p } = this;
     const name = this.graph.name;
     const keep = new Set(options.keep ?? []);
-    for (const k of keep) if (!(k in p.outputs)) throw new Error(`${name}: cannot keep "${k}"; the outputs are ${Object.keys(p.outputs).join(', ')}`);
+    checkKeep(name, keep, Object.keys(p.outputs));
     if (options.profile && this.shadow) throw new Error(`${name}: a profile and the shadow mode (DSV3_SHADOW) both run kernel by kernel; use one at a time`);
-    const checked = checkInputs(name, this.expected, inputs, (what, t) => this.ownTensor(what, t));
+    const checked = checkInputs(name, this.expected, inputs, (what, t) => BufferTensor.ownedBy<B>(device, what, t));
     const donated = new Set(options.donate ?? []);
     const params: Record<string, number> = {};
     for (const [i, { name: input }] of this.expected.entries()) {
@@ -123,16 +123,6 @@ export class DriverExecutable<B> implements Executable {
       await launch.flush();
       profile.push({ kernel: k.name, origin: k.origin, kind: kernelKind(k), seconds: (performance.now() - start) / 1000 });
     }
-  }
-
-  /** A DeviceTensor given as input, which must be a live tensor of this very backend. */
-  private ownTensor(what: string, t: DeviceTensor): BufferTensor<B> {
-    if (!(t instanceof BufferTensor) || t.device !== this.device) {
-      const owner = t.backend === this.device.name ? `another ${t.backend} backend` : `backend ${t.backend}`;
-      throw new Error(`${what} lives on ${owner}, not this ${this.device.name} backend`);
-    }
-    void t.buffer; // throws if the tensor was disposed or donated
-    return t as BufferTensor<B>;
   }
 
   dispose(): void {

@@ -54,3 +54,8 @@ export function checkInputs<T extends DeviceTensor>(
     return isDeviceTensor(t) ? t : checkHostData(t, what);
   });
 }
+
+/** Checks that every output a run asks to keep is one of the graph's `outputs`. */
+export function checkKeep(graph: string, keep: ReadonlySet<string>, outputs: readonly string[]): void {
+  for (const k of keep) if (!outputs.includes(k)) throw new Error(`${graph}: cannot keep "${k}"; the outputs are ${outputs.join(', ')}`);
+}
