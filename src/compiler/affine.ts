@@ -37,7 +37,7 @@ export function affineOf(e: Expr): Affine | undefined {
 
 /** The input slot and affine index of `e` when it is a plain strided read of an f32 buffer. */
 export function stridedF32Load(e: Expr): { input: number; index: Affine } | undefined {
-  if (e.kind !== 'load' || e.dtype !== 'f32') return undefined;
+  if (e.kind !== 'load' || e.dtype !== 'f32' || e.bits) return undefined;
   const index = affineOf(e.args[0]!);
   return index ? { input: e.input, index } : undefined;
 }

@@ -21,3 +21,13 @@ export function claimableComposites(graph: Graph, claims: ReadonlyMap<string, Cl
   }
   return new Set([...seen].filter((op) => !unsupported.has(op)));
 }
+
+/**
+ * `claimed` without the composites of `graph` that could bind more than `maxBuffers` buffers as a library kernel (one
+ * per distinct operand and per result): a library kernel is not split, so those are decomposed instead.
+ */
+export function claimsWithinLimit(graph: Graph, claimed: ReadonlySet<string>, maxBuffers: number): Set<string> {
+  const over = new Set<string>();
+  for (const node of walkNodes(graph)) if (claimed.has(node.op) && new Set(node.inputs).size + node.outputs.length > maxBuffers) over.add(node.op);
+  return new Set([...claimed].filter((op) => !over.has(op)));
+}

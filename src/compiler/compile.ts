@@ -2,6 +2,7 @@
 
 import { checkCompositesKnown } from '../composites/index.js';
 import { printGraph, verify, type Graph } from '../ir/index.js';
+import { claimsWithinLimit } from './claims.js';
 import { fuseWithinLimits, type FusedProgram } from './fusion/index.js';
 import type { Program } from './kernel.js';
 import { planMemory } from './memory.js';
@@ -16,7 +17,10 @@ export interface CompileOptions {
   readonly donated?: ReadonlySet<string>;
   /** Receives the printed IR of every stage (`DSV3_DUMP`). */
   readonly dump?: (stage: string, text: string) => void;
-  /** The most buffers one kernel may bind (WebGPU: maxStorageBuffersPerShaderStage); larger kernels are split. */
+  /**
+   * The most buffers one kernel may bind (WebGPU: maxStorageBuffersPerShaderStage); larger kernels are split, and a
+   * claimed composite that could bind more is decomposed instead. Every graph fits a limit of 4 or more.
+   */
   readonly maxBuffersPerKernel?: number;
   /** Whether a kernel may write its output over an input it reads (default true; WebGPU: false). */
   readonly inPlace?: boolean;
@@ -37,12 +41,13 @@ export function compileStages(graph: Graph, options: CompileOptions = {}): Compi
   checkCompositesKnown(graph);
   dump?.('00-input', printGraph(graph));
   let g = graph;
-  graphPasses(options.claimed ?? new Set()).forEach((pass, i) => {
+  const maxBuffersPerKernel = options.maxBuffersPerKernel ?? Infinity;
+  graphPasses(claimsWithinLimit(graph, options.claimed ?? new Set(), maxBuffersPerKernel)).forEach((pass, i) => {
     g = pass.run(g);
     if (verifyEachPass) verify(g);
     dump?.(`${String(i + 1).padStart(2, '0')}-${pass.name}`, printGraph(g));
   });
-  const fused = fuseWithinLimits(g, { donated: options.donated ?? new Set(), claimedUpdatesInPlace: options.inPlace ?? true }, options.maxBuffersPerKernel ?? Infinity);
+  const fused = fuseWithinLimits(g, { donated: options.donated ?? new Set(), claimedUpdatesInPlace: options.inPlace ?? true, maxBuffersPerKernel });
   const planned = planMemory(fused, options.inPlace ?? true);
   const shapeOf = (v: { shape: readonly number[] }) => [...v.shape];
   const program: Program = {
@@ -57,7 +62,7 @@ export function compileStages(graph: Graph, options: CompileOptions = {}): Compi
   };
   dump?.('90-kernels', printProgram(program));
   if (verifyEachPass) verifyProgram(program);
-  return { graph: g, fused, program };
+  return { graph: fused.graph, fused, program };
 }
 
 export const compile = (graph: Graph, options: CompileOptions = {}): Program => compileStages(graph, options).program;

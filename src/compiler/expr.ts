@@ -5,7 +5,8 @@
 // Compute types are f32, i32 and bool: narrow floats are f32 values already rounded to their dtype (a `cast`
 // to bf16 yields an f32), u8 values are i32s in 0..255.
 
-import { elementwiseDef, evaluateElementwise, isFloat, type BinaryOpName, type DType, type ElementwiseDef, type ElementwiseOpName, type UnaryOpName } from '../ir/index.js';
+import { elementwiseDef, evaluateElementwise, isFloat, type BinaryOpName, type DType, type ElementwiseDef, type ElementwiseOpName, type FloatDType, type UnaryOpName } from '../ir/index.js';
+import { storageCode } from '../numerics/index.js';
 
 export type ScalarType = 'f32' | 'i32' | 'bool';
 
@@ -17,8 +18,13 @@ export type Expr =
   | ExprBase<'idx' | 'ridx'> & { readonly axis: number }
   /** A runtime i32 scalar (kernel parameter). */
   | ExprBase<'param'> & { readonly name: string }
-  /** Element `args[0]` (a flat i32 index) of kernel input `input`, converted from `dtype` to the compute type. */
-  | ExprBase<'load'> & { readonly input: number; readonly dtype: DType }
+  /**
+   * Element `args[0]` (a flat i32 index) of kernel input `input`, converted from `dtype` to the compute type — or,
+   * with `bits`, its storage code as an i32 (moves.ts).
+   */
+  | ExprBase<'load'> & { readonly input: number; readonly dtype: DType; readonly bits?: true }
+  /** The storage code (an i32) of the float value `args[0]` in float dtype `dtype`; the value is representable. */
+  | ExprBase<'encode'> & { readonly dtype: DType }
   /** The value of accumulator `index` (reductions and contractions). */
   | ExprBase<'acc'> & { readonly index: number }
   /** `args[0]` if it lies in [0, bound), else the run fails with an error naming `what`. */
@@ -99,6 +105,17 @@ export class ExprContext {
     const type = computeType(dtype);
     const [min, max] = dtype === 'u8' ? [0, 255] : dtype === 'bool' ? [0, 1] : dtype === 'i32' ? [I32_MIN, I32_MAX] : [-Infinity, Infinity];
     return this.intern(`l:${input}:${dtype}:${index.id}`, (id) => ({ kind: 'load', id, type, args: [index], input, dtype, min, max }));
+  }
+
+  /** The storage code of a float element, as an i32 (f32: its bit pattern). */
+  loadBits(input: number, dtype: DType, index: Expr): Expr {
+    return this.intern(`lb:${input}:${dtype}:${index.id}`, (id) => ({ kind: 'load', id, type: 'i32' as const, args: [index], input, dtype, bits: true as const, min: I32_MIN, max: I32_MAX }));
+  }
+
+  /** The storage code of float value `x` in float dtype `dtype` (constants encode as they are built). */
+  encode(x: Expr, dtype: DType): Expr {
+    if (x.kind === 'const') return this.const(storageCode(x.value, dtype as FloatDType), 'i32');
+    return this.intern(`e:${dtype}:${x.id}`, (id) => ({ kind: 'encode', id, type: 'i32' as const, args: [x], dtype, min: I32_MIN, max: I32_MAX }));
   }
 
   checked(value: Expr, bound: number, what: string): Expr {

@@ -30,6 +30,8 @@ export interface Store {
   /** Flat element index written (i32). */
   readonly index: Expr;
   readonly value: Expr;
+  /** Whether `value` is the storage code (an i32) of the output's float dtype, written as it is (moves.ts). */
+  readonly bits?: true;
 }
 
 export type ReduceOp = 'sum' | 'max' | 'min';

@@ -15,7 +15,9 @@ function exprText(e: Expr, name: (e: Expr) => string): string {
     case 'param':
       return `$${e.name}`;
     case 'load':
-      return `in${e.input}[${args[0]}]:${e.dtype}`;
+      return `in${e.input}[${args[0]}]:${e.dtype}${e.bits ? ' bits' : ''}`;
+    case 'encode':
+      return `encode<${e.dtype}>(${args[0]})`;
     case 'acc':
       return `acc${e.index}`;
     case 'checked':
@@ -42,7 +44,7 @@ function printExprs(roots: readonly Expr[], lines: string[], indent: string): (e
 
 const storeLines = (stores: readonly Store[], lines: string[], indent: string) => {
   const name = printExprs(stores.flatMap((s) => [s.index, s.value]), lines, indent);
-  for (const s of stores) lines.push(`${indent}out${s.output}[${name(s.index)}] = ${name(s.value)}`);
+  for (const s of stores) lines.push(`${indent}out${s.output}[${name(s.index)}] = ${name(s.value)}${s.bits ? ' bits' : ''}`);
 };
 
 export function printKernel(k: Kernel): string {

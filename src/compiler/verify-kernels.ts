@@ -2,7 +2,7 @@
 // verifier (src/ir/verify.ts) checks every graph pass. compile() runs it on the program after lowering and memory
 // planning. It visits each distinct expression of a kernel once, so its cost grows linearly with the program.
 
-import { DTYPES, elementwiseDef, isFp8, numel, PRIMITIVES } from '../ir/index.js';
+import { DTYPES, elementwiseDef, isFloat, isFp8, numel, PRIMITIVES } from '../ir/index.js';
 import { computeType, topoOrder, type Expr, type ScalarType } from './expr.js';
 import { LIBRARY_OPS } from './fusion/plan.js';
 import { needsNoWriter, type Kernel, type LibraryBody, type Program, type Store } from './kernel.js';
@@ -40,7 +40,7 @@ interface Context {
 }
 
 const LEAF_KINDS = new Set(['const', 'idx', 'ridx', 'param', 'acc']);
-const ONE_OPERAND_KINDS = new Set(['load', 'checked', 'cast']);
+const ONE_OPERAND_KINDS = new Set(['load', 'checked', 'cast', 'encode']);
 const I32_MIN = -(2 ** 31);
 const I32_MAX = 2 ** 31 - 1;
 const isCount = (n: number): boolean => Number.isInteger(n) && n >= 0;
@@ -71,7 +71,9 @@ function exprProblem(e: Expr, s: Scope): string | undefined {
       const input = s.kernel.inputs[e.input];
       if (!input) return `load of input ${e.input}, but the kernel has ${s.kernel.inputs.length} input(s)`;
       if (input.dtype !== e.dtype) return `load of input ${e.input} as ${e.dtype}, but that input is ${input.dtype}`;
-      if (e.type !== computeType(e.dtype)) return `load of ${e.dtype} has type ${e.type}, expected ${computeType(e.dtype)}`;
+      if (e.bits && !isFloat(e.dtype)) return `bits load of ${e.dtype}: only float elements are read as codes`;
+      const type = e.bits ? 'i32' : computeType(e.dtype);
+      if (e.type !== type) return `load of ${e.dtype}${e.bits ? ' bits' : ''} has type ${e.type}, expected ${type}`;
       return x!.type === 'i32' ? undefined : `load index has type ${x!.type}, expected i32`;
     }
     case 'acc': {
@@ -87,6 +89,9 @@ function exprProblem(e: Expr, s: Scope): string | undefined {
       if (x!.type !== computeType(e.from)) return `cast from ${e.from} of a ${x!.type}, expected ${computeType(e.from)}`;
       if (e.type !== computeType(e.to)) return `cast to ${e.to} has type ${e.type}, expected ${computeType(e.to)}`;
       return e.mode === undefined ? (isFp8(e.to) ? `cast to ${e.to} has no mode (saturate or torch)` : undefined) : isFp8(e.to) ? undefined : `cast to ${e.to} has mode ${e.mode}; modes apply only to fp8`;
+    case 'encode':
+      if (!isFloat(e.dtype)) return `encode to ${e.dtype}: only float values are encoded`;
+      return x!.type === 'f32' && e.type === 'i32' ? undefined : `encode of a ${x!.type} has type ${e.type}, expected an f32 encoded as i32`;
     case 'where':
       if (x!.type !== 'bool') return `where condition has type ${x!.type}, expected bool`;
       return y!.type === e.type && z!.type === e.type ? undefined : `where of ${y!.type} and ${z!.type} has type ${e.type}`;
@@ -189,10 +194,11 @@ function expressionProblems(k: Kernel, read: Set<number>): string[] {
   }
   const b = k.body;
   if (b.kind !== 'library') {
-    const expected = (st: Store) => computeType(k.outputs[st.output]!.dtype);
+    const expected = (st: Store) => (st.bits ? 'i32' : computeType(k.outputs[st.output]!.dtype));
     const stores = b.kind === 'reduce' ? [...b.stores, ...b.rowStores] : b.stores;
     for (const st of stores) {
       if (!k.outputs[st.output]) problems.push(`a store writes output ${st.output}, but the kernel has ${k.outputs.length} output(s)`);
+      else if (st.bits && !isFloat(k.outputs[st.output]!.dtype)) problems.push(`a bits store into output ${st.output} (${k.outputs[st.output]!.dtype}): only float elements are stored as codes`);
       else if (st.value.type !== expected(st)) problems.push(`a store of a ${st.value.type} into output ${st.output} (${k.outputs[st.output]!.dtype}), expected ${expected(st)}`);
       if (st.index.type !== 'i32') problems.push(`a store index has type ${st.index.type}, expected i32`);
     }

@@ -6,6 +6,7 @@ import { decodeBf16, encodeBf16, f32ToBf16, bf16ToF32 } from './bf16.js';
 import { decodeF16, encodeF16, f16ToF32, f32ToF16 } from './f16.js';
 import type { Fp8CastMode } from './fp8.js';
 import { decodeFp8, encodeFp8, f32ToFp8, fp8ToF32 } from './fp8.js';
+import { f32Bits } from './f32-bits.js';
 
 function requireMode(dtype: FloatDType, mode: Fp8CastMode | undefined, what: string): Fp8CastMode {
   if (mode === undefined) throw new TypeError(`${what}: casting to ${dtype} needs an overflow mode; expected 'saturate' or 'torch'`);
@@ -32,6 +33,24 @@ export function encodeFloats(src: Float32Array, dtype: FloatDType, mode?: Fp8Cas
     case 'f8e4m3fn':
     case 'f8e5m2':
       return encodeFp8(src, dtype, requireMode(dtype, mode, 'encodeFloats'));
+  }
+}
+
+/**
+ * The storage code of `x`, an f32 value representable in `dtype` (or ±inf, NaN), as kernels carry codes: an i32
+ * (f32: its bit pattern; fp8: the non-saturating encoding, so an inf or NaN stays one).
+ */
+export function storageCode(x: number, dtype: FloatDType): number {
+  switch (dtype) {
+    case 'f32':
+      return f32Bits(x) | 0;
+    case 'f16':
+      return f32ToF16(x);
+    case 'bf16':
+      return f32ToBf16(x);
+    case 'f8e4m3fn':
+    case 'f8e5m2':
+      return f32ToFp8(x, dtype, 'torch');
   }
 }
 

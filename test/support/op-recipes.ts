@@ -3,10 +3,8 @@
 // Index tensors are always in range whatever the input data, so every generated graph runs.
 
 import { broadcastShapes, isFp8, numel, sameShape, type DType, type Shape, type Value } from '../../src/ir/index.js';
-import { fp8Quantize, logSoftmax, rmsNorm, rope, sigmoid, silu, softmax, swiglu, Tensor } from '../../src/ops/index.js';
-import { FLOATS, MAX_RANK, NUMBERS, type Choices, type Workspace } from './graph-workspace.js';
-
-type Recipe = (ws: Workspace, c: Choices) => void;
+import { fp8Quantize, logSoftmax, rmsNorm, rope, sigmoid, silu, softmax, swiglu } from '../../src/ops/index.js';
+import { FLOATS, MAX_RANK, NUMBERS, type Recipe } from './graph-workspace.js';
 
 const UNARY_FLOAT = ['neg', 'abs', 'exp', 'exp2', 'log', 'log2', 'sqrt', 'recip', 'sin', 'cos', 'floor', 'ceil'];
 const ARITH = ['add', 'sub', 'mul', 'div', 'max', 'min'];
@@ -25,43 +23,7 @@ function binaryOps(dtype: DType): string[] {
 }
 
 const is = (dtypes: readonly DType[]) => (v: Value) => dtypes.includes(v.dtype);
-const typeOf = (v: Value) => (u: Value) => u.dtype === v.dtype && sameShape(u.shape, v.shape);
 const withDim = (shape: Shape, axis: number, size: number) => shape.map((d, i) => (i === axis ? size : d));
-
-/** A second operand of x's type: x itself, another value, a constant, or a value broadcast up to it. */
-function partner(ws: Workspace, c: Choices, x: Value): Value {
-  switch (c.pick(4)) {
-    case 0:
-      return x;
-    case 1:
-      return ws.pick(c, typeOf(x))!;
-    case 2:
-      return ws.full(c, x.dtype, x.shape);
-    default: {
-      const small = ws.pick(c, (u) => u.dtype === x.dtype && u.shape.length === x.shape.length && u.shape.every((d, i) => d === 1 || d === x.shape[i]));
-      return sameShape(small!.shape, x.shape) ? small! : ws.op('broadcast', [small!], { shape: [...x.shape] });
-    }
-  }
-}
-
-/** An i32 tensor of `shape` with every element in [0, bound): a literal, an iota, or data folded into range. */
-function indices(ws: Workspace, c: Choices, shape: Shape, bound: number): Value {
-  const intoRange = (v: Value) => {
-    const b = ws.op('full', [], { dtype: 'i32', shape: [...shape], value: bound });
-    return ws.op('mod', [ws.op('add', [ws.op('mod', [v, b]), b]), b]);
-  };
-  const mode = c.pick(3);
-  if (mode === 1 && shape.length > 0) {
-    const axis = c.pick(shape.length);
-    const ramp = ws.op('iota', [], { dtype: 'i32', shape: [...shape], axis });
-    return shape[axis]! <= bound ? ramp : intoRange(ramp);
-  }
-  const data = mode === 2 ? ws.pick(c, (v) => sameShape(v.shape, shape)) : undefined;
-  if (data) return intoRange(data.dtype === 'i32' ? data : ws.op('cast', [data], { dtype: 'i32' }));
-  return ws.op('literal', [], { dtype: 'i32', shape: [...shape], values: Array.from({ length: numel(shape) }, () => c.pick(bound)) });
-}
-
-const tensor = (ws: Workspace, v: Value) => new Tensor(ws.b, v);
 
 export const OP_RECIPES = {
   unary: (ws, c) => {
@@ -71,13 +33,13 @@ export const OP_RECIPES = {
   binary: (ws, c) => {
     const x = ws.pick(c, (v) => binaryOps(v.dtype).length > 0);
     if (!x) return;
-    const y = partner(ws, c, x);
+    const y = ws.partner(c, x);
     ws.op(c.pickFrom(binaryOps(x.dtype)), c.pick(2) ? [y, x] : [x, y]);
   },
   where: (ws, c) => {
     const a = ws.pick(c, () => true)!;
     const cond = ws.pick(c, (v) => v.dtype === 'bool' && sameShape(v.shape, a.shape)) ?? ws.op('cast', [a], { dtype: 'bool' });
-    ws.op('where', [cond, a, partner(ws, c, a)]);
+    ws.op('where', [cond, a, ws.partner(c, a)]);
   },
   cast: (ws, c) => {
     const x = ws.pick(c, () => true)!;
@@ -116,19 +78,23 @@ export const OP_RECIPES = {
     const picked = ws.pick(c, is(FLOATS));
     if (!picked) return;
     const k = picked.shape[picked.shape.length - 1] ?? 1;
+    // Rows of nothing have no row count to reshape to.
+    if (k === 0 && picked.shape.length !== 2) return;
     const x = picked.shape.length === 2 ? picked : ws.op('reshape', [picked], { shape: [numel(picked.shape) / k, k] });
     const r = x.shape[0]!;
     const fitsW = (v: Value) => v.dtype === x.dtype && v.shape.length === 3 && v.shape[1] === k;
     const shape = [1 + c.pick(4), k, 1 + c.pick(5)];
     // An iota along the expert axis makes every expert's matrix different, so a wrong expert shows.
     const w = (c.pick(2) === 1 && ws.pick(c, fitsW)) || (ws.fits(shape) ? ws.op('iota', [], { dtype: x.dtype, shape, axis: c.pick(3) }) : undefined);
-    if (w && ws.fits([r, w.shape[2]!])) ws.op('gather_matmul', [x, w, indices(ws, c, [r], w.shape[0]!)]);
+    const ids = w && ws.fits([r, w.shape[2]!]) ? ws.indices(c, [r], w.shape[0]!) : undefined;
+    if (w && ids) ws.op('gather_matmul', [x, w, ids]);
   },
   reshape: (ws, c) => {
     const x = ws.pick(c, () => true)!;
     let n = numel(x.shape);
-    const rank = Math.max(c.pick(MAX_RANK + 1), n > 1 ? 1 : 0);
+    const rank = Math.max(c.pick(MAX_RANK + 1), n !== 1 ? 1 : 0);
     const shape = new Array<number>(rank).fill(1);
+    if (n === 0) shape[c.pick(rank)] = 0;
     for (let p = 2; n > 1; p++) {
       for (; n % p === 0; n /= p) shape[c.pick(rank)]! *= p;
     }
@@ -150,14 +116,14 @@ export const OP_RECIPES = {
       const at = c.pick(x.shape.length + 1);
       x = ws.op('reshape', [x], { shape: [...x.shape.slice(0, at), 1, ...x.shape.slice(at)] });
     }
-    const shape = x.shape.map((d) => (d === 1 ? 1 + c.pick(5) : d));
+    const shape = x.shape.map((d) => (d === 1 ? ws.length(c, 5) : d));
     if (ws.fits(shape)) ws.op('broadcast', [x], { shape });
   },
   slice: (ws, c) => {
     const x = ws.pickRanked(c, () => true);
     if (!x) return;
     const starts = x.shape.map((d) => c.pick(d));
-    const ends = x.shape.map((d, i) => starts[i]! + 1 + c.pick(d - starts[i]!));
+    const ends = x.shape.map((d, i) => starts[i]! + ws.length(c, d - starts[i]!));
     ws.op('slice', [x], { starts, ends, steps: x.shape.map(() => 1 + c.pick(3)) });
   },
   concat: (ws, c) => {
@@ -178,24 +144,26 @@ export const OP_RECIPES = {
     const x = ws.pickRanked(c, () => true);
     if (!x) return;
     const axis = c.pick(x.shape.length);
-    const idxShape = Array.from({ length: c.pick(Math.min(2, MAX_RANK + 1 - x.shape.length) + 1) }, () => 1 + c.pick(4));
+    const idxShape = Array.from({ length: c.pick(Math.min(2, MAX_RANK + 1 - x.shape.length) + 1) }, () => ws.length(c, 4));
     if (!ws.fits([...x.shape.slice(0, axis), ...idxShape, ...x.shape.slice(axis + 1)])) return;
-    ws.op('take', [x, indices(ws, c, idxShape, x.shape[axis]!)], { axis });
+    const idx = ws.indices(c, idxShape, x.shape[axis]!);
+    if (idx) ws.op('take', [x, idx], { axis });
   },
   gather: (ws, c) => {
     const x = ws.pickRanked(c, () => true);
     if (!x) return;
     const axis = c.pick(x.shape.length);
-    const idxShape = withDim(x.shape, axis, 1 + c.pick(5));
-    if (ws.fits(idxShape)) ws.op('gather', [x, indices(ws, c, idxShape, x.shape[axis]!)], { axis });
+    const idxShape = withDim(x.shape, axis, ws.length(c, 5));
+    const idx = ws.fits(idxShape) ? ws.indices(c, idxShape, x.shape[axis]!) : undefined;
+    if (idx) ws.op('gather', [x, idx], { axis });
   },
   scatter_add: (ws, c) => {
     const x = ws.pickRanked(c, is(NUMBERS));
     if (!x) return;
     const axis = c.pick(x.shape.length);
-    const idxShape = withDim(x.shape, axis, 1 + c.pick(5));
-    if (!ws.fits(idxShape)) return;
-    const idx = indices(ws, c, idxShape, x.shape[axis]!);
+    const idxShape = withDim(x.shape, axis, ws.length(c, 5));
+    const idx = ws.fits(idxShape) ? ws.indices(c, idxShape, x.shape[axis]!) : undefined;
+    if (!idx) return;
     const src = ws.pick(c, (v) => v.dtype === x.dtype && sameShape(v.shape, idxShape)) ?? ws.full(c, x.dtype, idxShape);
     ws.op('scatter_add', [x, idx, src], { axis });
   },
@@ -203,13 +171,13 @@ export const OP_RECIPES = {
     const x = ws.pickRanked(c, is(NUMBERS));
     if (!x) return;
     const axis = c.pick(x.shape.length);
-    ws.op('topk', [x], { axis, k: 1 + c.pick(x.shape[axis]!) });
+    ws.op('topk', [x], { axis, k: ws.length(c, x.shape[axis]!) });
   },
   dynamic_slice: (ws, c) => {
     const x = ws.pickRanked(c, () => true);
     if (!x) return;
     const axis = c.pick(x.shape.length);
-    ws.op('dynamic_slice', [x, ws.startScalar()], { axis, size: 1 + c.pick(x.shape[axis]!) });
+    ws.op('dynamic_slice', [x, ws.startScalar()], { axis, size: ws.length(c, x.shape[axis]!) });
   },
   dynamic_update_slice: (ws, c) => {
     const x = ws.pickRanked(c, () => true);
@@ -219,7 +187,7 @@ export const OP_RECIPES = {
     ws.op('dynamic_update_slice', [x, ws.pick(c, fits)!, ws.startScalar()], { axis });
   },
   source: (ws, c) => {
-    const shape = Array.from({ length: c.pick(3) }, () => 1 + c.pick(5));
+    const shape = Array.from({ length: c.pick(3) }, () => ws.length(c, 5));
     const dtype = c.pickFrom(NUMBERS);
     const kind = c.pickFrom(['full', 'iota', 'literal']);
     if (kind === 'full') ws.full(c, dtype, shape);
@@ -235,27 +203,27 @@ export const OP_RECIPES = {
     const w =
       ws.pick(c, (v) => v.dtype === x.dtype && sameShape(v.shape, [d])) ??
       (r === 1 ? x : ws.op('reduce_max', [x], { axes: x.shape.slice(1).map((_, i) => i), keepdims: false }));
-    ws.record(rmsNorm(tensor(ws, x), tensor(ws, w), c.pickFrom([1e-6, 0.5, 0])).value);
+    ws.record(rmsNorm(ws.tensor(x), ws.tensor(w), c.pickFrom([1e-6, 0.5, 0])).value);
   },
   softmax: (ws, c) => {
     const x = ws.pickRanked(c, is(FLOATS));
-    if (x) ws.record(softmax(tensor(ws, x), c.pick(x.shape.length)).value);
+    if (x) ws.record(softmax(ws.tensor(x), c.pick(x.shape.length)).value);
   },
   log_softmax: (ws, c) => {
     const x = ws.pickRanked(c, is(FLOATS));
-    if (x) ws.record(logSoftmax(tensor(ws, x), c.pick(x.shape.length)).value);
+    if (x) ws.record(logSoftmax(ws.tensor(x), c.pick(x.shape.length)).value);
   },
   silu: (ws, c) => {
     const x = ws.pick(c, is(FLOATS));
-    if (x) ws.record(silu(tensor(ws, x)).value);
+    if (x) ws.record(silu(ws.tensor(x)).value);
   },
   sigmoid: (ws, c) => {
     const x = ws.pick(c, is(FLOATS));
-    if (x) ws.record(sigmoid(tensor(ws, x)).value);
+    if (x) ws.record(sigmoid(ws.tensor(x)).value);
   },
   swiglu: (ws, c) => {
     const gate = ws.pick(c, is(FLOATS));
-    if (gate) ws.record(swiglu(tensor(ws, gate), tensor(ws, partner(ws, c, gate))).value);
+    if (gate) ws.record(swiglu(ws.tensor(gate), ws.tensor(ws.partner(c, gate))).value);
   },
   rope: (ws, c) => {
     const picked = ws.pickRanked(c, is(FLOATS));
@@ -267,14 +235,15 @@ export const OP_RECIPES = {
     const half = withDim(x.shape, last, x.shape[last]! / 2);
     const broadcastsToHalf = (v: Value) => v.dtype === x.dtype && sameShape(broadcastShapes(v.shape, half) ?? [], half);
     const angle = (c.pick(2) === 1 && ws.pick(c, broadcastsToHalf)) || ws.op('iota', [], { dtype: x.dtype, shape: half.slice(-1), axis: 0 });
-    ws.record(rope(tensor(ws, x), tensor(ws, ws.op('cos', [angle])), tensor(ws, ws.op('sin', [angle]))).value);
+    ws.record(rope(ws.tensor(x), ws.tensor(ws.op('cos', [angle])), ws.tensor(ws.op('sin', [angle]))).value);
   },
   fp8_quantize: (ws, c) => {
     const x = ws.pickRanked(c, is(['f32']));
-    if (!x) return;
-    const k = x.shape[x.shape.length - 1]!;
+    const k = x?.shape[x.shape.length - 1];
+    // Blocks tile the last axis, so it needs an element.
+    if (!x || !k) return;
     const block = c.pickFrom(Array.from({ length: k }, (_, i) => i + 1).filter((b) => k % b === 0));
-    fp8Quantize(tensor(ws, x), block, c.pickFrom(['none', 'ue8m0'])).forEach((t) => ws.record(t.value));
+    fp8Quantize(ws.tensor(x), block, c.pickFrom(['none', 'ue8m0'])).forEach((t) => ws.record(t.value));
   },
 } satisfies Record<string, Recipe>;
 

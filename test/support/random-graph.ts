@@ -4,16 +4,30 @@
 // their text form in counterexamples.
 
 import fc from 'fast-check';
-import { GraphBuilder, printGraph, type DType, type Graph, type TensorData } from '../../src/ir/index.js';
+import { GraphBuilder, numel, printGraph, type DType, type Graph, type TensorData } from '../../src/ir/index.js';
+import { FP8_RECIPES } from './fp8-recipes.js';
 import { Choices, MAX_RANK, Workspace } from './graph-workspace.js';
-import { OP_KINDS, OP_RECIPES, type OpKind } from './op-recipes.js';
+import { MODEL_RECIPES } from './model-recipes.js';
+import { OP_RECIPES } from './op-recipes.js';
 import { randomInputs, type RandomInputOptions } from './random-inputs.js';
 
-export { OP_KINDS, type OpKind } from './op-recipes.js';
+const RECIPES = { ...OP_RECIPES, ...FP8_RECIPES, ...MODEL_RECIPES };
+
+/** One kind per primitive family or composite: what a recipe adds. */
+export type OpKind = keyof typeof RECIPES;
+
+export const OP_KINDS = Object.keys(RECIPES) as OpKind[];
+
+/**
+ * What random graphs contain unless told otherwise: the primitives and the op library's composites. The FP8 block
+ * composites and the model's composites are asked for by name (the fuzzer asks for all): they compile into many
+ * kernels, which a software GPU compiles slowly.
+ */
+export const DEFAULT_KINDS = Object.keys(OP_RECIPES) as OpKind[];
 
 export interface InputRecipe {
   readonly dtype: DType;
-  /** One entry per axis (1 to 5 each); an empty list is a scalar. */
+  /** One entry per axis (1 to 5 each, or as the options allow); an empty list is a scalar. */
   readonly dims: readonly number[];
 }
 
@@ -36,10 +50,14 @@ export interface RandomGraphOptions {
   readonly maxOps?: number;
   /** Relative weights of input dtypes (default mostly f32, some i32, bool, f16, bf16); the first shrinks best. */
   readonly inputDTypes?: Readonly<Partial<Record<DType, number>>>;
-  /** The op kinds drawn from (default all); the first is what a shrunk recipe falls back to. */
+  /** The op kinds drawn from (default DEFAULT_KINDS); the first is what a shrunk recipe falls back to. */
   readonly kinds?: readonly OpKind[];
   /** Whether constants in the graph may be -0, ±inf or NaN (default true). */
   readonly specialConstants?: boolean;
+  /** Whether inputs and op results may have zero-size axes (default false). */
+  readonly emptyTensors?: boolean;
+  /** Whether input axes may be 127, 128 or 129 long, around a power of two (default false). */
+  readonly longAxes?: boolean;
 }
 
 /** Enough integer choices for any recipe; a recipe that asks for more gets 0s. */
@@ -47,11 +65,23 @@ const CHOICES = 24;
 
 const DEFAULT_INPUT_DTYPES: Readonly<Partial<Record<DType, number>>> = { f32: 6, i32: 1, bool: 1, f16: 1, bf16: 1 };
 
+/** Inputs larger than this are not drawn (two long axes); op results are held to a similar budget. */
+const MAX_INPUT_ELEMENTS = 1024;
+
+/** The length of an input axis: mostly 1 to 5, shrinking towards them. */
+function axisLength(options: RandomGraphOptions): fc.Arbitrary<number> {
+  const small = { arbitrary: fc.integer({ min: 1, max: 5 }), weight: 8 };
+  const empty = options.emptyTensors ? [{ arbitrary: fc.constant(0), weight: 1 }] : [];
+  const long = options.longAxes ? [{ arbitrary: fc.constantFrom(127, 128, 129), weight: 1 }] : [];
+  return empty.length + long.length ? fc.oneof(small, ...empty, ...long) : small.arbitrary;
+}
+
 export function graphRecipe(options: RandomGraphOptions = {}): fc.Arbitrary<GraphRecipe> {
   const weights = Object.entries(options.inputDTypes ?? DEFAULT_INPUT_DTYPES) as [DType, number][];
   const dtype = fc.oneof(...weights.map(([d, weight]) => ({ arbitrary: fc.constant(d), weight })));
-  const input = fc.record({ dtype, dims: fc.array(fc.integer({ min: 1, max: 5 }), { maxLength: MAX_RANK }) });
-  const op = fc.record({ kind: fc.constantFrom(...(options.kinds ?? OP_KINDS)), choices: fc.array(fc.noBias(fc.nat(1000)), { minLength: CHOICES, maxLength: CHOICES }) });
+  const dims = fc.array(axisLength(options), { maxLength: MAX_RANK }).filter((d) => numel(d) <= MAX_INPUT_ELEMENTS);
+  const input = fc.record({ dtype, dims });
+  const op = fc.record({ kind: fc.constantFrom(...(options.kinds ?? DEFAULT_KINDS)), choices: fc.array(fc.noBias(fc.nat(1000)), { minLength: CHOICES, maxLength: CHOICES }) });
   return fc.record({
     inputs: fc.array(input, { minLength: 1, maxLength: options.maxInputs ?? 3 }),
     ops: fc.array(op, { maxLength: options.maxOps ?? 8 }),
@@ -59,11 +89,11 @@ export function graphRecipe(options: RandomGraphOptions = {}): fc.Arbitrary<Grap
   });
 }
 
-/** Builds the graph a recipe describes. Inputs are named x0, x1, ... (and `start` for dynamic slices). */
-export function buildGraph(recipe: GraphRecipe, options: Pick<RandomGraphOptions, 'specialConstants'> = {}): Graph {
-  const ws = new Workspace(new GraphBuilder('random'), options.specialConstants ?? true);
+/** Builds the graph a recipe describes. Inputs are named x0, x1, ... (`start` for dynamic slices, w0, w1, ... for operands recipes add). */
+export function buildGraph(recipe: GraphRecipe, options: Pick<RandomGraphOptions, 'specialConstants' | 'emptyTensors'> = {}): Graph {
+  const ws = new Workspace(new GraphBuilder('random'), { specialConstants: options.specialConstants ?? true, emptyTensors: options.emptyTensors ?? false });
   recipe.inputs.forEach((t, i) => ws.record(ws.b.input(`x${i}`, { dtype: t.dtype, shape: t.dims })));
-  for (const op of recipe.ops) OP_RECIPES[op.kind](ws, new Choices(op.choices));
+  for (const op of recipe.ops) RECIPES[op.kind](ws, new Choices(op.choices));
   const outputs = recipe.outputs.map((pick) => ws.values[ws.values.length - 1 - (pick % ws.values.length)]!);
   const graph = ws.b.build(outputs);
   return Object.assign(graph, { [fc.toStringMethod]: () => printGraph(graph) });

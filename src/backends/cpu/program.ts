@@ -34,6 +34,7 @@ function generate(k: Kernel, w: JsWriter, prelude: readonly string[] = []): { fn
     ...k.inputs.map((_, i) => `  const in${i} = ins[${i}];`),
     ...k.outputs.map((_, i) => `  const out${i} = outs[${i}];`),
     ...k.params.map((p) => `  const p_${p} = params[${JSON.stringify(p)}];`),
+    ...[...w.bitViews].map((b) => `  const ${b}_bits = new Int32Array(${b}.buffer, ${b}.byteOffset, ${b}.length);`),
     ...prelude,
   ];
   const body = [...head, ...w.lines].join('\n');

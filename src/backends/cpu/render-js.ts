@@ -6,7 +6,7 @@ import { formatNumber, type DType } from '../../ir/index.js';
 import type { Expr } from '../../compiler/expr.js';
 import type { Accumulator, Store } from '../../compiler/kernel.js';
 import { accName, NestWriter, type Loop, type Syntax } from '../../compiler/nest-writer.js';
-import { castTemplate, ELEMENTWISE, loadTemplate, storeTemplate, type ComputeClass } from '../reference/scalar-js.js';
+import { castTemplate, codeTemplate, ELEMENTWISE, loadTemplate, storeTemplate, type ComputeClass } from '../reference/scalar-js.js';
 
 function literal(e: Expr & { kind: 'const' }): string {
   if (e.type !== 'f32') return String(e.value);
@@ -16,11 +16,23 @@ function literal(e: Expr & { kind: 'const' }): string {
 
 const cls = (e: Expr): ComputeClass => (e.type === 'f32' ? 'float' : e.type);
 
-/** The JavaScript for one expression node, given its operands' names. */
-function exprSource(e: Expr, a: readonly string[]): string {
+/**
+ * The array holding the codes of buffer `name` (an f32 one through an Int32Array view of its memory, which generated
+ * kernels declare as `<name>_bits` when they use it).
+ */
+const codesOf = (name: string, dtype: DType, views: Set<string>): string => {
+  if (dtype !== 'f32') return name;
+  views.add(name);
+  return `${name}_bits`;
+};
+
+/** The JavaScript for one expression node, given its operands' names; f32 buffers read as codes join `views`. */
+function exprSource(e: Expr, a: readonly string[], views: Set<string>): string {
   switch (e.kind) {
     case 'load':
-      return loadTemplate(e.dtype)(`in${e.input}[${a[0]}]`);
+      return e.bits ? `${codesOf(`in${e.input}`, e.dtype, views)}[${a[0]}]` : loadTemplate(e.dtype)(`in${e.input}[${a[0]}]`);
+    case 'encode':
+      return codeTemplate(e.dtype)(a[0]!);
     case 'checked':
       return `(${a[0]} >= 0 && ${a[0]} < ${e.bound} ? ${a[0]} : outOfRange(${a[0]}, ${e.bound}, ${JSON.stringify(e.what)}))`;
     case 'where':
@@ -42,18 +54,21 @@ function exprSource(e: Expr, a: readonly string[]): string {
   }
 }
 
-const JS: Syntax = {
-  expr: exprSource,
+const jsSyntax = (views: Set<string>): Syntax => ({
+  expr: (e, a) => exprSource(e, a, views),
   literal,
   declare: (name, value) => `const ${name} = ${value};`,
   loop: (v, extent) => `for (let ${v} = 0; ${v} < ${extent}; ${v}++) {`,
   param: (name) => `p_${name}`,
-};
+});
 
 /** A NestWriter for JavaScript, plus the statements only JavaScript kernels need. */
 export class JsWriter extends NestWriter {
-  constructor() {
-    super(JS);
+  constructor(
+    /** The f32 buffers (`in0`, `out1`, ...) whose codes the kernel reads or writes through an Int32Array view. */
+    readonly bitViews = new Set<string>(),
+  ) {
+    super(jsSyntax(bitViews));
   }
 
   /** Declares accumulator `j` with the given JavaScript value at the current depth. */
@@ -64,8 +79,10 @@ export class JsWriter extends NestWriter {
 
   stores(stores: readonly Store[], outputDTypes: readonly DType[]): void {
     for (const s of stores) {
+      const [dtype, index, value] = [outputDTypes[s.output]!, this.name(s.index), this.name(s.value)];
+      if (s.bits) this.line(`${codesOf(`out${s.output}`, dtype, this.bitViews)}[${index}] = ${value};`);
       // Stored values are already rounded to the dtype (or ±inf/NaN), which the non-saturating encoder keeps.
-      this.line(`out${s.output}[${this.name(s.index)}] = ${storeTemplate(outputDTypes[s.output]!, 'torch')(this.name(s.value))};`);
+      else this.line(`out${s.output}[${index}] = ${storeTemplate(dtype, 'torch')(value)};`);
     }
   }
 

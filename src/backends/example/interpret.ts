@@ -3,8 +3,8 @@
 // the reference library. Slow, short, and as exact as the kernel IR asks: the worked example of
 // docs/adding-a-backend.md.
 
-import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16, f32ToFp8, fp8ToF32 } from '../../numerics/index.js';
-import { CAST, elementwiseDef, evaluateElementwise, isFp8, type DType, type StorageArray } from '../../ir/index.js';
+import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16, f32ToFp8, fp8ToF32, storageCode } from '../../numerics/index.js';
+import { CAST, elementwiseDef, evaluateElementwise, isFp8, type DType, type FloatDType, type StorageArray } from '../../ir/index.js';
 import type { Expr } from '../../compiler/expr.js';
 import type { Accumulator, Kernel, Store } from '../../compiler/kernel.js';
 import { libraryKernel, type HostKernel } from '../reference/library.js';
@@ -21,6 +21,9 @@ interface Scope {
 /** The compute value of a stored element (narrow floats are stored as their bits). */
 const decoder = (d: DType): ((x: number) => number) =>
   d === 'bf16' ? bf16ToF32 : d === 'f16' ? f16ToF32 : isFp8(d) ? (x) => fp8ToF32(x, d) : (x) => x;
+
+/** The storage codes of a buffer: an f32 one through an Int32Array view of its memory. */
+const codes = (data: StorageArray): StorageArray => (data instanceof Float32Array ? new Int32Array(data.buffer, data.byteOffset, data.length) : data);
 
 /** The stored element of a compute value (already representable; an fp8 inf or NaN stays one). */
 const encoder = (d: DType): ((x: number) => number) =>
@@ -41,9 +44,12 @@ function step(e: Expr, args: readonly number[]): (values: Float64Array, s: Scope
     case 'param':
       return (_, s) => s.params[e.name]!;
     case 'load': {
+      if (e.bits) return (v, s) => codes(s.ins[e.input]!)[v[a]!]!;
       const decode = decoder(e.dtype);
       return (v, s) => decode(s.ins[e.input]![v[a]!]!);
     }
+    case 'encode':
+      return (v) => storageCode(v[a]!, e.dtype as FloatDType);
     case 'checked':
       return (v) => {
         const x = v[a]!;
@@ -98,7 +104,10 @@ function storer(k: Kernel, stores: readonly Store[]): (s: Scope, outs: readonly 
   const encoders = k.outputs.map((o) => encoder(o.dtype));
   return (s, outs) => {
     const values = evaluate(s);
-    stores.forEach((st, i) => (outs[st.output]![values[2 * i]!] = encoders[st.output]!(values[2 * i + 1]!)));
+    stores.forEach((st, i) => {
+      if (st.bits) codes(outs[st.output]!)[values[2 * i]!] = values[2 * i + 1]!;
+      else outs[st.output]![values[2 * i]!] = encoders[st.output]!(values[2 * i + 1]!);
+    });
   };
 }
 

@@ -6,7 +6,7 @@
 // decoded exactly on load and rounded once on store), i32 as an int32 number, u8 as 0..255, bool as 0 or 1.
 
 import { isFloat, type DType, type ElementwiseOpName } from '../../ir/index.js';
-import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16, f32ToFp8, fp8Values, roundToOddF32, type Fp8CastMode } from '../../numerics/index.js';
+import { bf16ToF32, f16ToF32, f32Bits, f32ToBf16, f32ToF16, f32ToFp8, fp8Values, roundToOddF32, type Fp8CastMode } from '../../numerics/index.js';
 
 export type Template = (...operands: string[]) => string;
 
@@ -34,6 +34,7 @@ const E5M2_VALUES = fp8Values('f8e5m2');
 
 /** The functions and tables generated code may use, by these names. */
 export const SCALAR_HELPERS = {
+  f32Bits,
   f16ToF32,
   bf16ToF32,
   E4M3_VALUES,
@@ -79,6 +80,9 @@ export function storeTemplate(d: DType, mode?: Fp8CastMode): Template {
       return identity;
   }
 }
+
+/** Compute value -> storage code as kernels carry codes (spec/kernel-ir.md): an i32, f32 as its bit pattern. */
+export const codeTemplate = (d: DType): Template => (d === 'f32' ? (v) => `(f32Bits(${v}) | 0)` : storeTemplate(d, 'torch'));
 
 /** A float64 value (a sum) rounded once to float dtype `d` and stored. */
 export function storeF64Template(d: DType): Template {

@@ -13,12 +13,24 @@ export type { BindingRole, IndexCheck, RenderedKernel, WgslLaunchShape } from '.
 
 const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
+/**
+ * Whether f32 value `e` is made by float operations that a shader compiler could rewrite together with an operation
+ * using it. WGSL cannot mark arithmetic exact, and Mesa's NIR (lavapipe) applies inexact algebra to chains of float
+ * operations (a + b - a to b, x*s + x*c to x*(s + c), x*c1*c2 to x*(c1*c2)). So such a value reaches every float
+ * operation using it through barrier_f32, and no rule matches across the two. Loads and literals are made by no
+ * operation (special literals are opaque already); casts to a narrow float build their result from bits.
+ */
+const rewritable = (e: Expr): boolean => e.type === 'f32' && e.kind !== 'load' && e.kind !== 'const' && !(e.kind === 'cast' && e.to !== 'f32');
+
+/** Operand `x` (the name of `e`) as a float operation uses it. */
+const operand = (uses: ShaderUses, e: Expr, x: string): string => (rewritable(e) ? `${uses.helper('barrier_f32')}(${x})` : x);
+
 function castExpr(uses: ShaderUses, e: Expr & { kind: 'cast' }, x: string): string {
   const { to } = e;
   const source = e.args[0]!.type;
   if (to === 'bool') return source === 'f32' ? `((bitcast<u32>(${x}) & 0x7fffffffu) != 0u)` : source === 'bool' ? x : `(${x} != 0i)`;
-  if (to === 'i32') return source === 'f32' ? `${uses.helper('f32_to_i32_sat')}(${x})` : `i32(${x})`;
-  if (to === 'u8') return source === 'f32' ? `${uses.helper('f32_to_u8_sat')}(${x})` : source === 'bool' ? `i32(${x})` : `(${x} & 255i)`;
+  if (to === 'i32') return source === 'f32' ? `${uses.helper('f32_to_i32_sat')}(${operand(uses, e.args[0]!, x)})` : `i32(${x})`;
+  if (to === 'u8') return source === 'f32' ? `${uses.helper('f32_to_u8_sat')}(${operand(uses, e.args[0]!, x)})` : source === 'bool' ? `i32(${x})` : `(${x} & 255i)`;
   if (source === 'f32') return to === 'f32' ? x : uses.roundTo(to, x, e.mode ?? 'saturate');
   if (source === 'bool') return uses.roundTo(to, `select(0.0f, 1.0f, ${x})`, 'saturate');
   // An i32 may need rounding: once, so a narrow target goes through round-to-odd in f32.
@@ -79,7 +91,9 @@ function scalarExpr(uses: ShaderUses, e: Expr, a: readonly string[]): string {
   const [x, y, z] = a;
   switch (e.kind) {
     case 'load':
-      return uses.load(e.input, e.dtype, x!);
+      return e.bits ? uses.loadBits(e.input, e.dtype, x!) : uses.load(e.input, e.dtype, x!);
+    case 'encode':
+      return uses.encode(e.dtype, x!);
     case 'checked':
       return uses.check(x!, e.bound, e.what);
     case 'cast':
@@ -89,7 +103,7 @@ function scalarExpr(uses: ShaderUses, e: Expr, a: readonly string[]): string {
     default: {
       const op = OPS[e.kind];
       if (!op) throw new Error(`render-wgsl: no WGSL for ${e.kind}`);
-      return op(uses, e, a);
+      return op(uses, e, a.map((x, i) => operand(uses, e.args[i]!, x)));
     }
   }
 }
@@ -115,7 +129,10 @@ const accStep = (a: Accumulator, s: string, x: string, uses: ShaderUses): string
 
 function storeLines(w: NestWriter, uses: ShaderUses, stores: readonly Store[], dtypes: readonly DType[]): void {
   w.declare(stores.flatMap((s) => [s.index, s.value]));
-  for (const s of stores) w.line(uses.store(s.output, dtypes[s.output]!, w.name(s.index), w.name(s.value)));
+  for (const s of stores) {
+    const [dtype, index, value] = [dtypes[s.output]!, w.name(s.index), w.name(s.value)];
+    w.line(s.bits ? uses.storeBits(s.output, dtype, index, value) : uses.store(s.output, dtype, index, value));
+  }
 }
 
 function mapBody(k: Kernel, b: MapBody, uses: ShaderUses, sx: Syntax): ShaderBody {
@@ -130,7 +147,7 @@ function reduceBody(k: Kernel, b: ReduceBody, uses: ShaderUses, sx: Syntax): Sha
   b.accumulators.forEach((acc, j) => {
     w.declare([acc.value]);
     w.line(`var s${j}: ${acc.type} = ${accInit(acc, uses)};`);
-    w.nest(loops('ridx', b.rshape), [acc.value], () => w.line(`s${j} = ${accStep(acc, `s${j}`, w.name(acc.value), uses)};`));
+    w.nest(loops('ridx', b.rshape), [acc.value], () => w.line(`s${j} = ${accStep(acc, `s${j}`, operand(uses, acc.value, w.name(acc.value)), uses)};`));
     w.line(`let ${accName(j)} = s${j};`);
     w.definedAcc(j);
   });
@@ -144,11 +161,11 @@ function reduceBody(k: Kernel, b: ReduceBody, uses: ShaderUses, sx: Syntax): Sha
 }
 
 /** A WGSL function of the given loop variables (and accumulator a0) returning `value` or running `stores`. */
-function exprFunction(name: string, vars: readonly string[], sx: Syntax, value: Expr): string {
+function exprFunction(name: string, vars: readonly string[], uses: ShaderUses, sx: Syntax, value: Expr): string {
   const w = new NestWriter(sx, '  ', vars);
   w.declare([value]);
   const params = vars.map((v) => `${loopVarName(v)}: i32`).join(', ');
-  return `fn ${name}(${params}) -> f32 {\n${w.lines.join('\n')}${w.lines.length ? '\n' : ''}  return ${w.name(value)};\n}`;
+  return `fn ${name}(${params}) -> f32 {\n${w.lines.join('\n')}${w.lines.length ? '\n' : ''}  return ${operand(uses, value, w.name(value))};\n}`;
 }
 
 function contractionBody(k: Kernel, b: ContractionBody, uses: ShaderUses, sx: Syntax, shape: WgslLaunchShape): ShaderBody {
@@ -156,7 +173,7 @@ function contractionBody(k: Kernel, b: ContractionBody, uses: ShaderUses, sx: Sy
   const [TM, TN] = [shape.tileRows, shape.tileCols];
   const batchVars = b.batch.map((_, i) => `idx${i}`);
   const [mVar, nVar] = [`idx${nb}`, `idx${nb + 1}`];
-  const functions = [exprFunction('load_a', [...batchVars, mVar, 'ridx0'], sx, b.a), exprFunction('load_b', [...batchVars, nVar, 'ridx0'], sx, b.b)];
+  const functions = [exprFunction('load_a', [...batchVars, mVar, 'ridx0'], uses, sx, b.a), exprFunction('load_b', [...batchVars, nVar, 'ridx0'], uses, sx, b.b)];
   const ew = new NestWriter(sx, '  ', [...batchVars, mVar, nVar]);
   ew.definedAcc(0);
   storeLines(ew, uses, b.stores, k.outputs.map((o) => o.dtype));

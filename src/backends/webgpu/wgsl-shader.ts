@@ -60,6 +60,9 @@ const HELPERS: Record<string, { readonly code: string; readonly uses: readonly s
   // time from its bits and a zero the compiler cannot see (set by the entry point), so IEEE arithmetic decides.
   // (WGSL also rejects infinities and NaN in constant expressions outright.)
   opaque_f32: { uses: [], code: 'fn opaque_f32(bits: u32) -> f32 {\n  return bitcast<f32>(bits | opaque_zero);\n}' },
+  // x unchanged, where the compiler cannot see which float operation made it (render-wgsl.ts, `rewritable`). An xor,
+  // not opaque_f32's or: Mesa folds (v | z) | z to v | z, which would make x - x's two operands one value again.
+  barrier_f32: { uses: ['opaque_f32'], code: 'fn barrier_f32(x: f32) -> f32 {\n  return bitcast<f32>(bitcast<u32>(x) ^ opaque_zero);\n}' },
   is_nan: { uses: [], code: 'fn is_nan(x: f32) -> bool {\n  return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;\n}' },
   // max/min: NaN wins; +0 above -0 (WGSL's builtins leave both open).
   fmax: {
@@ -209,18 +212,37 @@ export class ShaderUses {
     }
   }
 
-  /** A statement writing compute value `value` as element `index` of output `output`, encoded exactly in `dtype`. */
-  store(output: number, dtype: DType, index: string, value: string): string {
-    if (packedWidth(dtype) === undefined) return `out${output}[${index}] = ${value};`;
-    const code =
-      dtype === 'bf16' ? `${this.numeric('f32_to_bf16')}(${value})`
+  /** The storage code (a u32) of compute value `value` in packed `dtype`. */
+  private code(dtype: DType, value: string): string {
+    return dtype === 'bf16' ? `${this.numeric('f32_to_bf16')}(${value})`
       : dtype === 'f16' ? `${this.numeric('f32_to_f16')}(${value})`
       // Stored values are already rounded (or ±inf/NaN), which the non-saturating encoders keep.
       : dtype === 'f8e4m3fn' ? `${this.numeric('f32_to_e4m3fn_torch')}(${value})`
       : dtype === 'f8e5m2' ? `${this.numeric('f32_to_e5m2_torch')}(${value})`
       : dtype === 'u8' ? `u32(${value})`
       : `select(0u, 1u, ${value})`;
-    return this.storeCode(output, dtype, index, code);
+  }
+
+  /** A statement writing compute value `value` as element `index` of output `output`, encoded exactly in `dtype`. */
+  store(output: number, dtype: DType, index: string, value: string): string {
+    if (packedWidth(dtype) === undefined) return `out${output}[${index}] = ${value};`;
+    return this.storeCode(output, dtype, index, this.code(dtype, value));
+  }
+
+  /** The storage code of element `index` of input slot `slot`, of a float dtype, as an i32 (f32: its bits). */
+  loadBits(slot: number, dtype: DType, index: string): string {
+    return packedWidth(dtype) === undefined ? `bitcast<i32>(in${slot}[${index}])` : `i32(${this.loadCode(slot, dtype, index)})`;
+  }
+
+  /** The storage code of compute value `value` in float `dtype`, as an i32 (f32: its bits). */
+  encode(dtype: DType, value: string): string {
+    return packedWidth(dtype) === undefined ? `bitcast<i32>(${value})` : `i32(${this.code(dtype, value)})`;
+  }
+
+  /** A statement writing storage code `code` (an i32 of float `dtype`) unchanged as element `index` of output `output`. */
+  storeBits(output: number, dtype: DType, index: string, code: string): string {
+    if (packedWidth(dtype) === undefined) return `out${output}[${index}] = bitcast<f32>(${code});`;
+    return this.storeCode(output, dtype, index, `u32(${code})`);
   }
 
   /** A statement writing storage code `code` (a u32) as element `index` of output `output`, whose dtype is packed. */

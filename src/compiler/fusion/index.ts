@@ -10,9 +10,11 @@ import { LIBRARY_OPS, planStorage, type FusionOptions } from './plan.js';
 import { groupRows } from './rows.js';
 
 export type { FusionOptions } from './plan.js';
-export { fuseWithinLimits } from './limits.js';
+export { fuseWithinLimits, MIN_BUFFERS_PER_KERNEL } from './limits.js';
 
 export interface FusedProgram {
+  /** The graph fused: the one given, or it with wide concats nested to fit a buffer limit (limits.ts). */
+  readonly graph: Graph;
   /** The graph values each kernel computes (for splitting and diagnostics). */
   readonly rootsOf: ReadonlyMap<Kernel, readonly Value[]>;
   /** Whether a value lives in a buffer (stored, an input, a weight, a constant). */
@@ -57,6 +59,7 @@ export function fuse(g: Graph, options: FusionOptions = {}): FusedProgram {
     outputs[o.name] = id;
   }
   return {
+    graph: g,
     kernels: dependencyOrder(kernels),
     buffers: p.buffers,
     inputs: p.inputs,

@@ -2,8 +2,9 @@
 // siblings), a contraction with its epilogue, a dynamic update, a library call, or a map — by lowering the graph
 // values it needs to scalar expressions (lower.ts).
 
-import { isFloat, type Node, type Value } from '../../ir/index.js';
-import { renumberLoads, topoOrder, type Expr } from '../expr.js';
+import { isFloat, type DType, type Node, type Value } from '../../ir/index.js';
+import { renumberLoads, topoOrder, type Expr, type ExprContext } from '../expr.js';
+import { storeMoves } from '../moves.js';
 import type { Kernel, KernelBody, Store } from '../kernel.js';
 import { KernelLowering, LoweringMismatch, type LoweringEnv } from '../lower.js';
 import { LIBRARY_OPS, REDUCE_OPS, reduceAnchor, stageRoot, type FusionPlan } from './plan.js';
@@ -150,8 +151,22 @@ export function buildKernel(p: FusionPlan, root: Value, stages: readonly Value[]
     inputs: lowering.inputs,
     outputs,
     params: [...lowering.params].sort(),
-    body,
+    body: withMoves(body, lowering.ctx, outputs.map((o) => o.dtype)),
   });
+}
+
+/** `b` with every store that moves float elements writing their codes (moves.ts). */
+function withMoves(b: KernelBody, c: ExprContext, dtypes: readonly DType[]): KernelBody {
+  const stores = (ss: readonly Store[]) => ss.map((s) => storeMoves(c, s, dtypes[s.output]!));
+  switch (b.kind) {
+    case 'map':
+    case 'contraction':
+      return { ...b, stores: stores(b.stores) };
+    case 'reduce':
+      return { ...b, stores: stores(b.stores), rowStores: stores(b.rowStores) };
+    case 'library':
+      return b;
+  }
 }
 
 /** Every expression a kernel body evaluates. */

@@ -6,7 +6,7 @@
 
 import { compositeDef } from '../../composites/index.js';
 import { PRIMITIVES, sameShape, sameType, type Graph, type Node, type OpFamily, type Value } from '../../ir/index.js';
-import type { BufferDesc, BufferId } from '../kernel.js';
+import type { BufferDesc, BufferId, Kernel } from '../kernel.js';
 import { INLINE_OPS } from '../lower.js';
 
 export const REDUCE_OPS: Readonly<Record<string, 'sum' | 'max' | 'min'>> = { reduce_sum: 'sum', reduce_max: 'max', reduce_min: 'min' };
@@ -23,8 +23,13 @@ const RECOMPUTE_LIMIT = 24;
 export interface FusionOptions {
   /** Graph inputs whose buffers may be overwritten (KV caches updated in place). */
   readonly donated?: ReadonlySet<string>;
-  /** Values to store even if the rules would inline them (how kernels are split to fit device limits). */
+  /**
+   * Values to store even if the rules would inline them, merge them into a row kernel or absorb them into an
+   * epilogue (how limits.ts splits kernels to fit a device's buffer limit).
+   */
   readonly split?: ReadonlySet<Value>;
+  /** The most buffers one kernel may bind (default no limit): sibling reductions share a kernel only while it fits. */
+  readonly maxBuffersPerKernel?: number;
   /**
    * Whether a claimed composite may write a result over the operand it updates (composite `updates`): its kernel
    * then reads and writes one buffer, which WebGPU cannot bind (default true).
@@ -51,7 +56,13 @@ export interface FusionPlan {
   readonly inPlace: ReadonlySet<Node>;
   /** Which kernels (named by the stored value they compute) read each stored value. */
   readonly readersOf: Map<Value, Set<Value>>;
+  /** Values stored to fit the buffer limit: each computed by a kernel of its own (FusionOptions.split). */
+  readonly split: ReadonlySet<Value>;
+  readonly maxBuffersPerKernel: number;
 }
+
+/** How many buffers kernel `k` binds: what a device limits per kernel. */
+export const boundBuffers = (k: Kernel): number => k.inputs.length + k.outputs.length;
 
 const isAnchor = (n: Node): boolean => n.body !== undefined || (!INLINE_OPS.has(n.op) && !['weight', 'literal'].includes(n.op));
 
@@ -69,6 +80,7 @@ export function stageRoot(p: FusionPlan, r: Node): Value {
 
 export function planStorage(g: Graph, options: FusionOptions = {}): FusionPlan {
   const donated = options.donated ?? new Set<string>();
+  const split = options.split ?? new Set<Value>();
   const consumers = new Map<Value, Node[]>();
   for (const n of g.nodes) for (const v of n.inputs) consumers.set(v, [...(consumers.get(v) ?? []), n]);
   const graphOutputs = new Set(g.outputs.map((o) => o.value));
@@ -107,7 +119,7 @@ export function planStorage(g: Graph, options: FusionOptions = {}): FusionPlan {
       for (const v of whole) if (!isSourceValue(v)) stored.add(v);
     }
   }
-  for (const v of options.split ?? []) stored.add(v);
+  for (const v of split) stored.add(v);
   const cost = (v: Value, seen = new Set<Value>()): number => {
     if (seen.has(v) || stored.has(v) || isSourceValue(v) || !v.node) return 0;
     seen.add(v);
@@ -147,7 +159,7 @@ export function planStorage(g: Graph, options: FusionOptions = {}): FusionPlan {
   for (const n of g.nodes) {
     if (n.op !== 'matmul' && !(n.op in REDUCE_OPS)) continue;
     const out = n.outputs[0]!;
-    const root = graphOutputs.has(out) ? out : epilogueRoot(out);
+    const root = graphOutputs.has(out) || split.has(out) ? out : epilogueRoot(out);
     anchorOf.set(root, n);
     if (root !== out) {
       stored.delete(out);
@@ -198,5 +210,6 @@ export function planStorage(g: Graph, options: FusionOptions = {}): FusionPlan {
     visit(root, true);
   }
 
-  return { graph: g, consumers, graphOutputs, buffers, bufferIds, params, inputs, stored, anchorOf, inPlace, readersOf };
+  const maxBuffersPerKernel = options.maxBuffersPerKernel ?? Infinity;
+  return { graph: g, consumers, graphOutputs, buffers, bufferIds, params, inputs, stored, anchorOf, inPlace, readersOf, split, maxBuffersPerKernel };
 }

@@ -2,12 +2,14 @@
 // - Row kernels: a value computed from reductions over its own rows (softmax's normalisation, RMSNorm's scaling)
 //   takes those reductions as accumulators, then writes itself in a second pass over each row; reductions they
 //   need become earlier accumulators too. A reduction joins only if no other kernel reads it.
-// - Siblings: reductions over the same rows that do not depend on each other share one kernel (one read of the rows).
+// - Siblings: reductions over the same rows that do not depend on each other share one kernel (one read of the rows),
+//   as long as it fits the buffer limit.
+// A value split out to fit the limit (FusionOptions.split) keeps a kernel of its own: it joins no row kernel.
 
 import { sameShape, type Node, type Value } from '../../ir/index.js';
 import { INLINE_OPS, LoweringMismatch } from '../lower.js';
 import { buildKernel } from './kernels.js';
-import { reduceAnchor, type FusionPlan } from './plan.js';
+import { boundBuffers, reduceAnchor, type FusionPlan } from './plan.js';
 
 export interface RowGroups {
   /** Reduction root -> the root whose kernel computes it. */
@@ -39,7 +41,7 @@ export function groupRows(p: FusionPlan): RowGroups {
       if (v !== root && stored.has(v)) {
         const r = reduceAnchor(p, v);
         const rAxes = r?.attrs.axes as number[] | undefined;
-        if (r && !graphOutputs.has(v) && !merged.has(v) && sameShape(r.inputs[0]!.shape, space.shape) && (!axes || sameShape(axes, rAxes!))) {
+        if (r && !graphOutputs.has(v) && !p.split.has(v) && !merged.has(v) && sameShape(r.inputs[0]!.shape, space.shape) && (!axes || sameShape(axes, rAxes!))) {
           axes ??= rAxes;
           if (!candidates.has(v)) {
             candidates.add(v);
@@ -95,6 +97,8 @@ export function groupRows(p: FusionPlan): RowGroups {
   };
   const siblingsOf = new Map<Value, Value[]>();
   const asSibling = new Set<Value>();
+  const fitsLimit = (primary: Value, siblings: readonly Value[]) =>
+    p.maxBuffersPerKernel === Infinity || boundBuffers(buildKernel(p, primary, [], siblings, -1)) <= p.maxBuffersPerKernel;
   const plainReductions = [...stored].filter((v) => reduceAnchor(p, v) && !merged.has(v) && !stagesOf.has(v));
   for (const [i, a] of plainReductions.entries()) {
     if (asSibling.has(a)) continue;
@@ -104,7 +108,9 @@ export function groupRows(p: FusionPlan): RowGroups {
       if (asSibling.has(b) || !sameShape(ra.inputs[0]!.shape, rb.inputs[0]!.shape) || !sameShape(ra.attrs.axes as number[], rb.attrs.axes as number[])) continue;
       const group = [a, ...(siblingsOf.get(a) ?? [])];
       if (group.some((x) => dependsOn(b, x) || dependsOn(x, b))) continue;
-      siblingsOf.set(a, [...(siblingsOf.get(a) ?? []), b]);
+      const siblings = [...(siblingsOf.get(a) ?? []), b];
+      if (!fitsLimit(a, siblings)) continue;
+      siblingsOf.set(a, siblings);
       asSibling.add(b);
       for (const w of readsOf.get(b)!) readsOf.get(a)!.add(w);
     }
