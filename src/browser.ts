@@ -21,11 +21,12 @@ export { printKernel, printProgram } from './compiler/print-kernel.js';
 export { programStats, type KernelStats, type ProgramStats } from './compiler/stats.js';
 
 // Backends: the interface every backend implements, the registry of backends by name, the CPU and WebGPU backends.
-export type { Backend, CompileRequest, DeviceTensor, Executable, KernelTime, RunInput, RunOptions, RunResult } from './backends/backend.js';
+export type { Backend, CompileRequest, CompileTime, DeviceTensor, Executable, KernelTime, RunInput, RunOptions, RunResult } from './backends/backend.js';
 export { BackendUnavailableError, backendEntries, backendEntry, openBackend, registerBackend, type BackendEntry, type BackendRequirement } from './backends/registry.js';
 // The backend SDK: what a new backend implements (DeviceBackend) and the driver that makes it a Backend.
 export * from './backends/sdk/index.js';
-export { formatProfile, timeByRegion, type RegionTime } from './backends/profile.js';
+export { formatProfile, timeByRegion, type ProfileFormat, type RegionTime } from './backends/profile.js';
+export { inTask, SILENT_PROGRESS, type Progress, type ProgressTask } from './backends/progress.js';
 export { cpuBackend, type CpuBackendOptions, type CpuMode } from './backends/cpu/backend.js';
 export { webgpuBackend, type WebGpuBackend, type WebGpuBackendOptions } from './backends/webgpu/backend.js';
 export { acquireDevice, type AcquireOptions, type AdapterDescription } from './backends/webgpu/device.js';

@@ -40,8 +40,20 @@ export interface RunResult {
   readonly profile?: readonly KernelTime[];
 }
 
+/**
+ * Where the time of making an executable went, in seconds: the compiler's passes (0 when the program was cached), and
+ * the backend preparing it on its device (weights loaded, kernels compiled: WebGPU's pipelines, run once so that a
+ * driver compiling shaders at their first dispatch does it then). Never part of a run or its profile.
+ */
+export interface CompileTime {
+  readonly compiler: number;
+  readonly device: number;
+}
+
 export interface Executable {
   readonly graph: Graph;
+  /** How long compiling it took, where the backend compiles (the interpreter does not). */
+  readonly compileTime?: CompileTime;
   run(inputs: Readonly<Record<string, RunInput>>, options?: RunOptions): Promise<RunResult>;
   dispose(): void;
 }

@@ -1,8 +1,9 @@
 // Where a run's time went: the per-kernel wall times of a profiled run (RunOptions.profile) summed by region — the
 // outermost composite a kernel's ops came from, a claimed composite's own name for its library kernel — and the
-// slowest kernels. `dsv3 forward --profile` prints it for every step.
+// slowest kernels. `dsv3 forward --profile` prints it for every step. Compiling is never in these times (a backend
+// compiles, WebGPU's pipelines included, before the first run); a step that compiled its graph reports that apart.
 
-import type { KernelTime } from './backend.js';
+import type { CompileTime, KernelTime } from './backend.js';
 
 /** A kernel's region: its outermost composite, or the composite or primitive its library kernel runs. */
 export function kernelRegion(t: KernelTime): string {
@@ -37,8 +38,17 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
   return [header, ...rows].map(line);
 }
 
-/** The profile of one run as text: the total, the time per region and the `top` slowest kernels. */
-export function formatProfile(times: readonly KernelTime[], top = 8): string {
+export interface ProfileFormat {
+  /** How many of the slowest kernels to list (default 8). */
+  readonly top?: number;
+  /** The compile this run waited for first, when it did (Session's `compiled`): reported apart from the kernels. */
+  readonly compiled?: CompileTime;
+}
+
+const seconds = (s: number) => `${s.toFixed(3)} s`;
+
+/** The profile of one run as text: the total, what compiling took apart, the time per region and the slowest kernels. */
+export function formatProfile(times: readonly KernelTime[], { top = 8, compiled }: ProfileFormat = {}): string {
   const total = times.reduce((s, t) => s + t.seconds, 0);
   const regions = timeByRegion(times).map((r) => [r.region, String(r.kernels), ms(r.seconds), share(r.seconds, total)]);
   const slowest = [...times]
@@ -47,6 +57,7 @@ export function formatProfile(times: readonly KernelTime[], top = 8): string {
     .map((t) => [t.kernel, t.kind, kernelRegion(t), ms(t.seconds), share(t.seconds, total)]);
   return [
     `${times.length} kernels, ${ms(total)}`,
+    ...(compiled ? [`compiled first, not counted above: the compiler ${seconds(compiled.compiler)}, on the device (weights, kernels) ${seconds(compiled.device)}`] : []),
     ...table(['region', 'kernels', 'time', 'share'], regions, new Set([1, 2, 3])),
     `slowest ${slowest.length}:`,
     ...table(['kernel', 'kind', 'region', 'time', 'share'], slowest, new Set([3, 4])),

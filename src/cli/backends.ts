@@ -2,6 +2,7 @@
 // registry (src/backends/registry.ts), so the commands hold no per-backend code.
 
 import type { Backend } from '../backends/backend.js';
+import type { Progress } from '../backends/progress.js';
 import { backendEntries, BackendUnavailableError, openBackend as openRegistered, type BackendEntry } from '../backends/registry.js';
 import { isDrivenBackend, type DrivenBackend } from '../backends/sdk/driver.js';
 import { UsageError } from './command.js';
@@ -29,11 +30,11 @@ export function requireKernels(name: string, command: string, need: string): voi
   if (!e.runsKernels) throw new UsageError(`dsv3 ${command}: ${need}, and ${name} (${e.description}) runs none; use --backend ${backendNames(true).join(' or ')}`);
 }
 
-/** Backend `name`; one this machine cannot run fails naming the option. */
-export async function openBackend(name: string, command: string): Promise<Backend> {
+/** Backend `name`, telling `progress` about its compiles; one this machine cannot run fails naming the option. */
+export async function openBackend(name: string, command: string, progress?: Progress): Promise<Backend> {
   entry(name, command);
   try {
-    return await openRegistered(name);
+    return await openRegistered(name, { progress });
   } catch (e) {
     if (e instanceof BackendUnavailableError) throw new Error(`--backend ${name}: no ${e.what} (${e.reason})`, { cause: e });
     throw e;
@@ -49,12 +50,12 @@ export async function openKernelBackend(name: string, command: string): Promise<
 }
 
 /** Opens each named backend; with `skipUnavailable`, one this machine cannot run is skipped, saying why. */
-export async function openBackends(names: readonly string[], command: string, skipUnavailable: boolean): Promise<Backend[]> {
+export async function openBackends(names: readonly string[], command: string, skipUnavailable: boolean, progress?: Progress): Promise<Backend[]> {
   const backends: Backend[] = [];
   for (const name of names) {
     entry(name, command);
     try {
-      backends.push(await openRegistered(name));
+      backends.push(await openRegistered(name, { progress }));
     } catch (e) {
       if (!(skipUnavailable && e instanceof BackendUnavailableError)) throw e;
       console.log(`skip ${name}: no ${e.what} (${e.reason})`);

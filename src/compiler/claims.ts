@@ -2,7 +2,8 @@
 // of the attributes and operand types it handles; a composite is claimed only when every occurrence of it, at any
 // depth, passes, and otherwise the compiler decomposes it like any other.
 
-import { walkNodes, type Graph, type Node } from '../ir/index.js';
+import { walkNodes, type Graph, type Node, type Value } from '../ir/index.js';
+import { isRuntimeParam } from './fusion/plan.js';
 
 export interface ClaimTest {
   /** Whether the backend's kernel computes this occurrence of the composite. */
@@ -23,11 +24,18 @@ export function claimableComposites(graph: Graph, claims: ReadonlyMap<string, Cl
 }
 
 /**
- * `claimed` without the composites of `graph` that could bind more than `maxBuffers` buffers as a library kernel (one
- * per distinct operand and per result): a library kernel is not split, so those are decomposed instead.
+ * `claimed` without the composites of `graph` that would bind more than `maxBuffers` buffers as a library kernel (one
+ * per distinct operand other than a runtime parameter, and one per result): a library kernel is not split, so those
+ * are decomposed instead and their kernels split like any other.
  */
 export function claimsWithinLimit(graph: Graph, claimed: ReadonlySet<string>, maxBuffers: number): Set<string> {
   const over = new Set<string>();
-  for (const node of walkNodes(graph)) if (claimed.has(node.op) && new Set(node.inputs).size + node.outputs.length > maxBuffers) over.add(node.op);
+  const visit = (g: Graph, params: ReadonlySet<Value>) => {
+    for (const node of g.nodes) {
+      if (claimed.has(node.op) && new Set(node.inputs.filter((v) => !params.has(v))).size + node.outputs.length > maxBuffers) over.add(node.op);
+      if (node.body) visit(node.body, new Set(node.body.inputs.filter((_, i) => params.has(node.inputs[i]!))));
+    }
+  };
+  visit(graph, new Set(graph.inputs.filter(isRuntimeParam)));
   return new Set([...claimed].filter((op) => !over.has(op)));
 }

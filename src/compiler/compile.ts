@@ -19,7 +19,7 @@ export interface CompileOptions {
   readonly dump?: (stage: string, text: string) => void;
   /**
    * The most buffers one kernel may bind (WebGPU: maxStorageBuffersPerShaderStage); larger kernels are split, and a
-   * claimed composite that could bind more is decomposed instead. Every graph fits a limit of 4 or more.
+   * claimed composite that would bind more is decomposed instead. Every graph fits a limit of 4 or more.
    */
   readonly maxBuffersPerKernel?: number;
   /** Whether a kernel may write its output over an input it reads (default true; WebGPU: false). */

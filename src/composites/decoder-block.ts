@@ -27,6 +27,8 @@ export interface BlockOutputs {
   /** The sub-layer outputs before their residual adds [B, S, D]. */
   readonly attn: Tensor;
   readonly ffn: Tensor;
+  /** The normalised input of the MLP or MoE, ffn_norm(x + attn) [B, S, D]. */
+  readonly ffnIn: Tensor;
   readonly caches: readonly [Tensor, Tensor];
   /** MoE blocks: expert indices and routing weights [B·S, k]. */
   readonly gate: { readonly indices: Tensor; readonly weights: Tensor } | undefined;
@@ -48,10 +50,10 @@ export function decoderBlock(inp: BlockInputs, w: Named, mla: MlaAttrs, ffn: Fee
   const ffnWeights = withoutPrefix(w, 'ffn.');
   if (ffn.kind === 'dense') {
     const y = mlp(ffnIn, ffnWeights, pickProjectionAttrs(mla));
-    return { out: add(h, y), attn: attn!, ffn: y, caches: [cacheA!, cacheB!], gate: undefined };
+    return { out: add(h, y), attn: attn!, ffn: y, ffnIn, caches: [cacheA!, cacheB!], gate: undefined };
   }
   const [B, S, D] = x.shape as [number, number, number];
   const routed = moe(reshape(ffnIn, [B * S, D]), ffnWeights, ffn.attrs);
   const y = reshape(routed.y, [B, S, D]);
-  return { out: add(h, y), attn: attn!, ffn: y, caches: [cacheA!, cacheB!], gate: { indices: routed.indices, weights: routed.weights } };
+  return { out: add(h, y), attn: attn!, ffn: y, ffnIn, caches: [cacheA!, cacheB!], gate: { indices: routed.indices, weights: routed.weights } };
 }

@@ -4,8 +4,9 @@
 // weights expect), a full MoE decoder block with its own cache, then shared_head.head(shared_head.norm(.)):
 // the prediction for t_{i+2}. Operands: tokens [B, S] (the shifted tokens t_{i+1}), hidden [B, S, D] (h_i),
 // cos, sin, start_pos, the block's two caches, then the weights. Results: logits [B, S, vocab], both caches,
-// and the block's expert indices and routing weights. The official code has no MTP module; eh_proj runs as a plain
-// Linear would (under FP8 GEMMs with scale_fmt ue8m0, it uses ue8m0 scales).
+// the block's expert indices and routing weights, and the block's output [B, S, D] (before shared_head.norm: the
+// hidden state the next MTP module takes). The official code has no MTP module; eh_proj runs as a plain Linear
+// would (under FP8 GEMMs with scale_fmt ue8m0, it uses ue8m0 scales).
 
 import type { AttrsOf } from '../ir/index.js';
 import { take } from '../ops/indexing.js';
@@ -32,7 +33,7 @@ const operands = (a: MtpAttrs): string[] => [
 export const MTP_BLOCK = composite('mtp_block', {
   attrs: MTP_ATTRS,
   operands,
-  results: (a) => ['logits', ...mlaCacheNames(a.attention), 'indices', 'weights'],
+  results: (a) => ['logits', ...mlaCacheNames(a.attention), 'indices', 'weights', 'hidden'],
   decompose: (inputs, a) => {
     const n = namedInputs(inputs, operands(a));
     const [cacheA, cacheB] = mlaCacheNames(a.attention);
@@ -46,7 +47,7 @@ export const MTP_BLOCK = composite('mtp_block', {
       { kind: 'moe', attrs: pickAttrs(a, MOE_ATTRS) },
     );
     const logits = linear(rmsNorm(block.out, n.head_norm!, a.eps), n.head!);
-    return [logits, ...block.caches, block.gate!.indices, block.gate!.weights];
+    return [logits, ...block.caches, block.gate!.indices, block.gate!.weights, block.out];
   },
 });
 
@@ -63,14 +64,16 @@ export interface MtpOutputs {
   readonly logits: Tensor;
   readonly caches: readonly [Tensor, Tensor];
   readonly gate: { readonly indices: Tensor; readonly weights: Tensor };
+  /** The block's output, before shared_head.norm. */
+  readonly hidden: Tensor;
 }
 
 export function mtpBlock(inp: MtpInputs, weights: Named, a: MtpAttrs): MtpOutputs {
   const [cacheA, cacheB] = mlaCacheNames(a.attention);
-  const [logits, ca, cb, indices, w] = callComposite(
+  const [logits, ca, cb, indices, w, hidden] = callComposite(
     MTP_BLOCK,
     { tokens: inp.tokens, hidden: inp.hidden, cos: inp.cos, sin: inp.sin, start_pos: inp.startPos, [cacheA]: inp.caches[0], [cacheB]: inp.caches[1], ...weights },
     a,
   );
-  return { logits: logits!, caches: [ca!, cb!], gate: { indices: indices!, weights: w! } };
+  return { logits: logits!, caches: [ca!, cb!], gate: { indices: indices!, weights: w! }, hidden: hidden! };
 }

@@ -39,6 +39,8 @@ export const PROJECTION_ATTRS = {
   linear_scale_fmt: { kind: 'enum', values: SCALE_FORMATS, optional: true },
   /** act_quant scale format of Column/RowParallelLinear layers (ue8m0 only in the non-official "everywhere" reach). */
   parallel_scale_fmt: { kind: 'enum', values: SCALE_FORMATS, optional: true },
+  /** The FP8 block edge b: weights in b×b blocks, activations in 1×b tiles; absent means DeepSeek-V3's 128. */
+  fp8_block: { kind: 'int', optional: true },
 } as const;
 
 export type ProjectionAttrs = AttrsOf<typeof PROJECTION_ATTRS>;
@@ -51,7 +53,9 @@ export type GemmMode = NonNullable<ProjectionAttrs['gemm']>;
 
 /** The projection attributes among `a` (a composite passes them on to the composites it contains). */
 export const pickProjectionAttrs = (a: ProjectionAttrs): ProjectionAttrs =>
-  a.gemm === 'fp8' ? { gemm: a.gemm, linear_scale_fmt: a.linear_scale_fmt!, parallel_scale_fmt: a.parallel_scale_fmt! } : {};
+  a.gemm === 'fp8'
+    ? { gemm: a.gemm, linear_scale_fmt: a.linear_scale_fmt!, parallel_scale_fmt: a.parallel_scale_fmt!, ...(a.fp8_block === undefined ? {} : { fp8_block: a.fp8_block }) }
+    : {};
 
 export const usesFp8Gemm = (a: ProjectionAttrs): boolean => a.gemm === 'fp8';
 
@@ -66,18 +70,27 @@ function scaleFormat(cls: LinearClass, a: ProjectionAttrs): ScaleFormat {
   return (cls === 'linear' ? a.linear_scale_fmt : a.parallel_scale_fmt) ?? 'none';
 }
 
-/** One Linear layer: x [..., in] · weightᵀ ([out, in]) -> [..., out]; under gemm fp8, with scales and a scale format. */
+/** DeepSeek-V3's FP8 block edge. */
+const DEFAULT_FP8_BLOCK = 128;
+
+const fp8BlockOf = (a: { readonly fp8_block?: number }): number => a.fp8_block ?? DEFAULT_FP8_BLOCK;
+
+/** One Linear layer: x [..., in] · weightᵀ ([out, in]) -> [..., out]; under gemm fp8, with scales, a scale format and a block edge. */
 export const PROJECTION = composite('projection', {
-  attrs: { gemm: { kind: 'enum', values: GEMM_MODES, optional: true }, scale_fmt: { kind: 'enum', values: SCALE_FORMATS, optional: true } },
+  attrs: {
+    gemm: { kind: 'enum', values: GEMM_MODES, optional: true },
+    scale_fmt: { kind: 'enum', values: SCALE_FORMATS, optional: true },
+    fp8_block: { kind: 'int', optional: true },
+  },
   operands: (a) => (a.gemm === 'fp8' ? ['x', 'weight', 'scale_inv'] : ['x', 'weight']),
   results: ['y'],
-  decompose: ([x, w, s], a) => [a.gemm === 'fp8' ? fp8Linear(x!, w!, s!, a.scale_fmt ?? 'none') : linear(x!, w!)],
+  decompose: ([x, w, s], a) => [a.gemm === 'fp8' ? fp8Linear(x!, w!, s!, a.scale_fmt ?? 'none', fp8BlockOf(a)) : linear(x!, w!)],
 });
 
 /** x [..., in] through projection `name` of `w` ([out, in]) -> [..., out]. */
 export function project(x: Tensor, w: Named, name: string, cls: LinearClass, a: ProjectionAttrs): Tensor {
   return usesFp8Gemm(a)
-    ? compose(x, PROJECTION, [x, w[name]!, w[scaleOperand(name)]!], { gemm: 'fp8', scale_fmt: scaleFormat(cls, a) })[0]!
+    ? compose(x, PROJECTION, [x, w[name]!, w[scaleOperand(name)]!], { gemm: 'fp8', scale_fmt: scaleFormat(cls, a), fp8_block: fp8BlockOf(a) })[0]!
     : compose(x, PROJECTION, [x, w[name]!], {})[0]!;
 }
 
@@ -86,10 +99,10 @@ export function project(x: Tensor, w: Named, name: string, cls: LinearClass, a: 
  * [E, out, in] e4m3fn with [E, ., .] block scales (fp8). The routed experts are plain `Linear` layers.
  */
 export function projectRows(x: Tensor, w: Named, name: string, experts: Tensor, a: ProjectionAttrs): Tensor {
-  return usesFp8Gemm(a) ? fp8GatherLinear(x, w[name]!, w[scaleOperand(name)]!, experts, scaleFormat('linear', a)) : gatherMatmul(x, w[name]!, experts);
+  return usesFp8Gemm(a) ? fp8GatherLinear(x, w[name]!, w[scaleOperand(name)]!, experts, scaleFormat('linear', a), fp8BlockOf(a)) : gatherMatmul(x, w[name]!, experts);
 }
 
 /** Projection `name`'s weight [out, in] as f32 (the official `weight_dequant`, for weights used inside einsums). */
 export function projectionWeight(w: Named, name: string, a: ProjectionAttrs): Tensor {
-  return usesFp8Gemm(a) ? fp8BlockDequantize(w[name]!, w[scaleOperand(name)]!) : w[name]!;
+  return usesFp8Gemm(a) ? fp8BlockDequantize(w[name]!, w[scaleOperand(name)]!, fp8BlockOf(a)) : w[name]!;
 }

@@ -46,6 +46,12 @@ function limitToBestGroups(selection: Tensor, a: RouterAttrs): Tensor {
   return reshape(where(keep, grouped, -Infinity), [T, E]);
 }
 
+/** The scores [T, E] experts are chosen by (before the bias): sigmoid or softmax of the f32 gate logits x·weightᵀ. */
+export function routerScores(x: Tensor, weight: Tensor, scoring: RouterAttrs['scoring']): Tensor {
+  const logits = linear(x, weight);
+  return scoring === 'sigmoid' ? sigmoid(logits) : softmax(logits, -1);
+}
+
 const operands = (a: RouterAttrs): string[] => ['x', 'weight', ...(a.router_bias ? ['bias'] : [])];
 
 export const ROUTER = composite('router', {
@@ -54,7 +60,7 @@ export const ROUTER = composite('router', {
   results: ['indices', 'weights'],
   decompose: (inputs, a) => {
     const n = namedInputs(inputs, operands(a));
-    const scores = a.scoring === 'sigmoid' ? sigmoid(linear(n.x!, n.weight!)) : softmax(linear(n.x!, n.weight!), -1);
+    const scores = routerScores(n.x!, n.weight!, a.scoring);
     let selection = n.bias ? add(scores, n.bias) : scores;
     if (a.groups > 1) selection = limitToBestGroups(selection, a);
     const indices = topk(selection, a.topk, -1);

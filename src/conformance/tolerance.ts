@@ -18,6 +18,8 @@ export const TOLERANCE = {
   /**
    * A product that feeds an addition may be fused with it (FMA), skipping the product's rounding: half an ulp of
    * the product on the addition's operand. add and sub themselves are correctly rounded (exact given exact operands).
+   * Nothing else spans two ops: no reassociation, distribution or cancellation (spec/ops.md, *Order of evaluation*;
+   * WebGPU's renderer keeps its shader compiler from them, and from this fusion too, with `barrier_f32`).
    */
   fusedProductUlps: 0.5,
   /** div and recip (1/x): WGSL's 2.5 ulp. */

@@ -1,52 +1,44 @@
 // Writing safetensors files (Node only; the browser entry never imports this): the header is fixed up front and
-// each tensor's data appended in chunks at its offset, so a file larger than memory can be written.
+// each tensor's data appended in chunks at its offset, so a file larger than memory can be written. The file is an
+// AtomicFile: until close() it lives under a temporary name, so the path never holds a partial file.
 
-import fs from 'node:fs';
-import { writeFully } from './local-files.js';
+import { AtomicFile, type OutputOptions } from './atomic-file.js';
 import { checkArrayClass, encodeHeader, fileDTypeBytes, littleEndianBytes, type FileArray, type TensorInfo, type TensorSpec } from './safetensors.js';
 
-export interface WriteOptions {
+export interface WriteOptions extends OutputOptions {
   readonly metadata?: Readonly<Record<string, string>>;
-  /** Replace an existing file; without it, writing to an existing path is refused. */
-  readonly overwrite?: boolean;
 }
 
 /**
  * Writes a safetensors file whose header (names, dtypes, shapes) is fixed up front; each tensor's data is then
  * appended in chunks, so a file larger than memory can be produced. Tensors are laid out contiguously in sorted-name
- * order and may be written in any order. `close()` checks that every tensor was written in full.
+ * order and may be written in any order. `close()` checks that every tensor was written in full and only then puts
+ * the file at its path; `abort()` leaves the path as it was.
  */
 export class SafetensorsWriter {
-  private fd: number | undefined;
+  private file: AtomicFile | undefined;
   /** Elements written so far, per tensor. */
   private readonly written = new Map<string, number>();
+  readonly path: string;
 
   private constructor(
-    readonly path: string,
-    fd: number,
+    file: AtomicFile,
     private readonly layout: ReadonlyMap<string, TensorInfo>,
   ) {
-    this.fd = fd;
+    this.file = file;
+    this.path = file.path;
   }
 
+  /** Checks that `path` can be written (its folder exists; an existing file only with `overwrite`) and starts the file. */
   static create(
     path: string,
     specs: Readonly<Record<string, TensorSpec>>,
     options: WriteOptions = {},
   ): SafetensorsWriter {
     const { header, layout } = encodeHeader(path, specs, options.metadata);
-    let fd: number;
+    const writer = new SafetensorsWriter(AtomicFile.create(path, options), layout);
     try {
-      fd = fs.openSync(path, options.overwrite === true ? 'w' : 'wx');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new Error(`${path} already exists; pass {overwrite: true} to replace it`);
-      }
-      throw e;
-    }
-    const writer = new SafetensorsWriter(path, fd, layout);
-    try {
-      writeFully(fd, header, 0, path);
+      writer.openFile().write(header, 0);
     } catch (e) {
       writer.abort();
       throw e;
@@ -56,7 +48,7 @@ export class SafetensorsWriter {
 
   /** Appends `chunk` (the typed array of the tensor's dtype) after the elements of `name` written so far. */
   write(name: string, chunk: FileArray): void {
-    const fd = this.openFd();
+    const file = this.openFile();
     const what = `${this.path}: tensor "${name}"`;
     const info = this.layout.get(name);
     if (info === undefined) throw new Error(`${what}: not declared when the writer was created`);
@@ -66,37 +58,35 @@ export class SafetensorsWriter {
     if (done + chunk.length > total) {
       throw new RangeError(`${what}: writing ${chunk.length} elements after ${done} exceeds its ${total} elements`);
     }
-    writeFully(fd, littleEndianBytes(chunk), info.byteOffset + done * cls.BYTES_PER_ELEMENT, what);
+    file.write(littleEndianBytes(chunk), info.byteOffset + done * cls.BYTES_PER_ELEMENT);
     this.written.set(name, done + chunk.length);
   }
 
-  /** Finishes the file; if a tensor was not written in full, deletes the file and throws naming it. */
+  /** Finishes the file and puts it at its path; if a tensor was not written in full, drops it and throws naming it. */
   close(): void {
-    const fd = this.openFd();
+    const file = this.openFile();
     const incomplete = [...this.layout].flatMap(([name, { dtype, byteLength }]) => {
       const total = byteLength / fileDTypeBytes(dtype);
       const done = this.written.get(name) ?? 0;
       return done === total ? [] : [`"${name}" (${done} of ${total} elements)`];
     });
-    fs.closeSync(fd);
-    this.fd = undefined;
+    this.file = undefined;
     if (incomplete.length > 0) {
-      fs.unlinkSync(this.path);
-      throw new Error(`${this.path}: not written in full, so it was removed: ${incomplete.join(', ')}`);
+      file.abort();
+      throw new Error(`${this.path}: not written in full, so it was dropped: ${incomplete.join(', ')}`);
     }
+    file.commit();
   }
 
-  /** Stops writing and deletes the partial file. */
+  /** Stops writing and drops the partial file; the path keeps what it held before. */
   abort(): void {
-    if (this.fd === undefined) return;
-    fs.closeSync(this.fd);
-    this.fd = undefined;
-    fs.unlinkSync(this.path);
+    this.file?.abort();
+    this.file = undefined;
   }
 
-  private openFd(): number {
-    if (this.fd === undefined) throw new Error(`${this.path}: write after close() or abort()`);
-    return this.fd;
+  private openFile(): AtomicFile {
+    if (this.file === undefined) throw new Error(`${this.path}: write after close() or abort()`);
+    return this.file;
   }
 }
 

@@ -8,6 +8,7 @@ import type { DType, StorageArray } from '../ir/dtype.js';
 import { formatShape, isValidShape, numel, type Shape } from '../ir/shape.js';
 import { i64ToI32 } from '../numerics/int.js';
 import type { ByteSource } from './byte-source.js';
+import { JsonError, JsonReader } from './strict-json.js';
 
 export type FileArray =
   | Float64Array
@@ -212,84 +213,142 @@ function readHeader(source: ByteSource): { tensors: Map<string, TensorInfo>; met
   }
   const dataStart = 8 + Number(headerBytes);
   if (dataStart > fileBytes) fail(`header length ${headerBytes} bytes runs past the end of the ${fileBytes}-byte file`);
-  const text = new Uint8Array(dataStart - 8);
-  source.read(text, 8);
-  let header: unknown;
+  const bytes = new Uint8Array(dataStart - 8);
+  source.read(bytes, 8);
+  let text: string;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(text));
+    // ignoreBOM keeps a byte-order mark in the text, so that the reader refuses it instead of the decoder dropping it.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch (e) {
     fail(`header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
-  if (!isJSONObject(header)) fail(`header must be a JSON object, got ${describe(header)}`);
+  try {
+    const { tensors, metadata } = parseHeader(new JsonReader(text), path, dataStart);
+    checkLayout([...tensors], fileBytes - dataStart, dataStart, fail);
+    return { tensors, metadata };
+  } catch (e) {
+    if (!(e instanceof JsonError)) throw e;
+    fail(e.syntax ? `header is not valid UTF-8 JSON (${e.message})` : `header ${e.message}`);
+  }
+}
 
-  const { __metadata__: rawMetadata, ...entries } = header;
-  const metadata = rawMetadata === undefined ? {} : parseMetadata(rawMetadata, `${path}: __metadata__`);
-  const ranges = Object.entries(entries).map(([name, raw]) => parseEntry(raw, `${path}: tensor "${name}"`, name));
-  checkLayout(ranges, fileBytes - dataStart, dataStart, fail);
+/**
+ * The header's tensors and metadata, read in one pass (`dataStart`: where the data section begins in the file). A
+ * tensor name twice is refused (JSON readers keep one of the two entries, and not all the same one).
+ */
+function parseHeader(r: JsonReader, path: string, dataStart: number): { tensors: Map<string, TensorInfo>; metadata: Record<string, string> } {
+  if (r.peek() !== 0x7b) {
+    const v = r.value(0);
+    r.end();
+    throw new Error(`${path}: header must be a JSON object, got ${describe(v)}`);
+  }
+  r.expect('{');
   const tensors = new Map<string, TensorInfo>();
-  for (const { name, dtype, shape, begin, end } of ranges) {
-    tensors.set(name, { dtype, shape, byteOffset: dataStart + begin, byteLength: end - begin });
+  let metadata: Record<string, string> | undefined;
+  for (let name = r.firstKey(); name !== undefined; name = r.nextKey()) {
+    if (name === '__metadata__') {
+      if (metadata !== undefined) throw new Error(`${path}: header has "__metadata__" twice`);
+      metadata = parseMetadata(r.value(1), `${path}: __metadata__`);
+      continue;
+    }
+    if (tensors.has(name)) {
+      throw new Error(`${path}: tensor "${name}" appears twice in the header; JSON readers keep one of the two entries, so tools would disagree on its data`);
+    }
+    tensors.set(name, readEntry(r, path, name, dataStart));
   }
-  return { tensors, metadata };
+  r.end();
+  return { tensors, metadata: metadata ?? {} };
 }
 
-interface Range {
-  readonly name: string;
-  readonly dtype: FileDType;
-  readonly shape: Shape;
-  /** Byte range in the data section. */
-  readonly begin: number;
-  readonly end: number;
-}
+/** Entry keys read; bits for the three the format defines. */
+const DTYPE = 1;
+const SHAPE = 2;
+const OFFSETS = 4;
+const FIELDS = [['dtype', DTYPE], ['shape', SHAPE], ['data_offsets', OFFSETS]] as const;
+const fieldBit = (key: string): number => (key === 'dtype' ? DTYPE : key === 'shape' ? SHAPE : key === 'data_offsets' ? OFFSETS : 0);
 
-function parseEntry(raw: unknown, what: string, name: string): Range {
-  if (!isJSONObject(raw)) throw new Error(`${what}: expected {dtype, shape, data_offsets}, got ${describe(raw)}`);
-  for (const key of ['dtype', 'shape', 'data_offsets']) {
-    if (!Object.hasOwn(raw, key)) throw new Error(`${what}: missing "${key}"`);
+/**
+ * Tensor `name`'s entry, checked: an object with dtype, shape and data_offsets (other keys are ignored, as the
+ * reference implementation does), each key once, shape and offsets written as integers, the offsets spanning
+ * exactly the bytes the shape and dtype need.
+ */
+function readEntry(r: JsonReader, path: string, name: string, dataStart: number): TensorInfo {
+  const what = (): string => `${path}: tensor "${name}"`;
+  if (r.peek() !== 0x7b) throw new Error(`${what()}: expected {dtype, shape, data_offsets}, got ${describe(r.value(1))}`);
+  r.expect('{');
+  let seen = 0;
+  let others: Set<string> | undefined;
+  let rawDType: unknown;
+  let rawShape: unknown;
+  let offsets: unknown;
+  for (let key = r.firstKey(); key !== undefined; key = r.nextKey()) {
+    const bit = fieldBit(key);
+    if (bit === 0 ? others?.has(key) : seen & bit) throw new Error(`${what()}: the entry has "${key}" twice`);
+    if (bit === 0) (others ??= new Set()).add(key);
+    seen |= bit;
+    let value: unknown;
+    try {
+      value = r.value(2, bit === SHAPE || bit === OFFSETS);
+    } catch (e) {
+      if (e instanceof JsonError && !e.syntax) throw new Error(`${what()}: "${key}" ${e.message}`);
+      throw e;
+    }
+    if (bit === DTYPE) rawDType = value;
+    else if (bit === SHAPE) rawShape = value;
+    else if (bit === OFFSETS) offsets = value;
   }
-  const dtype = parseFileDType(raw.dtype, what);
-  const shape = parseShape(raw.shape, what);
-  const offsets = raw.data_offsets;
+  for (const [key, bit] of FIELDS) if ((seen & bit) === 0) throw new Error(`${what()}: missing "${key}"`);
+  const dtype = parseFileDType(rawDType, what);
+  if (!isValidShape(rawShape) || !Number.isSafeInteger(numel(rawShape))) {
+    throw new Error(`${what()}: shape must be a list of non-negative integers, got ${describe(rawShape)}`);
+  }
+  const shape = Object.freeze(rawShape);
   const isOffset = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isOffset) || offsets[0] > offsets[1]) {
-    throw new Error(`${what}: data_offsets must be [begin, end] with 0 <= begin <= end, got ${describe(offsets)}`);
+    throw new Error(`${what()}: data_offsets must be [begin, end] with 0 <= begin <= end, got ${describe(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
   const needed = numel(shape) * fileDTypeBytes(dtype);
   if (end - begin !== needed) {
     throw new Error(
-      `${what}: data_offsets [${begin}, ${end}] span ${end - begin} bytes, ` +
+      `${what()}: data_offsets [${begin}, ${end}] span ${end - begin} bytes, ` +
         `but shape ${formatShape(shape)} of ${dtype} needs ${needed}`,
     );
   }
-  return { name, dtype, shape, begin, end };
+  return { dtype, shape, byteOffset: dataStart + begin, byteLength: end - begin };
 }
 
-/** Rejects overlapping tensors and, naming the first tensor past the end, a data section cut short. */
-function checkLayout(ranges: Range[], dataBytes: number, dataStart: number, fail: (msg: string) => never): void {
-  const byStart = ranges.filter((r) => r.end > r.begin).sort((a, b) => a.begin - b.begin);
-  byStart.forEach((r, i) => {
+/**
+ * As the reference implementation requires: the tensors, in the order of their offsets, fill the data section
+ * back to back, from its first byte to the last byte of the file. Overlaps, gaps, a data section cut short and
+ * bytes after the last tensor are errors naming the tensors involved (by data-section offsets).
+ */
+function checkLayout(tensors: [string, TensorInfo][], dataBytes: number, dataStart: number, fail: (msg: string) => never): void {
+  const byStart = tensors.sort(([, a], [, b]) => a.byteOffset - b.byteOffset || a.byteLength - b.byteLength);
+  const tensor = ([name, t]: [string, TensorInfo]): string => `"${name}" (data bytes ${t.byteOffset - dataStart}..${t.byteOffset - dataStart + t.byteLength})`;
+  let end = dataStart;
+  byStart.forEach((entry, i) => {
     const prev = byStart[i - 1];
-    if (prev !== undefined && r.begin < prev.end) {
-      fail(
-        `tensors "${prev.name}" (data bytes ${prev.begin}..${prev.end}) and "${r.name}" ` +
-          `(${r.begin}..${r.end}) overlap`,
-      );
+    const { byteOffset, byteLength } = entry[1];
+    if (byteOffset < end) fail(`tensors ${tensor(prev!)} and ${tensor(entry)} overlap`);
+    if (byteOffset > end) {
+      const after = prev === undefined ? 'the start of the data section' : `tensor ${tensor(prev)}`;
+      fail(`${byteOffset - end} unused bytes between ${after} and tensor ${tensor(entry)}; tensors must be packed back to back`);
     }
+    end = byteOffset + byteLength;
   });
-  const beyond = byStart.find((r) => r.end > dataBytes);
-  if (beyond !== undefined) {
-    const expected = dataStart + byStart.reduce((m, r) => Math.max(m, r.end), 0);
-    fail(
-      `file is truncated: expected at least ${expected} bytes, found ${dataStart + dataBytes}; ` +
-        `tensor "${beyond.name}" (data bytes ${beyond.begin}..${beyond.end}) lies beyond the end`,
-    );
+  const fileEnd = dataStart + dataBytes;
+  if (end > fileEnd) {
+    const beyond = byStart.find(([, t]) => t.byteOffset + t.byteLength > fileEnd)!;
+    fail(`file is truncated: expected at least ${end} bytes, found ${fileEnd}; tensor ${tensor(beyond)} lies beyond the end`);
   }
+  if (end < fileEnd) fail(`${fileEnd - end} bytes after the last tensor's data (the tensors end at byte ${end} of ${fileEnd}); a safetensors file ends with its last tensor`);
 }
 
-function parseFileDType(raw: unknown, what: string): FileDType {
+/** `raw` as a file dtype; `what` (or a function making it, to spare building a name per tensor) names it in errors. */
+function parseFileDType(raw: unknown, what: string | (() => string)): FileDType {
   if (typeof raw !== 'string' || !Object.hasOwn(ARRAY_OF, raw)) {
-    throw new Error(`${what}: unknown dtype ${describe(raw)}; expected one of ${FILE_DTYPES.join(', ')}`);
+    throw new Error(`${typeof what === 'string' ? what : what()}: unknown dtype ${describe(raw)}; expected one of ${FILE_DTYPES.join(', ')}`);
   }
   return raw as FileDType;
 }
@@ -325,7 +384,7 @@ export function encodeHeader(
 ): { header: Uint8Array; layout: Map<string, TensorInfo> } {
   const json: Record<string, unknown> = {};
   if (metadata !== undefined) json.__metadata__ = parseMetadata(metadata, `${path}: metadata`);
-  const ranges: Range[] = [];
+  const ranges: { name: string; spec: TensorSpec; begin: number; end: number }[] = [];
   let end = 0;
   for (const name of Object.keys(specs).sort()) {
     const what = `${path}: tensor "${name}"`;
@@ -334,7 +393,7 @@ export function encodeHeader(
     const shape = parseShape(specs[name]!.shape, what);
     const begin = end;
     end += numel(shape) * fileDTypeBytes(dtype);
-    ranges.push({ name, dtype, shape, begin, end });
+    ranges.push({ name, spec: { dtype, shape }, begin, end });
     json[name] = { dtype, shape, data_offsets: [begin, end] };
   }
   const text = new TextEncoder().encode(JSON.stringify(json));
@@ -343,9 +402,7 @@ export function encodeHeader(
   new DataView(header.buffer).setBigUint64(0, BigInt(padded), true);
   header.set(text, 8);
   const layout = new Map<string, TensorInfo>();
-  for (const { name, dtype, shape, begin, end } of ranges) {
-    layout.set(name, { dtype, shape, byteOffset: header.length + begin, byteLength: end - begin });
-  }
+  for (const { name, spec, begin, end } of ranges) layout.set(name, { ...spec, byteOffset: header.length + begin, byteLength: end - begin });
   return { header, layout };
 }
 

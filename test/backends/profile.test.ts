@@ -36,13 +36,21 @@ describe('profile summaries', () => {
   });
 
   it('print the total, the regions with their shares and the slowest kernels', () => {
-    const text = formatProfile(times, 2);
+    const text = formatProfile(times, { top: 2 });
     expect(text.split('\n')[0]).toBe('6 kernels, 52.000 ms');
+    expect(text).not.toMatch(/compiled/);
     expect(text).toMatch(/^mla_attention\s+1\s+30\.000 ms\s+57\.7%$/m);
     expect(text).toMatch(/^slowest 2:$/m);
     expect(text).toMatch(/^k1_mla_attention\s+library:mla_attention\s+mla_attention\s+30\.000 ms\s+57\.7%$/m);
     expect(text).toMatch(/^k2_moe\s+contraction\s+moe\s+10\.000 ms/m);
     expect(text).not.toMatch(/^k3_moe/m);
+  });
+
+  it('report the compile a run waited for apart from the kernels', () => {
+    const text = formatProfile(times, { compiled: { compiler: 0.25, device: 45.5 } });
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('6 kernels, 52.000 ms');
+    expect(lines[1]).toBe('compiled first, not counted above: the compiler 0.250 s, on the device (weights, kernels) 45.500 s');
   });
 });
 
@@ -64,6 +72,15 @@ describe('a profiled CPU run', () => {
     expect(profiled.profile!.map(kernelRegion)).toContain('softmax');
     expect(Array.from(profiled.outputs.y!.data)).toEqual(Array.from(plain.outputs.y!.data));
     expect(plain.profile).toBeUndefined();
+  });
+
+  it('keeps how long compiling took on the executable: the compiler only when the program was not cached', async () => {
+    const backend = cpuBackend();
+    const first = await backend.compile(graph, weights);
+    const again = await backend.compile(graph, weights);
+    expect(first.compileTime!.compiler).toBeGreaterThan(0);
+    expect(first.compileTime!.device).toBeGreaterThan(0);
+    expect(again.compileTime!.compiler).toBeLessThan(first.compileTime!.compiler);
   });
 
   it('is refused by the op-by-op interpreter, which runs no kernels', async () => {

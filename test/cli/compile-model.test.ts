@@ -80,7 +80,7 @@ describe('dsv3 compile --model', () => {
     const dequant = regions((await run('compile', '--model', 'spec/golden/v3-fp8-tiny', '--json')).out);
     expect([...dequant].filter((region) => region.startsWith('fp8_'))).toEqual([]);
     const f32 = await run('compile', '--model', V3, '--gemm', 'fp8');
-    expect(f32.code).toBe(1);
+    expect(f32.code).toBe(2);
     expect(f32.err).toMatch(/needs an FP8 checkpoint, but config.json has no quantization_config/);
   });
 
@@ -89,7 +89,7 @@ describe('dsv3 compile --model', () => {
       [['--seq', '4'], /--seq is the prefill chunk length/],
       [['--phase', 'train'], /--phase must be prefill or decode/],
       [['--backend', 'tpu'], /--backend must be cpu or webgpu/],
-      [['--batch', '0'], /--batch expects a positive integer/],
+      [['--batch', '0'], /--batch must be an integer >= 1, got "0"/],
       [['spec/examples/block.graph'], /a graph file or --model DIR, not both/],
       [['--gemm', 'int4'], /--gemm must be dequant or fp8/],
     ];

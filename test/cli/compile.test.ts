@@ -47,7 +47,7 @@ describe('dsv3 compile', () => {
     expect(JSON.parse(r.out).kernels).toBeGreaterThan(1);
     const bad = await run('compile', BLOCK, '--max-buffers', 'two');
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/--max-buffers expects a positive integer, got "two"/);
+    expect(bad.err).toMatch(/--max-buffers must be an integer >= 1, got "two"/);
   });
 
   it('writes every stage and the kernels\' JavaScript with --dump, and never overwrites without --force', async () => {
@@ -64,8 +64,8 @@ describe('dsv3 compile', () => {
     expect(r.err).toContain(`wrote ${root}`);
 
     const again = await run('compile', BLOCK, '--dump', dir);
-    expect(again.code).toBe(1);
-    expect(again.err).toMatch(/dump directory ".*block" already exists; pass --force/);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/dsv3 compile: .*block already exists; pass --force to replace it/);
     expect((await run('compile', BLOCK, '--dump', dir, '--force')).code).toBe(0);
   });
 
@@ -97,8 +97,8 @@ describe('dsv3 compile', () => {
 
     fs.writeFileSync(dot, 'mine');
     const r = await run('compile', BLOCK, '--dot', dot);
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/DOT file ".*block\.dot" already exists; pass --force/);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/dsv3 compile: .*block\.dot already exists; pass --force to replace it/);
     expect(fs.readFileSync(dot, 'utf8')).toBe('mine');
     expect((await run('compile', BLOCK, '--dot', dot, '--force')).code).toBe(0);
     expect(fs.readFileSync(dot, 'utf8')).toMatch(/^digraph/);
@@ -108,13 +108,13 @@ describe('dsv3 compile', () => {
     const file = path.join(tempDir(), 'bad.graph');
     fs.writeFileSync(file, 'graph g(%x: f32[2]) {\n  %0 = exp(%x) : f32[2]\n  %1 = nope(%0) : f32[2]\n  return y = %1\n}\n');
     const r = await run('compile', file);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toContain(`dsv3 compile: ${file}: parse error at 3:8:`);
   });
 
   it('names a missing file and documents every option', async () => {
     const missing = await run('compile', 'no/such.graph');
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/cannot read graph file "no\/such\.graph"/);
     expect((await run('compile')).code).toBe(2);
     const help = await run('compile', '--help');

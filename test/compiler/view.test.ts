@@ -11,6 +11,7 @@ import { graphView } from '../../src/compiler/view/view-model.js';
 import { graphToDot } from '../../src/compiler/view/dot.js';
 import { graphToHtml } from '../../src/compiler/view/html.js';
 import { layoutGraph } from '../../src/compiler/view/layout.js';
+import { colourDistance, kernelColours } from '../../src/compiler/view/kernel-colours.js';
 
 /** rms_norm, a matmul with a bias + residual epilogue, and a softmax; `scaled` is recomputed in two kernels. */
 const normMatmulSoftmax = (): Graph =>
@@ -104,10 +105,24 @@ describe('graphToHtml', () => {
     expect(html).not.toMatch(/\b(src|href)\s*=/i);
     expect(html).not.toMatch(/https?:|@import|<link/i);
     expect(html).toContain('<svg');
-    expect(html.match(/<tr data-kernel="\d+">/g)).toHaveLength(stages.program.kernels.length);
+    expect(html.match(/<tr data-kernel="\d+" data-name="k\d+_\w+">/g)).toHaveLength(stages.program.kernels.length);
     expect(html.match(/<g class="node[ "]/g)).toHaveLength(graphView(stages).nodes.length);
     expect(html).toMatch(/<g class="region"><title>rms_norm<\/title>/);
-    expect(html).toContain('<script>');
+    expect(html.match(/<script>/g)).toHaveLength(1);
+  });
+
+  it('draws into a view box the page fits to its pane, under a toolbar to search, fit and zoom', () => {
+    const stages = compileStages(normMatmulSoftmax());
+    const html = graphToHtml(stages, programStats(stages.program));
+    const layout = layoutGraph(graphView(stages));
+    const [w, h] = [layout.width, layout.height].map((x) => Math.round(x * 10) / 10);
+    expect(html).toContain(`<svg id="drawing" data-width="${w}" data-height="${h}" viewBox="0 0 ${w} ${h}" preserveAspectRatio="xMidYMid meet">`);
+    expect(html).not.toMatch(/<svg[^>]* (width|height)=/);
+    for (const id of ['search', 'status', 'zoom', 'fit', 'zoom-in', 'zoom-out', 'graph', 'kernels']) expect(html).toContain(`id="${id}"`);
+    // Every node carries the label search looks in: its op, or the input, output or weight name.
+    const labels = [...html.matchAll(/<g class="node[^"]*" data-kernels="[\d ]*" data-label="([^"]*)">/g)].map((m) => m[1]);
+    expect(labels).toHaveLength(graphView(stages).nodes.length);
+    expect(labels).toEqual(expect.arrayContaining(['x', 'weight norm', expect.stringMatching(/^%\d+ = reduce_sum$/)]));
   });
 
   it('lays out a few hundred nodes quickly without overlaps, regions around their nodes', () => {
@@ -129,6 +144,32 @@ describe('graphToHtml', () => {
         expect(b.x >= box.x && b.x + b.width <= box.x + box.width && b.y >= box.y && b.y + b.height <= box.y + box.height).toBe(true);
       }
     }
+  });
+});
+
+describe('kernel colours', () => {
+  it('give every kernel its own colour, and kernels that meet or run one after the other colours far apart', () => {
+    const stages = compileStages(deepGraph(8));
+    const view = graphView(stages);
+    const colours = view.kernels.map((k) => k.colour);
+    expect(colours.length).toBeGreaterThanOrEqual(40);
+    expect(new Set(colours).size).toBe(colours.length);
+    const byId = new Map(view.nodes.map((n) => [n.id, n]));
+    // Kernels meet where one reads what another wrote to a buffer.
+    const meeting = view.edges.filter((e) => e.stored).flatMap((e) => byId.get(e.from)!.kernels.flatMap((a) => byId.get(e.to)!.kernels.filter((b) => b !== a).map((b) => [a, b] as const)));
+    expect(meeting.length).toBeGreaterThan(40);
+    for (const [a, b] of [...meeting, ...colours.slice(1).map((_, i) => [i, i + 1] as const)])
+      expect(colourDistance(colours[a]!, colours[b]!), `kernels ${a} and ${b}`).toBeGreaterThanOrEqual(0.1);
+  });
+
+  it('spread reused colours over the palette once it is spent, never beside each other', () => {
+    const chain = new Map(Array.from({ length: 400 }, (_, k) => [k, new Set([k - 1, k + 1].filter((j) => j >= 0 && j < 400))]));
+    const colours = kernelColours(400, chain);
+    const counts = [...colours.reduce((m, c) => m.set(c, (m.get(c) ?? 0) + 1), new Map<string, number>()).values()];
+    const palette = new Set(kernelColours(1000, new Map())).size;
+    expect(counts).toHaveLength(palette);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(2 * Math.ceil(400 / palette));
+    colours.slice(1).forEach((c, i) => expect(colourDistance(colours[i]!, c)).toBeGreaterThanOrEqual(0.1));
   });
 });
 

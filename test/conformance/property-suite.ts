@@ -9,14 +9,11 @@ import { allocStorage, GraphBuilder, isFp8, printGraph, tensorData, type DType, 
 import { checkCase, describeVerdict, passed, type CaseVerdict } from '../../src/conformance/run.js';
 import type { ConformanceCase } from '../../src/conformance/case.js';
 import { useOptionalResource } from '../support/optional-resource.js';
-import { randomGraphWithInputs, type OpKind } from '../support/random-graph.js';
+import { INTEGER_KINDS, randomGraphWithInputs } from '../support/random-graph.js';
 import { quickPass, type BackendUnderTest } from './backends.js';
 
 const DTYPES: readonly DType[] = ['f32', 'f16', 'bf16', 'f8e4m3fn', 'f8e5m2', 'i32', 'u8', 'bool'];
 const CODE_BITS: Readonly<Record<DType, number>> = { f32: 32, f16: 16, bf16: 16, f8e4m3fn: 8, f8e5m2: 8, i32: 32, u8: 8, bool: 1 };
-
-/** Kinds that keep integer and bool values integer and bool (no casts, no float sources, no float arithmetic). */
-const INTEGER_KINDS: readonly OpKind[] = ['binary', 'unary', 'where', 'reduce', 'cumsum', 'reshape', 'permute', 'broadcast', 'slice', 'concat', 'pad', 'take', 'gather', 'scatter_add', 'topk', 'dynamic_slice', 'dynamic_update_slice'];
 
 /**
  * Every run compiles new kernels, so each property takes a share of the global run count, and a backend that

@@ -72,7 +72,7 @@ describe.each(cpuBackends())('block quantization on %s', (_, backend) => {
         const s = ckpt.readIR(`${name}_scale_inv`);
         const [R, C] = w.shape as [number, number];
         const out = await runOnce(backend, { w, s }, ({ w, s }) => ({ y: fp8BlockDequantize(w!, s!) }));
-        expect(firstDifference(out.y!.data, dequantizeFp8(w.data as Uint8Array, s.data as Float32Array, R, C))).toBe(-1);
+        expect(firstDifference(out.y!.data, dequantizeFp8(w.data as Uint8Array, s.data as Float32Array, R, C, 128))).toBe(-1);
         expect(firstDifference(out.y!.data, blockDequant(w.data as Uint8Array, s.data as Float32Array, C, 128))).toBe(-1);
       }
     } finally {

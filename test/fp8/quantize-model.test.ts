@@ -130,7 +130,7 @@ describe('GEMM mode checks', () => {
   it('refuses to write into an existing folder, and to convert an FP8 checkpoint again', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsv3-fp8-'));
     try {
-      await expect(quantizeCheckpoint(SOURCE, dir, { scaleFmt: 'none', force: false, backend })).rejects.toThrow(/already exists; refusing to write into it \(pass --force/);
+      await expect(quantizeCheckpoint(SOURCE, dir, { scaleFmt: 'none', force: false, backend })).rejects.toThrow(/already exists; refusing to write into it/);
       expect(fs.readdirSync(dir)).toEqual([]);
       await expect(quantizeCheckpoint('spec/golden/v3-fp8-tiny', path.join(dir, 'x'), { scaleFmt: 'none', force: false, backend })).rejects.toThrow(/already has a quantization_config/);
     } finally {

@@ -92,7 +92,7 @@ describe('safetensors round trip', () => {
     const file = path.join(tempDir(), 'keep.safetensors');
     fs.writeFileSync(file, 'precious');
     const tensors = { x: { dtype: 'F32' as const, shape: [1], data: new Float32Array([1]) } };
-    expect(() => writeSafetensors(file, tensors)).toThrow(`${file} already exists; pass {overwrite: true}`);
+    expect(() => writeSafetensors(file, tensors)).toThrow(`${file} already exists; refusing to overwrite it`);
     expect(() => SafetensorsWriter.create(file, tensors)).toThrow('already exists');
     expect(fs.readFileSync(file, 'utf8')).toBe('precious');
     writeSafetensors(file, tensors, { overwrite: true });
@@ -113,7 +113,7 @@ describe('safetensors round trip', () => {
       'tensor "w": BF16 data must be a Uint16Array, got Float32Array',
     );
     expect(() => writeSafetensors(path.join(dir, '4'), { w: { dtype: 'F32', shape: [2], data: f32 } })).toThrow(
-      `${path.join(dir, '4')}: not written in full, so it was removed: "w" (1 of 2 elements)`,
+      `${path.join(dir, '4')}: not written in full, so it was dropped: "w" (1 of 2 elements)`,
     );
     expect(fs.readdirSync(dir)).toEqual([]);
   });
@@ -141,11 +141,12 @@ describe('SafetensorsWriter', () => {
     expect(st.read('b')).toEqual(new Uint16Array([0x3f80, 0xbf80]));
   });
 
-  it('removes the file when closed incomplete or aborted', () => {
+  it('leaves no file when closed incomplete or aborted, and the path untouched until close', () => {
     const dir = tempDir();
     const incomplete = SafetensorsWriter.create(path.join(dir, 'x'), { a: { dtype: 'U8', shape: [4] } });
     incomplete.write('a', new Uint8Array([1, 2]));
-    expect(() => incomplete.close()).toThrow('not written in full, so it was removed: "a" (2 of 4 elements)');
+    expect(fs.existsSync(path.join(dir, 'x'))).toBe(false);
+    expect(() => incomplete.close()).toThrow('not written in full, so it was dropped: "a" (2 of 4 elements)');
     SafetensorsWriter.create(path.join(dir, 'y'), { a: { dtype: 'U8', shape: [4] } }).abort();
     expect(fs.readdirSync(dir)).toEqual([]);
   });

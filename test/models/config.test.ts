@@ -27,6 +27,12 @@ describe('parseModelConfig', () => {
     expect(loadModelConfig(directoryFiles('spec/golden/v3-tiny-mtp')).numNextnPredictLayers).toBe(1);
   });
 
+  it('accepts any square FP8 block and any MTP depth', () => {
+    const q = { quant_method: 'fp8', fmt: 'e4m3', activation_scheme: 'dynamic', weight_block_size: [64, 64] };
+    expect(parseModelConfig(withKeys({ quantization_config: q })).quantization?.blockSize).toEqual([64, 64]);
+    expect(parseModelConfig(withKeys({ num_nextn_predict_layers: 3 })).numNextnPredictLayers).toBe(3);
+  });
+
   it('accepts ue8m0 scales (DeepSeek-V3.1)', () => {
     const q = { quant_method: 'fp8', fmt: 'e4m3', activation_scheme: 'dynamic', weight_block_size: [128, 128], scale_fmt: 'ue8m0' };
     expect(parseModelConfig(withKeys({ quantization_config: q })).quantization?.scaleFmt).toBe('ue8m0');
@@ -41,7 +47,7 @@ describe('parseModelConfig', () => {
 
   const errors: [string, Record<string, unknown>, RegExp][] = [
     ['an unknown key', { n_experts: 16 }, /"n_experts" is not a known key/],
-    ['a missing key', { hidden_size: undefined }, /"hidden_size" is missing/],
+    ['a missing key without a default', { num_nextn_predict_layers: undefined }, /"num_nextn_predict_layers" is missing, and the configuration classes give it no common default/],
     ['a wrong type', { hidden_size: '64' }, /"hidden_size" must be an integer, got "64"/],
     ['a non-integer size', { num_attention_heads: 4.5 }, /"num_attention_heads" must be an integer/],
     ['an unknown model type', { model_type: 'llama' }, /"model_type" must be one of "deepseek_v3", "deepseek_v2"/],
@@ -60,9 +66,10 @@ describe('parseModelConfig', () => {
     ['a non-yarn rope_scaling', { rope_scaling: { ...(v3.rope_scaling as object), type: 'linear' } }, /"rope_scaling.type" must be one of "yarn"/],
     ['two different mscales', { rope_scaling: { ...(v3.rope_scaling as object), mscale: 0.707 } }, /"rope_scaling.mscale" \(0.707\) must equal "rope_scaling.mscale_all_dim" \(1\)/],
     ['a missing yarn field', { rope_scaling: { ...(v3.rope_scaling as object), beta_fast: undefined } }, /"rope_scaling.beta_fast" is missing/],
-    ['another quantisation block', { quantization_config: { quant_method: 'fp8', fmt: 'e4m3', activation_scheme: 'dynamic', weight_block_size: [64, 64] } }, /"quantization_config.weight_block_size" must be \[128, 128\]/],
+    ['a non-square quantisation block', { quantization_config: { quant_method: 'fp8', fmt: 'e4m3', activation_scheme: 'dynamic', weight_block_size: [128, 64] } }, /"quantization_config.weight_block_size" must be square, \[b, b\]/],
+    ['a zero quantisation block', { quantization_config: { quant_method: 'fp8', fmt: 'e4m3', activation_scheme: 'dynamic', weight_block_size: [0, 0] } }, /"quantization_config.weight_block_size" must be \[b, b\] with b a positive integer/],
     ['another quantisation method', { quantization_config: { quant_method: 'awq' } }, /"quantization_config.quant_method" must be one of "fp8"/],
-    ['two MTP modules', { num_nextn_predict_layers: 2 }, /"num_nextn_predict_layers" must be 0 or 1/],
+    ['a negative MTP depth', { num_nextn_predict_layers: -1 }, /"num_nextn_predict_layers" must be >= 0/],
   ];
   for (const [what, changes, message] of errors) {
     it(`rejects ${what}, naming the key`, () => {

@@ -97,7 +97,7 @@ describe('ModelWeights', () => {
     const values = Float32Array.from({ length: rows * cols }, (_, i) => ((i % 17) - 8) / 4);
     const w8 = encodeFp8(values, 'f8e4m3fn', 'saturate');
     const scales = new Float32Array([1, 2, 4, 8, 16, 32]);
-    const w = dequantizeFp8(w8, scales, rows, cols);
+    const w = dequantizeFp8(w8, scales, rows, cols, 128);
     for (const [r, c, s] of [[0, 0, 1], [0, 255, 2], [0, 259, 4], [129, 0, 8], [129, 200, 16], [129, 259, 32]] as const)
       expect(w[r * cols + c]).toBe(values[r * cols + c]! * s);
   });

@@ -75,6 +75,14 @@ export class Workspace {
     return v && v.shape.length === 0 ? this.op('reshape', [v], { shape: [1] }) : v;
   }
 
+  /** Like pickRanked, as a matrix [rows, last axis]; undefined when no value fits or its last axis is empty. */
+  pickMatrix(c: Choices, ok: (v: Value) => boolean): Value | undefined {
+    const x = this.pickRanked(c, ok);
+    const k = x?.shape[x.shape.length - 1];
+    if (!x || !k) return undefined;
+    return x.shape.length === 2 ? x : this.op('reshape', [x], { shape: [numel(x.shape) / k, k] });
+  }
+
   /** The rank-0 i32 graph input that dynamic slices start from, declared on first use. */
   startScalar(): Value {
     this.start ??= this.record(this.b.input('start', { dtype: 'i32', shape: [] }));

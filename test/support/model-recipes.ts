@@ -74,6 +74,8 @@ const SCALE_SUFFIX = scaleOperand('');
 
 /** The type of weight operand `operand` (projection.ts: stacked experts are [E, in, out] f32 or [E, out, in] e4m3fn). */
 function weightType(operand: string, s: Sizes, fp8: boolean): TensorType {
+  // The projection composite's own operands are `weight` and `scale_inv`.
+  if (operand === 'scale_inv') return weightType(scaleOperand('weight'), s, fp8);
   const scale = operand.endsWith(SCALE_SUFFIX);
   const name = (scale ? operand.slice(0, -SCALE_SUFFIX.length) : operand).split('.').at(-1)!;
   const proj = PROJECTIONS[name]?.(s);
@@ -138,12 +140,8 @@ function attention(c: Choices, s: Sizes, p: ProjectionAttrs): MlaAttrs {
 
 /** An f32 value as [rows, hidden], with the sizes of a model around it; undefined when none fits. */
 function activation(ws: Workspace, c: Choices): { x: Value; s: Sizes } | undefined {
-  const picked = ws.pickRanked(c, (v) => v.dtype === 'f32');
-  const hidden = picked?.shape[picked.shape.length - 1];
-  if (!picked || !hidden || hidden > MAX_HIDDEN) return undefined;
-  const rows = picked.shape.reduce((p, d) => p * d, 1) / hidden;
-  const x = picked.shape.length === 2 ? picked : ws.op('reshape', [picked], { shape: [rows, hidden] });
-  return { x, s: sizes(c, hidden) };
+  const x = ws.pickMatrix(c, (v) => v.dtype === 'f32' && (v.shape[v.shape.length - 1] ?? 1) <= MAX_HIDDEN);
+  return x && { x, s: sizes(c, x.shape[1]!) };
 }
 
 /** x [rows, hidden] as a batch [B, S, hidden] of one or two sequences. */

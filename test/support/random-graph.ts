@@ -25,6 +25,15 @@ export const OP_KINDS = Object.keys(RECIPES) as OpKind[];
  */
 export const DEFAULT_KINDS = Object.keys(OP_RECIPES) as OpKind[];
 
+/** Kinds that keep integer and bool values integer and bool (no casts, no float sources, no float arithmetic). */
+export const INTEGER_KINDS: readonly OpKind[] = ['binary', 'unary', 'where', 'reduce', 'cumsum', 'reshape', 'permute', 'broadcast', 'slice', 'concat', 'pad', 'take', 'gather', 'scatter_add', 'topk', 'dynamic_slice', 'dynamic_update_slice'];
+
+/**
+ * Kinds whose float results are input elements moved, or values the spec defines bit for bit (casts, constants):
+ * every NaN code in their results is determined.
+ */
+export const MOVE_KINDS: readonly OpKind[] = ['where', 'reshape', 'permute', 'broadcast', 'slice', 'concat', 'pad', 'take', 'gather', 'dynamic_slice', 'dynamic_update_slice', 'cast', 'source'];
+
 export interface InputRecipe {
   readonly dtype: DType;
   /** One entry per axis (1 to 5 each, or as the options allow); an empty list is a scalar. */

@@ -24,7 +24,7 @@ export function cpuDeviceBackend(): DeviceBackend<StorageArray> {
     compileOptions: { inPlace: true, maxBuffersPerKernel: Infinity },
     claims: CPU_CLAIMS,
     ...hostMemory,
-    prepare: async (program, weights) => new CpuProgramRunner(program, weights),
+    prepare: async (program, weights, progress) => new CpuProgramRunner(program, weights, progress),
     // Contractions and library kernels call shared code; map and reduce kernels are generated whole.
     kernelSource: (k) => (k.body.kind === 'map' || k.body.kind === 'reduce' ? { file: `${k.name}.js`, text: renderKernel(k).source } : undefined),
     dispose() {},

@@ -10,6 +10,7 @@ import type { BufferId, ContractionBody, Kernel, LibraryBody, Program } from '..
 import { loops, loopVarName, type Loop } from '../../compiler/nest-writer.js';
 import { denseView, matmulF32, packB, gemmPacked, SMALL_M_MAX, type MatView, type PackedB } from '../reference/kernels/gemm.js';
 import { libraryKernel } from '../reference/library.js';
+import { SILENT_PROGRESS, type Progress } from '../progress.js';
 import type { Launch, PreparedProgram } from '../sdk/device-backend.js';
 import { hostLaunch } from '../sdk/host-memory.js';
 import { constantStorage, weightStorage } from '../sdk/program-storage.js';
@@ -166,16 +167,25 @@ export class CpuProgramRunner implements PreparedProgram<StorageArray> {
   readonly resident: readonly (StorageArray | undefined)[];
   private readonly steps: Step[];
 
+  /** `progress` is told of the weights as they load. */
   constructor(
     readonly program: Program,
     weights: WeightStore | undefined,
+    progress: Progress = SILENT_PROGRESS,
   ) {
     const sliced = slicedWeights(program, weights);
-    this.resident = program.buffers.map((b) => {
-      if (b.role === 'input') return undefined;
-      if (b.role === 'weight') return weightStorage(b, sliced.get(b.id)?.tensor ?? weights?.get(b.name!));
-      return b.role === 'constant' ? constantStorage(b) : allocStorage(b.dtype, b.size);
-    });
+    const loading = progress.start('loading weights', program.buffers.filter((b) => b.role === 'weight').length);
+    try {
+      this.resident = program.buffers.map((b) => {
+        if (b.role === 'input') return undefined;
+        if (b.role !== 'weight') return b.role === 'constant' ? constantStorage(b) : allocStorage(b.dtype, b.size);
+        const storage = weightStorage(b, sliced.get(b.id)?.tensor ?? weights?.get(b.name!));
+        loading.advance();
+        return storage;
+      });
+    } finally {
+      loading.end();
+    }
     const weightBuffers = new Set(program.buffers.filter((b) => b.role === 'weight').map((b) => b.id));
     this.steps = program.kernels.map((k) => {
       const ins = (bufs: readonly StorageArray[]) => k.inputs.map((b) => bufs[b.buffer]!);

@@ -7,11 +7,12 @@ import type { Backend, DeviceTensor, Executable, RunInput, RunOptions, RunResult
 import { BufferTensor } from '../sdk/device-tensor.js';
 import { hostMemory } from '../sdk/host-memory.js';
 import { checkInputs, checkKeep, graphInputs } from '../sdk/inputs.js';
-import { evaluate } from './interpreter.js';
+import { evaluate, type NodeObserver } from './interpreter.js';
 
 const NAME = 'cpu-reference';
 
-export function referenceBackend(): Backend {
+/** `observe` sees every node's results as the interpreter computes them (interpreter.ts). */
+export function referenceBackend({ observe }: { readonly observe?: NodeObserver } = {}): Backend {
   const memory = { name: NAME, ...hostMemory };
   const executable = (graph: Graph, weights: WeightStore): Executable => ({
     graph,
@@ -31,7 +32,7 @@ export function referenceBackend(): Backend {
       );
       const outputs: Record<string, TensorData> = {};
       const kept: Record<string, DeviceTensor> = {};
-      for (const [name, t] of Object.entries(evaluate(graph, host, weights))) {
+      for (const [name, t] of Object.entries(evaluate(graph, host, weights, observe))) {
         if (keep.has(name)) kept[name] = new BufferTensor(memory, t, t.data);
         else outputs[name] = t;
       }

@@ -4,7 +4,7 @@
 // the kernels of every primitive.
 
 export { referenceBackend } from './backend.js';
-export { evaluate, evaluateGraph } from './interpreter.js';
+export { evaluate, evaluateGraph, type NodeObserver } from './interpreter.js';
 export { libraryKernel, type HostKernel } from './library.js';
 export { PRIMITIVE_KERNELS, type KernelContext, type PrimitiveKernel } from './primitive-kernels.js';
 export {

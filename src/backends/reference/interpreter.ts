@@ -19,11 +19,22 @@ function lastUses(graph: Graph, live: readonly boolean[], wanted: readonly Value
   return last;
 }
 
+/**
+ * Called after each node runs (the nodes of composite bodies too) with its results (undefined where not needed), its
+ * operands and the composite nodes it is inside, outermost first; it may throw to stop the run.
+ */
+export type NodeObserver = (node: Node, results: readonly (CpuTensor | undefined)[], operands: readonly CpuTensor[], enclosing: readonly Node[]) => void;
+
+interface Observation {
+  readonly observe: NodeObserver;
+  readonly enclosing: readonly Node[];
+}
+
 /** The results of `node` that `need` holds; others are undefined (a composite runs only what they need of its body). */
-function runNode(node: Node, operands: readonly CpuTensor[], ctx: KernelContext, need: ReadonlySet<Value>): (CpuTensor | undefined)[] {
+function runNode(node: Node, operands: readonly CpuTensor[], ctx: KernelContext, need: ReadonlySet<Value>, observed?: Observation): (CpuTensor | undefined)[] {
   if (node.body) {
     const wanted = node.body.outputs.flatMap((o, j) => (need.has(node.outputs[j]!) ? [o.value] : []));
-    const results = evaluateBody(node.body, operands, ctx, wanted);
+    const results = evaluateBody(node.body, operands, ctx, wanted, observed && { ...observed, enclosing: [...observed.enclosing, node] });
     return node.body.outputs.map((o) => results[wanted.indexOf(o.value)]);
   }
   const kernel = PRIMITIVE_KERNELS.get(node.op);
@@ -35,7 +46,7 @@ function runNode(node: Node, operands: readonly CpuTensor[], ctx: KernelContext,
 }
 
 /** Evaluates the nodes of `graph` that `wanted` (values of `graph`) depends on; returns the tensor of each of `wanted`. */
-function evaluateBody(graph: Graph, args: readonly CpuTensor[], ctx: KernelContext, wanted: readonly Value[]): CpuTensor[] {
+function evaluateBody(graph: Graph, args: readonly CpuTensor[], ctx: KernelContext, wanted: readonly Value[], observed?: Observation): CpuTensor[] {
   const env = new Map<Value, CpuTensor>();
   graph.inputs.forEach((v, i) => env.set(v, args[i]!));
   const need = neededValues(graph, wanted);
@@ -46,7 +57,8 @@ function evaluateBody(graph: Graph, args: readonly CpuTensor[], ctx: KernelConte
     const operands = node.inputs.map((v) => env.get(v)!);
     let results: (CpuTensor | undefined)[];
     try {
-      results = runNode(node, operands, ctx, need);
+      results = runNode(node, operands, ctx, need, observed);
+      observed?.observe(node, results, operands, observed.enclosing);
     } catch (e) {
       if (e instanceof Error) e.message = `evaluating ${graph.name}, node ${i} (${node.op}): ${e.message}`;
       throw e;
@@ -75,14 +87,15 @@ export function evaluateGraph(graph: Graph, args: readonly CpuTensor[], weights?
 
 /**
  * Runs `graph` on host tensors: checks the inputs, evaluates the nodes its outputs depend on, and returns each named
- * output as dense TensorData that shares no storage with the inputs, the weights or another output.
+ * output as dense TensorData that shares no storage with the inputs, the weights or another output. `observe` sees
+ * every node's results as they are computed.
  */
-export function evaluate(graph: Graph, inputs: Readonly<Record<string, TensorData>>, weights?: WeightStore): Record<string, TensorData> {
+export function evaluate(graph: Graph, inputs: Readonly<Record<string, TensorData>>, weights?: WeightStore, observe?: NodeObserver): Record<string, TensorData> {
   const args = checkInputs(graph.name, graphInputs(graph), inputs, (what) => {
     throw new Error(`${what}: the interpreter takes host data`);
   }).map((t) => fromTensorData(t));
   const ctx: KernelContext = { weights, borrowed: new Set(args.map((a) => a.data)) };
-  const results = evaluateBody(graph, args, ctx, outputValues(graph));
+  const results = evaluateBody(graph, args, ctx, outputValues(graph), observe && { observe, enclosing: [] });
   const handedOut = new Set<StorageArray>(ctx.borrowed);
   const outputs: Record<string, TensorData> = {};
   graph.outputs.forEach((o, i) => {

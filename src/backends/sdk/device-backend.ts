@@ -8,6 +8,7 @@
 import type { ClaimTest } from '../../compiler/claims.js';
 import type { Kernel, Program } from '../../compiler/kernel.js';
 import type { DType, StorageArray, WeightStore } from '../../ir/index.js';
+import type { Progress } from '../progress.js';
 
 /** What the compiler is told about the device (compiler/compile.ts). */
 export interface DeviceCompileOptions {
@@ -53,8 +54,11 @@ export interface DeviceBackend<B> {
   /** Gives `buffer` (from alloc or upload) back. */
   free(buffer: B): void;
 
-  /** Binds `program` to the device: kernels compiled, weights and constants in place, temporaries allocated. */
-  prepare(program: Program, weights: WeightStore): Promise<PreparedProgram<B>>;
+  /**
+   * Binds `program` to the device: kernels compiled, weights and constants in place, temporaries allocated; what
+   * takes long (loading weights, compiling pipelines) is reported to `progress` as tasks.
+   */
+  prepare(program: Program, weights: WeightStore, progress?: Progress): Promise<PreparedProgram<B>>;
   /** The code it generates for `kernel`, when it generates any, for dumps. */
   kernelSource?(kernel: Kernel): KernelSource | undefined;
   dispose(): void;

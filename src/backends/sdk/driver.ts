@@ -9,6 +9,7 @@ import { compile, type CompileOptions } from '../../compiler/compile.js';
 import type { Program } from '../../compiler/kernel.js';
 import { printProgram } from '../../compiler/print-kernel.js';
 import type { Backend, CompileRequest } from '../backend.js';
+import { SILENT_PROGRESS, type Progress } from '../progress.js';
 import type { DeviceBackend } from './device-backend.js';
 import { BufferTensor } from './device-tensor.js';
 import { envDump, envShadow, type DumpSink } from './environment.js';
@@ -25,6 +26,8 @@ export interface DriverOptions {
    * DeviceBackend: check against that one (the caller keeps it alive).
    */
   readonly shadow?: boolean | DeviceBackend<unknown>;
+  /** Told about compiling each graph and preparing it on the device (weights, pipelines); default: nothing shown. */
+  readonly progress?: Progress;
 }
 
 /** What the driver tells the compiler for one graph. */
@@ -53,6 +56,7 @@ export function kernelSources<B>(device: DeviceBackend<B>, program: Program): Re
 export function driveBackend<B>(device: DeviceBackend<B>, options: DriverOptions = {}): DrivenBackend<B> {
   const programs = new Map<string, Program>();
   const shadowing = options.shadow ?? (envShadow(device.name) && device.name !== SHADOW_REFERENCE);
+  const progress = options.progress ?? SILENT_PROGRESS;
   let reference: ReturnType<typeof openShadowReference> | undefined;
   const shadowReference = async (): Promise<DeviceBackend<unknown>> =>
     typeof shadowing === 'object' ? shadowing : (await (reference ??= openShadowReference())).device;
@@ -75,17 +79,25 @@ export function driveBackend<B>(device: DeviceBackend<B>, options: DriverOptions
       // compile always runs, so that its stages are written.
       const key = `${JSON.stringify([[...compiling.donated].sort(), [...compiling.claimed].sort()])}\n${printGraph(graph)}`;
       let program = dump ? undefined : programs.get(key);
+      const start = performance.now();
       if (!program) {
-        program = compile(graph, { ...compiling, ...(dump ? { dump } : {}) });
+        const task = progress.start(`compiling ${graph.name}`);
+        try {
+          program = compile(graph, { ...compiling, ...(dump ? { dump } : {}) });
+        } finally {
+          task.end();
+        }
         if (!dump) programs.set(key, program);
       }
-      const prepared = await device.prepare(program, weights);
+      const compiled = performance.now();
+      const prepared = await device.prepare(program, weights, progress);
+      const compileTime = { compiler: (compiled - start) / 1000, device: (performance.now() - compiled) / 1000 };
       if (dump) {
         dump('91-program', printProgram(program));
         for (const [file, text] of Object.entries(kernelSources(device, program))) dump(`kernels/${file}`, text);
       }
       const shadow = shadowing ? await ShadowCheck.create(device, program, weights, await shadowReference()) : undefined;
-      return new DriverExecutable(graph, device, program, prepared, shadow);
+      return new DriverExecutable(graph, device, program, prepared, compileTime, shadow);
     },
     upload: (t: TensorData) => new BufferTensor(device, t, device.upload(t.data)),
     dispose() {

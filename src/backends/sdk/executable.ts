@@ -9,7 +9,7 @@
 import type { Program } from '../../compiler/kernel.js';
 import { kernelKind } from '../../compiler/kernel.js';
 import type { Graph, TensorData } from '../../ir/index.js';
-import type { DeviceTensor, Executable, KernelTime, RunInput, RunOptions, RunResult } from '../backend.js';
+import type { CompileTime, DeviceTensor, Executable, KernelTime, RunInput, RunOptions, RunResult } from '../backend.js';
 import type { DeviceBackend, Launch, PreparedProgram } from './device-backend.js';
 import { BufferTensor } from './device-tensor.js';
 import { checkInputs, checkKeep, graphInputs, type ExpectedInput } from './inputs.js';
@@ -25,6 +25,7 @@ export class DriverExecutable<B> implements Executable {
     readonly device: DeviceBackend<B>,
     readonly program: Program,
     private readonly prepared: PreparedProgram<B>,
+    readonly compileTime: CompileTime,
     private readonly shadow?: ShadowCheck<B>,
   ) {
     this.expected = graphInputs(graph);

@@ -47,7 +47,7 @@ export function webgpuDeviceBackend(gpu: WebGpuDevice, ownsDevice: boolean): Web
     upload: (data: StorageArray) => uploadStorage(gpu, context.storage, data),
     read: (buffer, dtype, size) => readStorage(gpu, context.staging, buffer, dtype, size),
     free: (buffer) => context.storage.release(buffer),
-    prepare: (program, store) => WebGpuProgram.create(context, program, { store, resident: weights }),
+    prepare: (program, store, progress) => WebGpuProgram.create(context, program, { store, resident: weights }, progress),
     kernelSource: (k) => ({ file: `${k.name}.wgsl`, text: renderKernel(k, context.shape).wgsl }),
     dispose() {
       context.storage.trim();

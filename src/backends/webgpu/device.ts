@@ -140,6 +140,8 @@ let nodeGpu: Promise<GPU> | undefined;
 export function environmentGpu(): Promise<GPU> {
   const fromNavigator = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (fromNavigator !== undefined) return Promise.resolve(fromNavigator);
+  // Dawn prints two start-up warnings about lavapipe's limits from native code, past process.stderr; the dsv3
+  // command keeps them off the terminal (src/cli/native-stderr.ts).
   nodeGpu ??= import('webgpu').then(({ create, globals }) => {
     Object.assign(globalThis, globals);
     return create([]);

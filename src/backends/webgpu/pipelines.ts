@@ -1,6 +1,8 @@
 // Compute pipelines, compiled once per shader and kept by key (the WGSL source unless the caller has a shorter
-// signature). A shader that does not compile raises the compiler's messages with the offending source lines.
+// signature), and each run once on no workgroups before its first real dispatch (runOnce). A shader that does not
+// compile raises the compiler's messages with the offending source lines.
 
+import { STORAGE } from './buffer-usage.js';
 import type { WebGpuDevice } from './device.js';
 import { GpuOperationError, ShaderCompileError } from './errors.js';
 
@@ -18,8 +20,26 @@ export interface KernelOptions {
   readonly entryPoint?: string;
 }
 
+/** GPUBufferUsage.INDIRECT */
+const INDIRECT = 0x0100;
+
+/**
+ * Bytes of scratch storage per binding of a first run: every storage binding is a runtime-sized array (wgsl-shader.ts)
+ * whose minimum binding size is one element, 16 bytes at most; 256 is an offset alignment every device accepts.
+ */
+export const SCRATCH_BINDING_BYTES = 256;
+
+/**
+ * What a first run binds: bind group 0's entries, given a scratch range for each storage binding by index and access
+ * (one buffer may not be read-only storage and writable storage in one dispatch, so each access has its own).
+ */
+export type FirstRunBindings = (scratch: (binding: number, access: 'read-only' | 'read-write') => GPUBufferBinding) => GPUBindGroupEntry[];
+
 export class PipelineCache {
   private readonly kernels = new Map<string, Promise<ComputeKernel>>();
+  private readonly firstRuns = new WeakMap<GPUComputePipeline, Promise<void>>();
+  /** The scratch storage by access and the indirect arguments (three zeros) of first runs, made at the first. */
+  private firstRunBuffers: { readonly scratch: Record<'read-only' | 'read-write', GPUBuffer>; readonly noWorkgroups: GPUBuffer } | undefined;
 
   constructor(private readonly gpu: WebGpuDevice) {}
 
@@ -38,6 +58,45 @@ export class PipelineCache {
       kernel.catch(() => this.kernels.delete(key));
     }
     return kernel;
+  }
+
+  /**
+   * Runs `kernel` once on no workgroups, the first time it is asked to: a driver that compiles a shader only when it
+   * first runs (Mesa's lavapipe: from a fraction of a second to seconds per shader) compiles it here, while a program
+   * is prepared, not in its first run, where a profile would count it as the kernel's time. The workgroup count comes
+   * from an indirect buffer of zeros (Dawn warns about a direct dispatch of none).
+   */
+  runOnce(kernel: ComputeKernel, bindings: FirstRunBindings): Promise<void> {
+    let run = this.firstRuns.get(kernel.pipeline);
+    if (run === undefined) {
+      run = this.dispatchNothing(kernel, bindings);
+      this.firstRuns.set(kernel.pipeline, run);
+      run.catch(() => this.firstRuns.delete(kernel.pipeline));
+    }
+    return run;
+  }
+
+  private async dispatchNothing(kernel: ComputeKernel, bindings: FirstRunBindings): Promise<void> {
+    const what = `run the pipeline of shader "${kernel.label}" once, on no workgroups`;
+    const device = this.gpu.use(what);
+    const scratchBuffer = (access: string) =>
+      device.createBuffer({ label: `first-run scratch (${access})`, size: SCRATCH_BINDING_BYTES * (this.gpu.limits.maxStorageBuffersPerShaderStage + 1), usage: STORAGE });
+    const { scratch, noWorkgroups } = (this.firstRunBuffers ??= {
+      scratch: { 'read-only': scratchBuffer('read-only'), 'read-write': scratchBuffer('read-write') },
+      noWorkgroups: device.createBuffer({ label: 'no workgroups', size: 12, usage: INDIRECT }),
+    });
+    device.pushErrorScope('validation');
+    const entries = bindings((binding, access) => ({ buffer: scratch[access], offset: SCRATCH_BINDING_BYTES * binding, size: SCRATCH_BINDING_BYTES }));
+    const encoder = device.createCommandEncoder({ label: what });
+    const pass = encoder.beginComputePass({ label: what });
+    pass.setPipeline(kernel.pipeline);
+    pass.setBindGroup(0, device.createBindGroup({ label: kernel.label, layout: kernel.layout, entries }));
+    pass.dispatchWorkgroupsIndirect(noWorkgroups, 0);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    const validation = await this.gpu.untilLost(device.popErrorScope(), what);
+    if (validation !== null) throw new GpuOperationError(what, validation);
+    await this.gpu.untilLost(device.queue.onSubmittedWorkDone(), what);
   }
 }
 

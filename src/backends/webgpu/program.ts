@@ -1,11 +1,13 @@
 // A compiled Program prepared on one device: every kernel rendered to WGSL (expressions: render-wgsl.ts; library
-// routines: library.ts) with its pipeline compiled (kernels that differ only in name share one), weights and
+// routines: library.ts) with its pipeline compiled and run once on no workgroups (pipelines.ts: so that a driver
+// compiling at the first dispatch does it now; kernels that differ only in name share one pipeline), weights and
 // constants on the device, temporaries allocated once. A run (launch.ts) supplies the per-run buffers (inputs and
 // outputs) by buffer id; `encodeKernel` records a kernel as a dispatch of a compute pass, and `failure` reads the
 // index-check words a run left behind.
 
 import type { BufferDesc, Kernel, Program } from '../../compiler/kernel.js';
 import type { WeightStore } from '../../ir/index.js';
+import { SILENT_PROGRESS, type Progress } from '../progress.js';
 import type { Launch, PreparedProgram } from '../sdk/device-backend.js';
 import { constantStorage } from '../sdk/program-storage.js';
 import type { WebGpuContext } from './context.js';
@@ -52,33 +54,62 @@ export class WebGpuProgram implements PreparedProgram<GPUBuffer> {
     readonly program: Program,
     readonly kernels: readonly PreparedKernel[],
     private readonly weights: { readonly store: WeightStore; readonly resident: ResidentWeights },
+    progress: Progress,
   ) {
     const { gpu, storage } = context;
     const limit = gpu.limits.maxStorageBufferBindingSize;
     for (const b of program.buffers) {
       if (boundBytes(b) > limit) throw new Error(`webgpu: buffer ${b.id}${b.name ? ` (${b.name})` : ''} of ${b.size} ${b.dtype} takes ${boundBytes(b)} bytes, over the device's maxStorageBufferBindingSize (${limit})`);
     }
-    this.resident = program.buffers.map((b) => {
-      if (b.role === 'weight') return weights.resident.acquire(weights.store, b);
-      if (b.role === 'constant') return uploadStorage(gpu, storage, constantStorage(b));
-      if (b.role === 'temp') return storage.acquire(boundBytes(b));
-      return undefined;
-    });
+    const loading = progress.start('loading weights', program.buffers.filter((b) => b.role === 'weight').length);
+    try {
+      this.resident = program.buffers.map((b) => {
+        if (b.role === 'constant') return uploadStorage(gpu, storage, constantStorage(b));
+        if (b.role === 'temp') return storage.acquire(boundBytes(b));
+        if (b.role !== 'weight') return undefined;
+        const buffer = weights.resident.acquire(weights.store, b);
+        loading.advance();
+        return buffer;
+      });
+    } finally {
+      loading.end();
+    }
     this.errorBytes = kernels.filter((k) => k.errorOffset !== undefined).length * ERROR_WORD_STRIDE;
   }
 
-  /** Renders every kernel and compiles its pipeline (shared through the context's cache by WGSL source). */
-  static async create(context: WebGpuContext, program: Program, weights: { readonly store: WeightStore; readonly resident: ResidentWeights }): Promise<WebGpuProgram> {
+  /**
+   * Renders every kernel, compiles its pipeline (shared through the context's cache by WGSL source) and runs it once,
+   * then binds the weights; `progress` is told of both.
+   */
+  static async create(
+    context: WebGpuContext,
+    program: Program,
+    weights: { readonly store: WeightStore; readonly resident: ResidentWeights },
+    progress: Progress = SILENT_PROGRESS,
+  ): Promise<WebGpuProgram> {
     let errorWords = 0;
-    const kernels = await Promise.all(
-      program.kernels.map(async (kernel): Promise<PreparedKernel> => {
-        const rendered = renderKernel(kernel, context.shape);
-        const compute = await context.pipelines.get(rendered.wgsl, { label: kernel.name, key: pipelineKey(rendered.wgsl) });
-        const uniforms = kernel.params.length ? new UniformBlock(context.gpu, kernel.params.map((_, i) => ({ name: `p${i}`, type: 'i32' })), `${kernel.name} params`) : undefined;
-        return { kernel, rendered, compute, uniforms, errorOffset: rendered.checks.length ? ERROR_WORD_STRIDE * errorWords++ : undefined };
-      }),
-    );
-    return new WebGpuProgram(context, program, kernels, weights);
+    const compiling = progress.start('compiling pipelines', program.kernels.length);
+    let kernels: PreparedKernel[];
+    try {
+      kernels = await Promise.all(
+        program.kernels.map(async (kernel): Promise<PreparedKernel> => {
+          const rendered = renderKernel(kernel, context.shape);
+          const compute = await context.pipelines.get(rendered.wgsl, { label: kernel.name, key: pipelineKey(rendered.wgsl) });
+          const uniforms = kernel.params.length ? new UniformBlock(context.gpu, kernel.params.map((_, i) => ({ name: `p${i}`, type: 'i32' })), `${kernel.name} params`) : undefined;
+          await context.pipelines.runOnce(compute, (scratch) =>
+            rendered.bindings.map((role, i): GPUBindGroupEntry => ({
+              binding: i,
+              resource: role.kind === 'params' ? { buffer: uniforms!.buffer } : scratch(i, role.kind === 'input' ? 'read-only' : 'read-write'),
+            })),
+          );
+          compiling.advance();
+          return { kernel, rendered, compute, uniforms, errorOffset: rendered.checks.length ? ERROR_WORD_STRIDE * errorWords++ : undefined };
+        }),
+      );
+    } finally {
+      compiling.end();
+    }
+    return new WebGpuProgram(context, program, kernels, weights, progress);
   }
 
   /** Writes the runtime parameters of every kernel; visible to work submitted afterwards. */

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import type { Backend, Executable } from '../../backends/backend.js';
 import { byteSize, isFp8, tensorData, weightMap, type FloatDType } from '../../ir/index.js';
 import { cast as castOp, Trace, type Fp8CastMode } from '../../ops/index.js';
-import { UsageError, type Command } from '../command.js';
+import { EXIT, refuseExisting, UsageError, type Command } from '../command.js';
 import { backendList, DEFAULT_BACKEND, openBackend } from '../backends.js';
 
 const TARGETS: Readonly<Record<string, FloatDType>> = { e4m3fn: 'f8e4m3fn', e5m2: 'f8e5m2', bf16: 'bf16', f16: 'f16' };
@@ -72,7 +72,8 @@ to even, with subnormals kept (spec/ops.md, cast).
                       e5m2 overflow gives inf) or saturate (overflow and inf clamp to the largest finite value)
   --backend NAME      the backend to convert on (default ${DEFAULT_BACKEND}):
 ${backendList('                        ')}
-  --force             replace OUT if it exists (otherwise an existing OUT is never overwritten)`,
+  --force             replace OUT if it exists (without --force, an existing OUT stops the command before any
+                      work)`,
   options: {
     from: { type: 'string' },
     to: { type: 'string' },
@@ -90,7 +91,7 @@ ${backendList('                        ')}
     const [inPath, outPath] = positionals as [string, string];
     const input = new Uint8Array(fs.readFileSync(inPath));
     if (input.byteLength % 4 !== 0) throw new UsageError(`dsv3 cast: ${inPath} has ${input.byteLength} bytes, not a whole number of f32 values (4 bytes each)`);
-    if (values.force !== true && fs.existsSync(outPath)) throw new UsageError(`dsv3 cast: ${outPath} already exists; refusing to overwrite it (pass --force to replace it)`);
+    refuseExisting('cast', outPath, values.force === true);
     const backend = await openBackend(values.backend as string, 'cast');
     const fd = fs.openSync(outPath, values.force === true ? 'w' : 'wx');
     try {
@@ -105,6 +106,6 @@ ${backendList('                        ')}
     fs.closeSync(fd);
     const n = input.byteLength / 4;
     console.log(`wrote ${n} ${values.to} values (${n * byteSize(dtype)} bytes) to ${outPath} on ${backend.name}`);
-    return 0;
+    return EXIT.ok;
   },
 };

@@ -3,7 +3,7 @@
 // kept apart from reporting so that every source of graphs (a text file, or one step of a model) shares the same
 // reports.
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseGraph, ParseError, type Graph } from '../../ir/index.js';
 import { compileStages, type CompileOptions } from '../../compiler/compile.js';
@@ -17,7 +17,7 @@ import { directoryFiles } from '../../io/local-files.js';
 import { loadModelConfig } from '../../models/deepseek/config.js';
 import { modelLayout } from '../../models/deepseek/layout.js';
 import { defaultSettings, type AttentionMode, type GemmMode } from '../../models/deepseek/settings.js';
-import { UsageError, type Command } from '../command.js';
+import { EXIT, integerOption, refuseExisting, UsageError, type Command } from '../command.js';
 import { gemmArg } from './forward.js';
 import { kernelSources, type DrivenBackend } from '../../backends/sdk/driver.js';
 import { backendList, backendNames, DEFAULT_BACKEND, openKernelBackend } from '../backends.js';
@@ -117,18 +117,12 @@ function statsTable(s: ProgramStats): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** Refuses to replace what is already at `path` unless forced. */
-function checkWritable(path: string, what: string, force: boolean): void {
-  if (existsSync(path) && !force) throw new Error(`${what} "${path}" already exists; pass --force to overwrite it`);
-}
 
 /** Compiles the target and writes the reports asked for; returns the exit code. */
 export function reportCompile(target: CompileTarget, options: ReportOptions): number {
   const { graph } = target;
   const dumpDir = options.dump === undefined ? undefined : join(options.dump, graph.name);
-  if (dumpDir) checkWritable(dumpDir, 'dump directory', options.force);
-  if (options.dot) checkWritable(options.dot, 'DOT file', options.force);
-  if (options.html) checkWritable(options.html, 'HTML file', options.force);
+  for (const path of [dumpDir, options.dot, options.html]) if (path) refuseExisting('compile', path, options.force);
 
   const dump = dumpTo(options.dump, graph.name);
   const maxBuffers = options.maxBuffers === undefined ? {} : { maxBuffersPerKernel: options.maxBuffers };
@@ -158,14 +152,11 @@ export function reportCompile(target: CompileTarget, options: ReportOptions): nu
     if (options.stats) console.log(statsTable(stats));
   }
   for (const path of written) console.error(`wrote ${path}`);
-  return 0;
+  return EXIT.ok;
 }
 
 function positiveInteger(text: string | undefined, option: string): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`dsv3 compile: ${option} expects a positive integer, got "${text}"`);
-  return n;
+  return text === undefined ? undefined : integerOption('compile', option, text, 1);
 }
 
 type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
@@ -181,9 +172,9 @@ function modelTarget(dir: string, values: Values, backend: DrivenBackend): Compi
   const attention = (values.attn as string | undefined) ?? 'absorb';
   if (phase !== 'prefill' && phase !== 'decode') throw new UsageError(`dsv3 compile: --phase must be prefill or decode, got "${phase}"`);
   if (attention !== 'absorb' && attention !== 'naive') throw new UsageError(`dsv3 compile: --attn must be absorb or naive, got "${attention}"`);
-  const seq = positiveInteger(values.seq as string | undefined, '--seq');
+  const seq = positiveInteger(values.seq as string | undefined, 'seq');
   if (phase === 'decode' && seq !== undefined) throw new UsageError('dsv3 compile: --seq is the prefill chunk length; a decode step has one token per row');
-  const batch = positiveInteger(values.batch as string | undefined, '--batch') ?? 1;
+  const batch = positiveInteger(values.batch as string | undefined, 'batch') ?? 1;
   const gemm = gemmArg({ gemm: values.gemm ?? 'dequant' }, 'compile');
   return loadModelTarget(dir, { phase, backend, attention, gemm, batch, seqLen: seq ?? DEFAULT_PREFILL });
 }
@@ -226,7 +217,8 @@ Options:
   --html FILE        write a self-contained HTML page: the fused graph as SVG beside a table of
                      kernels; hovering a kernel highlights its nodes, hovering a node shows it
   --max-buffers N    split kernels that would bind more than N buffers (WebGPU's limit per stage)
-  --force            overwrite existing --dump, --dot and --html outputs
+  --force            replace the --dump folder and the --dot and --html files if they exist (without
+                     --force, an existing one stops the command before any work)
   -h, --help         show this help
 
 The paths written are reported on stderr, so --json output can be piped.`,
@@ -249,7 +241,7 @@ The paths written are reported on stderr, so --json output can be piped.`,
   positionals: true,
   async run(values, positionals) {
     const model = values.model as string | undefined;
-    const maxBuffers = positiveInteger(values['max-buffers'] as string | undefined, '--max-buffers');
+    const maxBuffers = positiveInteger(values['max-buffers'] as string | undefined, 'max-buffers');
     if (model !== undefined) {
       if (positionals.length > 0) throw new UsageError(`dsv3 compile: give a graph file or --model DIR, not both (got ${positionals.join(' ')})`);
     } else {

@@ -3,7 +3,7 @@
 import { printGraph, tensorData, verify, weightMap, type TensorData } from '../../ir/index.js';
 import * as ops from '../../ops/index.js';
 import { evaluate } from '../../backends/reference/index.js';
-import type { Command } from '../command.js';
+import { EXIT, type Command } from '../command.js';
 
 /** Deterministic pseudo-random values in [-1, 1) (a small LCG, so the demo prints the same numbers everywhere). */
 function values(n: number, seed: number): Float32Array {
@@ -48,6 +48,6 @@ their bodies), and runs it on the CPU reference backend with deterministic weigh
     });
     const out = evaluate(graph, { x: tensorData('f32', [tokens, dim], values(tokens * dim, 5)) }, weights);
     for (const [name, t] of Object.entries(out)) console.log(`${name} = ${format(t)}`);
-    return 0;
+    return EXIT.ok;
   },
 };

@@ -1,33 +1,58 @@
-// `dsv3 generate`: continues each prompt row, greedily or by seeded sampling, and prints the new tokens.
+// `dsv3 generate`: continues each prompt row, greedily or by seeded sampling, and prints the new tokens; or, with a
+// text prompt and the checkpoint's tokenizer, streams the new text.
 
+import { join } from 'node:path';
+import { directoryFiles } from '../../io/local-files.js';
 import { generate as generateTokens } from '../../models/deepseek/generate.js';
+import type { LoadedModel } from '../../models/deepseek/loaded-model.js';
 import { Session } from '../../models/deepseek/session.js';
-import { UsageError, type Command } from '../command.js';
+import { DecodeStream, loadTokenizer, TOKENIZER_FILE, type TextTokenizer } from '../../models/deepseek/tokenizer.js';
+import { EXIT, integerOption, numberOption, UsageError, type Command } from '../command.js';
 import { openBackend } from '../backends.js';
-import { MODEL_HELP, MODEL_OPTIONS, modelArgs, parseTokenRows } from './forward.js';
+import { commandProgress } from '../progress.js';
+import { MODEL_HELP, MODEL_OPTIONS, modelArg, modelArgs, modelDir, parseTokenRows } from './forward.js';
 
-function numberOption(values: Record<string, unknown>, name: string, integer: boolean): number | undefined {
+/** The option `name` through `parse`, or undefined when it is not given. */
+function optional<T>(values: Record<string, unknown>, name: string, parse: (text: string) => T): T | undefined {
   const text = values[name] as string | undefined;
-  if (text === undefined) return undefined;
-  const x = Number(text);
-  if (text.trim() === '' || !Number.isFinite(x) || (integer && !Number.isSafeInteger(x))) throw new UsageError(`dsv3 generate: --${name} must be ${integer ? 'an integer' : 'a number'}, got "${text}"`);
-  return x;
+  return text === undefined ? undefined : parse(text);
+}
+
+/** The prompt: --tokens ROWS, or --prompt TEXT encoded by the tokenizer beside the checkpoint (which then decodes the output). */
+function promptArgs(values: Record<string, string | boolean | string[] | boolean[] | undefined>): { model: LoadedModel; tokens: number[][]; tokenizer?: TextTokenizer } {
+  const prompt = values.prompt as string | undefined;
+  if (prompt === undefined) return modelArgs(values, 'generate');
+  if (values.tokens !== undefined) throw new UsageError('dsv3 generate: give the prompt as --tokens ROWS or as --prompt TEXT, not both');
+  const dir = modelDir(values, 'generate');
+  const tokenizer = loadTokenizer(directoryFiles(dir));
+  if (tokenizer === undefined) throw new UsageError(`dsv3 generate: --prompt needs the checkpoint's tokenizer, and ${join(dir, TOKENIZER_FILE)} does not exist; give token ids with --tokens`);
+  const ids = tokenizer.encode(prompt);
+  if (ids.length === 0) throw new UsageError(`dsv3 generate: --prompt ${JSON.stringify(prompt)} encodes to no tokens`);
+  // A tokenizer without an unknown token silently drops characters its vocabulary lacks: say what the model sees.
+  const readBack = tokenizer.decode(ids);
+  if (readBack !== prompt) console.error(`dsv3 generate: note: the prompt encodes to ${ids.length} tokens that read back as ${JSON.stringify(readBack)}`);
+  return { model: modelArg(values, 'generate'), tokens: [ids], tokenizer };
 }
 
 export const generate: Command = {
   name: 'generate',
   summary: 'generate tokens after each prompt row (greedy or seeded sampling)',
-  help: `Usage: dsv3 generate --model DIR --tokens ROWS --max-new N [--temperature T] [--top-k K] [--top-p P]
-                     [--seed S] [--stop IDS] [--attn MODE] [--gemm MODE] [--backend NAME]
+  help: `Usage: dsv3 generate --model DIR (--tokens ROWS | --prompt TEXT) --max-new N [--temperature T] [--top-k K]
+                     [--top-p P] [--seed S] [--stop IDS] [--attn MODE] [--gemm MODE] [--backend NAME] [--quiet]
 
-Prints one line per row with its new tokens. A row ends at a stop token (printed as its last token) or after
-N tokens; rows that end early wait, emitting nothing, until every row is done.
+With --tokens, prints one line per row with its new token ids. A row ends at a stop token (printed as its last
+token) or after N tokens; rows that end early wait, emitting nothing, until every row is done.
+With --prompt, the text is encoded by the tokenizer beside the checkpoint (DIR/tokenizer.json, and
+DIR/tokenizer_config.json when present, as Hugging Face writes them) and the new text is printed as it is
+generated, special tokens left out.
 
 ${MODEL_HELP}
+  --prompt TEXT       the prompt as text, one row (needs DIR/tokenizer.json; instead of --tokens)
   --max-new N         the most tokens to generate per row
   --temperature T     0 (default) picks the most likely token; T > 0 samples from softmax(logits / T)
-  --top-k K           sample only among the K most likely tokens
-  --top-p P           then only among the fewest most likely tokens whose probability reaches P
+  --top-k K           sample only among the K most likely tokens (needs --temperature T > 0)
+  --top-p P           then only among the fewest most likely tokens whose probability reaches P (needs
+                      --temperature T > 0)
   --seed S            PRNG seed (default 0); row b uses seed S + b, so runs repeat exactly
   --stop IDS          comma-separated token ids that end a row`,
   options: {
@@ -38,30 +63,43 @@ ${MODEL_HELP}
     'top-p': { type: 'string' },
     seed: { type: 'string' },
     stop: { type: 'string' },
+    prompt: { type: 'string' },
   },
   async run(values) {
-    const maxNew = numberOption(values, 'max-new', true);
+    const integer = (name: string, min?: number) => optional(values, name, (text) => integerOption('generate', name, text, min));
+    const decimal = (name: string) => optional(values, name, (text) => numberOption('generate', name, text));
+    const maxNew = integer('max-new', 1);
     if (maxNew === undefined) throw new UsageError('dsv3 generate: --max-new N is required');
-    const topK = numberOption(values, 'top-k', true);
-    const topP = numberOption(values, 'top-p', false);
+    const topK = integer('top-k', 1);
+    const topP = decimal('top-p');
+    const temperature = decimal('temperature') ?? 0;
+    // Greedy decoding ignores both, so asking for them without a temperature is a mistake, not a request.
+    for (const [name, given] of [['top-k', topK], ['top-p', topP]] as const)
+      if (given !== undefined && temperature === 0) throw new UsageError(`dsv3 generate: --${name} restricts sampling, which needs --temperature T > 0 (without it, decoding is greedy)`);
     const sampling = {
-      temperature: numberOption(values, 'temperature', false) ?? 0,
-      seed: numberOption(values, 'seed', true) ?? 0,
+      temperature,
+      seed: integer('seed') ?? 0,
       ...(topK === undefined ? {} : { topK }),
       ...(topP === undefined ? {} : { topP }),
     };
     const stop = values.stop === undefined ? [] : parseTokenRows(values.stop as string, 'stop', 'generate')[0]!;
-    const { model, tokens } = modelArgs(values, 'generate');
-    const backend = await openBackend(values.backend as string, 'generate');
+    const { model, tokens, tokenizer } = promptArgs(values);
+    const backend = await openBackend(values.backend as string, 'generate', commandProgress(values));
     const session = new Session(model, backend, { batch: tokens.length });
     try {
-      const rows = await generateTokens(session, tokens, { maxNew, sampling, stop });
-      rows.forEach((row, b) => console.log(`row ${b}: ${row.join(' ')}`));
+      if (tokenizer === undefined) {
+        const rows = await generateTokens(session, tokens, { maxNew, sampling, stop });
+        rows.forEach((row, b) => console.log(`row ${b}: ${row.join(' ')}`));
+      } else {
+        const text = new DecodeStream(tokenizer);
+        await generateTokens(session, tokens, { maxNew, sampling, stop, onToken: (_, id) => process.stdout.write(text.push(id)) });
+        process.stdout.write(`${text.end()}\n`);
+      }
     } finally {
       session.dispose();
       backend.dispose();
       model.weights.close();
     }
-    return 0;
+    return EXIT.ok;
   },
 };

@@ -8,7 +8,7 @@ import { modelLayout } from '../../models/deepseek/layout.js';
 import { activeYarn, softmaxScale } from '../../models/deepseek/rope.js';
 import { defaultSettings } from '../../models/deepseek/settings.js';
 import { kvCacheBytesPerToken, parameterCounts } from '../../models/deepseek/stats.js';
-import { UsageError, type Command } from '../command.js';
+import { EXIT, UsageError, type Command } from '../command.js';
 import { DEFAULT_BACKEND, openKernelBackend } from '../backends.js';
 import { describeLayerKernels, kernelsByLayer, stepCompile, stepGraph } from './model-step.js';
 
@@ -18,7 +18,7 @@ function settings(c: ModelConfig): string[] {
   const yarn = activeYarn(c);
   return [
     `model type            ${c.modelType}`,
-    `layers                ${c.numHiddenLayers} (${c.firstKDenseReplace} dense, ${c.numHiddenLayers - c.firstKDenseReplace} MoE)${c.numNextnPredictLayers ? ' + 1 MTP' : ''}`,
+    `layers                ${c.numHiddenLayers} (${c.firstKDenseReplace} dense, ${c.numHiddenLayers - c.firstKDenseReplace} MoE)${c.numNextnPredictLayers ? ` + ${c.numNextnPredictLayers} MTP` : ''}`,
     `hidden size           ${c.hiddenSize}; vocab ${c.vocabSize}; dense MLP ${c.intermediateSize}`,
     `attention             ${c.numAttentionHeads} heads; q_lora ${c.qLoraRank || 'none'}; kv_lora ${c.kvLoraRank}; nope ${c.qkNopeHeadDim} / rope ${c.qkRopeHeadDim} / v ${c.vHeadDim}`,
     `experts               ${c.nRoutedExperts} routed (top ${c.numExpertsPerTok}) + ${c.nSharedExperts} shared, ${c.moeIntermediateSize} wide`,
@@ -50,7 +50,7 @@ export const inspect: Command = {
   help: `Usage: dsv3 inspect --model DIR
 
 Reads DIR/config.json and prints its settings, the parameter count (total, and activated per token, counting
-only the top-k routed experts of each MoE layer; the MTP module separately), and the KV-cache bytes per token
+only the top-k routed experts of each MoE layer; the MTP modules separately), and the KV-cache bytes per token
 over the main layers for absorbed MLA (kv_lora + rope per layer), naive MLA (per-head K and V) and standard
 multi-head attention with head dim qk_nope_head_dim (2·heads·head_dim per layer), in bf16 and f32; and the
 kernels one decode step compiles to on the CPU backend (batch 1, with the composites it claims), in all and per
@@ -62,13 +62,14 @@ decoder layer (dsv3 compile --model DIR shows them).`,
     const c = loadModelConfig(directoryFiles(dir));
     const p = parameterCounts(c);
     const lines = [...settings(c), '', `parameters            ${count(p.total)}`, `activated per token   ${count(p.activated)}`];
-    if (p.mtp) lines.push(`MTP module            ${count(p.mtp)} (activated ${count(p.mtpActivated)}), sharing the embedding and head`);
+    const mtpLabel = c.numNextnPredictLayers === 1 ? 'MTP module' : `${c.numNextnPredictLayers} MTP modules`;
+    if (p.mtp) lines.push(`${mtpLabel.padEnd(22)}${count(p.mtp)} (activated ${count(p.mtpActivated)}), sharing the embedding and head`);
     lines.push('', 'KV cache per token     bf16            f32');
     const [bf16, f32] = [kvCacheBytesPerToken(c, 2), kvCacheBytesPerToken(c, 4)];
     for (const [label, key] of [['absorbed MLA', 'absorbed'], ['naive MLA', 'naive'], ['standard MHA', 'mha']] as const)
       lines.push(`  ${label.padEnd(20)} ${bf16[key].toLocaleString('en-US').padStart(12)} B  ${f32[key].toLocaleString('en-US').padStart(12)} B`);
     lines.push('', ...(await decodeKernels(c)));
     console.log(lines.join('\n'));
-    return 0;
+    return EXIT.ok;
   },
 };

@@ -2,33 +2,40 @@
 
 import { quantizeCheckpoint } from '../../models/deepseek/quantize.js';
 import { backendList, DEFAULT_BACKEND, openBackend } from '../backends.js';
-import { UsageError, type Command } from '../command.js';
+import { FP8_BLOCK } from '../../models/deepseek/layout.js';
+import { EXIT, integerOption, refuseExisting, UsageError, type Command } from '../command.js';
 
 export const quantize: Command = {
   name: 'quantize',
-  summary: "convert an f32/bf16/f16 checkpoint into DeepSeek's FP8 layout (e4m3 weights, 128x128 block scales)",
-  help: `Usage: dsv3 quantize --model DIR --out DIR2 [--scale-fmt ue8m0] [--backend NAME] [--force]
+  summary: "convert an f32/bf16/f16 checkpoint into DeepSeek's FP8 layout (e4m3 weights, block scales)",
+  help: `Usage: dsv3 quantize --model DIR --out DIR2 [--scale-fmt ue8m0] [--block-size B] [--backend NAME] [--force]
 
 Writes DIR2/model.safetensors and DIR2/config.json: every Linear weight (attention projections, MLP and expert
-projections, eh_proj) as F8_E4M3 with an F32 weight_scale_inv of one scale per 128x128 block (partial blocks at
-the edges), and every other tensor (embeddings, norms, router, head) unchanged. Per block:
+projections, eh_proj) as F8_E4M3 with an F32 weight_scale_inv of one scale per BxB block (128x128 by default;
+partial blocks at the edges), and every other tensor (embeddings, norms, router, head) unchanged. Per block:
   scale_inv = max(amax(|block|), 1e-4) / 448   (ue8m0: rounded up to a power of two)
   w8 = e4m3fn(w / scale_inv), saturating
-config.json gains quantization_config {fp8, e4m3, dynamic, [128, 128]} (and scale_fmt "ue8m0" when asked).
-The folder's other files (tokenizer and the like) are copied. The result runs with --gemm fp8 or --gemm dequant.
+config.json gains quantization_config {fp8, e4m3, dynamic, weight_block_size [B, B]} (and scale_fmt "ue8m0" when
+asked). The folder's other files (tokenizer and the like) are copied. The result runs with --gemm fp8 (activations
+then quantised per 1xB tile) or --gemm dequant.
+A weight holding NaN or ±inf is refused, naming the tensor and the element.
 
   --model DIR         the checkpoint to convert: config.json and model.safetensors (or an index and shards)
-  --out DIR2          the folder to write; it must not exist yet
+  --out DIR2          the folder to write; it must not exist yet (see --force)
   --scale-fmt FMT     none (default) or ue8m0: power-of-two weight scales, and ue8m0 activation scales for
                       the plain Linear layers when the result runs with --gemm fp8 (DeepSeek-V3.1's format)
+  --block-size B      the edge of the square weight blocks and of the activation tiles (default 128, as
+                      DeepSeek-V3); a matrix whose sides are not multiples of B gets partial edge blocks
   --backend NAME      the backend that quantizes the blocks (default ${DEFAULT_BACKEND}):
 ${backendList('                        ')}
-  --force             write into an existing DIR2, replacing its config.json and model.safetensors (and
-                      removing its model.safetensors.index.json)`,
+  --force             replace the checkpoint in DIR2 if DIR2 exists (without --force, an existing DIR2 stops
+                      the command before any work): its config.json and model.safetensors are replaced, and
+                      its model.safetensors.index.json is removed`,
   options: {
     model: { type: 'string' },
     out: { type: 'string' },
     'scale-fmt': { type: 'string', default: 'none' },
+    'block-size': { type: 'string', default: String(FP8_BLOCK) },
     backend: { type: 'string', default: DEFAULT_BACKEND },
     force: { type: 'boolean', default: false },
   },
@@ -39,11 +46,13 @@ ${backendList('                        ')}
     if (model === undefined) throw new UsageError('dsv3 quantize: --model DIR is required');
     if (out === undefined) throw new UsageError('dsv3 quantize: --out DIR2 is required');
     if (scaleFmt !== 'none' && scaleFmt !== 'ue8m0') throw new UsageError(`dsv3 quantize: --scale-fmt must be none or ue8m0, got "${scaleFmt}"`);
+    const block = integerOption('quantize', 'block-size', values['block-size'] as string, 1);
+    refuseExisting('quantize', out, values.force === true);
     const backend = await openBackend(values.backend as string, 'quantize');
     try {
-      const r = await quantizeCheckpoint(model, out, { scaleFmt, force: values.force === true, backend });
-      console.log(`wrote ${out}: ${r.quantized} Linear weights in FP8 (${scaleFmt === 'ue8m0' ? 'ue8m0' : 'f32'} block scales), ${r.copied} tensors copied`);
-      return 0;
+      const r = await quantizeCheckpoint(model, out, { scaleFmt, block, force: values.force === true, backend });
+      console.log(`wrote ${out}: ${r.quantized} Linear weights in FP8 (${scaleFmt === 'ue8m0' ? 'ue8m0' : 'f32'} scales per ${block}x${block} block), ${r.copied} tensors copied`);
+      return EXIT.ok;
     } finally {
       backend.dispose();
     }

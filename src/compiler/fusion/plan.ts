@@ -61,6 +61,9 @@ export interface FusionPlan {
   readonly maxBuffersPerKernel: number;
 }
 
+/** Whether `v` is a runtime parameter (a rank-0 i32 graph input), which kernels read as a scalar, not a buffer. */
+export const isRuntimeParam = (v: Value): boolean => v.def.kind === 'input' && v.dtype === 'i32' && v.shape.length === 0;
+
 /** How many buffers kernel `k` binds: what a device limits per kernel. */
 export const boundBuffers = (k: Kernel): number => k.inputs.length + k.outputs.length;
 
@@ -97,7 +100,7 @@ export function planStorage(g: Graph, options: FusionOptions = {}): FusionPlan {
   const inputs: Record<string, BufferId> = {};
   for (const v of g.inputs) {
     const name = v.def.kind === 'input' ? v.def.name : '';
-    if (v.dtype === 'i32' && v.shape.length === 0) params.set(v, name);
+    if (isRuntimeParam(v)) params.set(v, name);
     else inputs[name] = addBuffer(v, { role: 'input', name });
   }
   for (const n of g.nodes) {

@@ -1,7 +1,8 @@
 // Fusion, step 2: reductions that join other kernels.
 // - Row kernels: a value computed from reductions over its own rows (softmax's normalisation, RMSNorm's scaling)
 //   takes those reductions as accumulators, then writes itself in a second pass over each row; reductions they
-//   need become earlier accumulators too. A reduction joins only if no other kernel reads it.
+//   need become earlier accumulators too. A reduction joins only if no other kernel reads it, and only if it is no
+//   row kernel itself (its own stages would be computed nowhere).
 // - Siblings: reductions over the same rows that do not depend on each other share one kernel (one read of the rows),
 //   as long as it fits the buffer limit.
 // A value split out to fit the limit (FusionOptions.split) keeps a kernel of its own: it joins no row kernel.
@@ -41,7 +42,7 @@ export function groupRows(p: FusionPlan): RowGroups {
       if (v !== root && stored.has(v)) {
         const r = reduceAnchor(p, v);
         const rAxes = r?.attrs.axes as number[] | undefined;
-        if (r && !graphOutputs.has(v) && !p.split.has(v) && !merged.has(v) && sameShape(r.inputs[0]!.shape, space.shape) && (!axes || sameShape(axes, rAxes!))) {
+        if (r && !graphOutputs.has(v) && !p.split.has(v) && !merged.has(v) && !stagesOf.has(v) && sameShape(r.inputs[0]!.shape, space.shape) && (!axes || sameShape(axes, rAxes!))) {
           axes ??= rAxes;
           if (!candidates.has(v)) {
             candidates.add(v);

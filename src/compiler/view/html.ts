@@ -1,52 +1,17 @@
 // The compiled graph as one self-contained HTML page (`dsv3 compile --html`): an SVG of the graph laid out by
-// layout.ts — composite regions as labelled boxes behind their nodes, nodes coloured by kernel (striped when
-// several kernels recompute them), bold edges through buffers — beside a table of kernels. Hovering a node
-// shows its details; hovering a kernel row highlights its nodes, clicking pins the highlight.
+// layout.ts — composite regions as labelled boxes behind their nodes, nodes coloured by kernel (kernel-colours.ts;
+// striped when several kernels recompute them), bold edges through buffers — under a toolbar (search, fit, zoom)
+// and beside a table of kernels. Hovering a node shows its details; hovering a kernel row highlights its nodes,
+// clicking pins the highlight and brings them into view. What the page does is page-script.ts.
 
 import type { ProgramStats } from '../stats.js';
 import type { CompileStages } from '../compile.js';
 import { layoutGraph, NODE_HEIGHT } from './layout.js';
+import { PAGE_SCRIPT, PAGE_STYLE } from './page-script.js';
 import { graphView, type GraphView, type ViewKernel, type ViewNode } from './view-model.js';
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const num = (x: number) => Math.round(x * 10) / 10;
-
-const STYLE = `
-body { margin: 0; font: 12px system-ui, sans-serif; display: flex; height: 100vh; }
-#graph { flex: 1; overflow: auto; background: #fcfcfc; }
-#kernels { flex: 0 0 auto; max-width: 40%; overflow: auto; border-left: 1px solid #ccc; padding: 0 8px; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: 2px 4px; border-bottom: 1px solid #eee; white-space: nowrap; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
-tr[data-kernel] { cursor: pointer; }
-tr.hl { background: #ffe9a8; }
-.swatch { display: inline-block; width: 1em; height: 1em; border: 1px solid #888; vertical-align: middle; }
-.region rect { fill: #f0f0f4; fill-opacity: 0.5; stroke: #999; stroke-dasharray: 4 3; }
-.region text { fill: #666; font-size: 10px; }
-.node rect { stroke: #555; }
-.node text { font: 10px ui-monospace, monospace; text-anchor: middle; pointer-events: none; }
-.node.io rect { fill: #e8e8e8; }
-.edge { fill: none; stroke: #777; }
-.edge.stored { stroke-width: 2; stroke: #444; }
-.focus .node:not(.hl), .focus .edge { opacity: 0.2; }
-.node.hl rect { stroke: #000; stroke-width: 2; }
-`;
-
-const SCRIPT = `
-let pinned = null;
-const show = (k) => {
-  document.body.classList.toggle('focus', k !== null);
-  for (const n of document.querySelectorAll('.node')) n.classList.toggle('hl', k !== null && n.dataset.kernels.split(' ').includes(k));
-  for (const r of document.querySelectorAll('tr[data-kernel]')) r.classList.toggle('hl', r.dataset.kernel === k);
-};
-const pin = (k) => { pinned = pinned === k ? null : k; show(pinned); };
-for (const r of document.querySelectorAll('tr[data-kernel]')) {
-  r.addEventListener('mouseenter', () => show(r.dataset.kernel));
-  r.addEventListener('mouseleave', () => show(pinned));
-  r.addEventListener('click', () => pin(r.dataset.kernel));
-}
-for (const n of document.querySelectorAll('.node[data-kernels]:not([data-kernels=""])')) n.addEventListener('click', () => pin(n.dataset.kernels.split(' ')[0]));
-`;
 
 /** A hard-stopped gradient per set of kernels recomputing one node, so the node shows every kernel's colour. */
 function stripes(nodes: readonly ViewNode[], kernels: readonly ViewKernel[]): { defs: string[]; fillOf: Map<string, string> } {
@@ -89,13 +54,13 @@ function svgOf(view: GraphView): string {
     const cx = num(b.x + b.width / 2);
     const io = n.kind !== 'op';
     return [
-      `<g class="node${io ? ' io' : ''}" data-kernels="${n.kernels.join(' ')}"><title>${escape(n.details)}</title>`,
+      `<g class="node${io ? ' io' : ''}" data-kernels="${n.kernels.join(' ')}" data-label="${escape(n.label)}"><title>${escape(n.details)}</title>`,
       `<rect x="${num(b.x)}" y="${num(b.y)}" width="${num(b.width)}" height="${NODE_HEIGHT}" rx="${io ? 12 : 4}"${io ? '' : ` fill="${fill(n)}"`}/>`,
       `<text x="${cx}" y="${num(b.y + 14)}">${escape(n.label)}</text><text x="${cx}" y="${num(b.y + 27)}">${escape(n.type)}</text></g>`,
     ].join('');
   });
   return [
-    `<svg width="${num(layout.width)}" height="${num(layout.height)}" viewBox="0 0 ${num(layout.width)} ${num(layout.height)}">`,
+    `<svg id="drawing" data-width="${num(layout.width)}" data-height="${num(layout.height)}" viewBox="0 0 ${num(layout.width)} ${num(layout.height)}" preserveAspectRatio="xMidYMid meet">`,
     '<defs><marker id="arrow" viewBox="0 0 8 8" refX="8" refY="4" markerUnits="userSpaceOnUse" markerWidth="8" markerHeight="8" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#555"/></marker>',
     ...defs,
     '</defs>',
@@ -115,14 +80,15 @@ const figures = (s: { bytesRead: number; bytesWritten: number; flops: number }) 
 function kernelTable(view: GraphView, stats: ProgramStats): string {
   const rows = stats.perKernel.map(
     (k, i) =>
-      `<tr data-kernel="${i}"><td><span class="swatch" style="background:${view.kernels[i]!.colour}"></span></td><td>${i}</td><td>${escape(k.name)}</td><td>${escape(k.kind)}</td><td>${escape(k.origin)}</td>${figures(k)}</tr>`,
+      `<tr data-kernel="${i}" data-name="${escape(k.name)}"><td><span class="swatch" style="background:${view.kernels[i]!.colour}"></span></td><td>${i}</td><td>${escape(k.name)}</td><td>${escape(k.kind)}</td><td>${escape(k.origin)}</td>${figures(k)}</tr>`,
   );
   return [
     `<h2>${escape(view.name)}: ${stats.kernels} kernels, ${stats.dispatches} dispatches</h2>`,
     '<table><thead><tr><th></th><th>#</th><th>kernel</th><th>kind</th><th>origin</th><th>bytes read</th><th>written</th><th>flops</th></tr></thead><tbody>',
     ...rows,
     `</tbody><tfoot><tr><td></td><td></td><td>total</td><td></td><td></td>${figures(stats)}</tr></tfoot></table>`,
-    '<p>Hover a kernel to highlight its nodes; click a kernel or a node to pin the highlight. Hover a node for its details. Bold edges carry values through buffers.</p>',
+    '<p>Hover a kernel to highlight its nodes; click a kernel to pin the highlight and bring its nodes into view, or a node to pin its kernel. Hover a node for its details. Bold edges carry values through buffers.</p>',
+    '<p>The wheel zooms about the pointer and dragging pans; keys: / search, f fit, + and - zoom. Search matches ops, value and weight names, and kernel names; Enter shows the next match, Escape clears.</p>',
   ].join('\n');
 }
 
@@ -133,10 +99,14 @@ export function graphToHtml(stages: CompileStages, stats: ProgramStats): string 
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
     `<title>${escape(view.name)} — dsv3 compile</title>`,
-    `<style>${STYLE}</style></head><body>`,
-    `<div id="graph">${svgOf(view)}</div>`,
+    `<style>${PAGE_STYLE}</style></head><body>`,
+    '<div id="left"><div id="toolbar">',
+    '<input id="search" type="search" placeholder="search ops, names or kernels (/)" aria-label="search ops, names or kernels">',
+    '<span id="status"></span><span id="zoom"></span>',
+    '<button id="fit" title="fit the drawing to the window (f)">fit</button><button id="zoom-in" title="zoom in (+)">+</button><button id="zoom-out" title="zoom out (-)">&minus;</button>',
+    `</div><div id="graph">${svgOf(view)}</div></div>`,
     `<div id="kernels">${kernelTable(view, stats)}</div>`,
-    `<script>${SCRIPT}</script>`,
+    `<script>${PAGE_SCRIPT}</script>`,
     '</body></html>',
   ].join('\n') + '\n';
 }

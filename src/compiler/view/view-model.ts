@@ -3,6 +3,7 @@
 
 import { formatAttrValue, formatType, type Graph, type Node, type Value } from '../../ir/index.js';
 import type { CompileStages } from '../compile.js';
+import { kernelColours } from './kernel-colours.js';
 import { kernelMembership } from './membership.js';
 
 export interface ViewNode {
@@ -61,21 +62,24 @@ export interface GraphView {
 
 export const isRegion = (item: ViewNode | Region): item is Region => 'items' in item;
 
-/** Distinct light fill colours by kernel index: hues a golden angle apart, lightness cycling over three steps. */
-function kernelColour(index: number): string {
-  const hue = (index * 137.508) % 360;
-  const lightness = [0.8, 0.7, 0.88][index % 3]!;
-  return hslHex(hue, 0.7, lightness);
-}
-
-function hslHex(h: number, s: number, l: number): string {
-  const a = s * Math.min(l, 1 - l);
-  const channel = (n: number) => {
-    const k = (n + h / 30) % 12;
-    const c = l - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
-    return Math.round(c * 255).toString(16).padStart(2, '0');
+/**
+ * The kernels each kernel meets in the drawing: those whose values it reads through a buffer, and those reading its
+ * values. (Kernels recomputing one node are left out: a node on a residual stream is in so many that they could not
+ * all be told apart.)
+ */
+function kernelMeetings(nodes: readonly ViewNode[], edges: readonly ViewEdge[]): Map<number, Set<number>> {
+  const meets = new Map<number, Set<number>>();
+  const link = (a: readonly number[], b: readonly number[]) => {
+    for (const i of a)
+      for (const j of b) {
+        if (i === j) continue;
+        (meets.get(i) ?? meets.set(i, new Set()).get(i)!).add(j);
+        (meets.get(j) ?? meets.set(j, new Set()).get(j)!).add(i);
+      }
   };
-  return `#${channel(0)}${channel(8)}${channel(4)}`;
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  for (const e of edges) if (e.stored) link(byId.get(e.from)!.kernels, byId.get(e.to)!.kernels);
+  return meets;
 }
 
 /** Value names as printGraph numbers them (results across nested bodies, inputs by name). */
@@ -167,5 +171,6 @@ export function graphView(stages: CompileStages): GraphView {
     edges.push({ from: idOf.get(o.value)!, to: id, stored: true });
   });
 
-  return { name: graph.name, nodes, edges, items, regions, kernels: program.kernels.map((k, i) => ({ name: k.name, colour: kernelColour(i) })) };
+  const colours = kernelColours(program.kernels.length, kernelMeetings(nodes, edges));
+  return { name: graph.name, nodes, edges, items, regions, kernels: program.kernels.map((k, i) => ({ name: k.name, colour: colours[i]! })) };
 }

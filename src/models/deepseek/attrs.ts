@@ -6,12 +6,13 @@ import type { MoeAttrs } from '../../composites/moe.js';
 import { pickProjectionAttrs, type ProjectionAttrs } from '../../composites/projection.js';
 import type { RouterAttrs } from '../../composites/router.js';
 import { hasRouterBias, type ModelConfig } from './config.js';
+import { fp8Block } from './layout.js';
 import { softmaxScale } from './rope.js';
 import type { ModelSettings } from './settings.js';
 
-/** The settings as attributes: none under gemm dequant, so f32 graphs carry none. */
-export function projectionAttrs(s: Pick<ModelSettings, 'gemm' | 'scaleFmt' | 'ue8m0Reach'>): ProjectionAttrs {
-  return pickProjectionAttrs({ gemm: s.gemm, linear_scale_fmt: s.scaleFmt, parallel_scale_fmt: s.ue8m0Reach === 'all' ? s.scaleFmt : 'none' });
+/** The settings and the FP8 block edge as attributes: none under gemm dequant, so f32 graphs carry none. */
+export function projectionAttrs(s: Pick<ModelSettings, 'gemm' | 'scaleFmt' | 'ue8m0Reach'>, block: number): ProjectionAttrs {
+  return pickProjectionAttrs({ gemm: s.gemm, linear_scale_fmt: s.scaleFmt, parallel_scale_fmt: s.ue8m0Reach === 'all' ? s.scaleFmt : 'none', fp8_block: block });
 }
 
 export function mlaAttrs(c: ModelConfig, s: ModelSettings): MlaAttrs {
@@ -25,7 +26,7 @@ export function mlaAttrs(c: ModelConfig, s: ModelSettings): MlaAttrs {
     attention: s.attention,
     softmax_scale: softmaxScale(c),
     eps: s.normEps,
-    ...projectionAttrs(s),
+    ...projectionAttrs(s, fp8Block(c)),
   };
 }
 
@@ -42,4 +43,4 @@ export function routerAttrs(c: ModelConfig): RouterAttrs {
   };
 }
 
-export const moeAttrs = (c: ModelConfig, p: ProjectionAttrs): MoeAttrs => ({ ...routerAttrs(c), ...p, shared: c.nSharedExperts > 0 });
+export const moeAttrs = (c: ModelConfig, s: ModelSettings): MoeAttrs => ({ ...routerAttrs(c), ...projectionAttrs(s, fp8Block(c)), shared: c.nSharedExperts > 0 });

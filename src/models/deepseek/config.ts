@@ -4,6 +4,7 @@
 
 import type { RouterAttrs } from '../../composites/router.js';
 import { readJson, type FileSet } from '../../io/file-set.js';
+import { CONFIG_DEFAULTS } from './config-defaults.js';
 
 export type ModelType = 'deepseek_v3' | 'deepseek_v2';
 export type ScoringFunc = RouterAttrs['scoring'];
@@ -20,6 +21,7 @@ export interface YarnScaling {
 }
 
 export interface Fp8Quantization {
+  /** [b, b]: Linear weights are stored in b×b blocks with one scale each, and activations quantised in 1×b tiles. */
   readonly blockSize: readonly [number, number];
   /** `ue8m0` rounds activation scales up to powers of two (DeepSeek-V3.1); `none` is amax / 448. */
   readonly scaleFmt: 'none' | 'ue8m0';
@@ -109,23 +111,34 @@ class Reader {
     /** Where the keys live, for messages: `config.json` or `config.json: "rope_scaling"`. */
     private readonly where: string,
     private readonly prefix = '',
+    /** The value of a key the file leaves out (config-defaults.ts); a key without one is required. */
+    private readonly defaults: Readonly<Record<string, unknown>> = {},
   ) {}
 
+  /** Throws naming `key`; a message about keys the file leaves out says which defaults it read. */
   fail(key: string, msg: string): never {
-    throw new ConfigError(`${this.where}: "${this.prefix}${key}" ${msg}`);
+    const mentioned = new Set([key, ...Array.from(msg.matchAll(/"([a-z_]+)"/g), (m) => m[1]!)]);
+    const defaulted = [...mentioned].filter((k) => this.isDefaulted(k)).map((k) => `"${this.prefix}${k}" is not in the file and defaults to ${JSON.stringify(this.defaults[k])}`);
+    throw new ConfigError(`${this.where}: "${this.prefix}${key}" ${msg}${defaulted.length > 0 ? ` (${defaulted.join('; ')})` : ''}`);
   }
 
+  /** Whether the file sets `key`. */
   has(key: string): boolean {
     return Object.hasOwn(this.json, key) && this.json[key] !== undefined;
   }
 
+  private isDefaulted(key: string): boolean {
+    return !this.has(key) && Object.hasOwn(this.defaults, key);
+  }
+
+  /** The file's value of `key`, or its default. */
   raw(key: string): unknown {
-    if (!this.has(key)) this.fail(key, 'is missing');
+    if (this.isDefaulted(key)) return this.defaults[key];
+    if (!this.has(key)) this.fail(key, Object.keys(this.defaults).length > 0 ? 'is missing, and the configuration classes give it no common default' : 'is missing');
     return this.json[key];
   }
 
-  int(key: string, min: number, fallback?: number): number {
-    if (!this.has(key) && fallback !== undefined) return fallback;
+  int(key: string, min: number): number {
     const v = this.raw(key);
     if (typeof v !== 'number' || !Number.isSafeInteger(v)) this.fail(key, `must be an integer, got ${JSON.stringify(v)}`);
     if (v < min) this.fail(key, `must be >= ${min}, got ${v}`);
@@ -152,8 +165,8 @@ class Reader {
   }
 
   object(key: string): Json | null {
-    if (!this.has(key) || this.json[key] === null) return null;
-    const v = this.json[key];
+    const v = this.has(key) || this.isDefaulted(key) ? this.raw(key) : null;
+    if (v === null) return null;
     if (typeof v !== 'object' || Array.isArray(v)) this.fail(key, `must be an object or null, got ${JSON.stringify(v)}`);
     return v as Json;
   }
@@ -166,8 +179,11 @@ class Reader {
 function parseRopeScaling(json: Json, where: string): YarnScaling {
   const r = new Reader(json, where, 'rope_scaling.');
   r.onlyKeys(ROPE_SCALING_KEYS);
-  const typeKey = r.has('type') ? 'type' : 'rope_type';
-  r.choice(typeKey, ['yarn']);
+  // DeepSeek's code reads `type`, Hugging Face's `rope_type` (falling back to `type`): two different values would
+  // give the two implementations different models.
+  if (r.has('type') && r.has('rope_type') && r.raw('type') !== r.raw('rope_type'))
+    r.fail('rope_type', `(${JSON.stringify(r.raw('rope_type'))}) contradicts "rope_scaling.type" (${JSON.stringify(r.raw('type'))}); give one of them, or the same value in both`);
+  r.choice(r.has('type') ? 'type' : 'rope_type', ['yarn']);
   const mscale = r.positive('mscale');
   const mscaleAllDim = r.positive('mscale_all_dim');
   if (mscale !== mscaleAllDim)
@@ -188,21 +204,29 @@ function parseQuantization(json: Json, where: string): Fp8Quantization {
   r.choice('fmt', ['e4m3']);
   r.choice('activation_scheme', ['dynamic']);
   const block = r.raw('weight_block_size');
-  if (!Array.isArray(block) || block.length !== 2 || block[0] !== 128 || block[1] !== 128)
-    r.fail('weight_block_size', `must be [128, 128], got ${JSON.stringify(block)}`);
-  return { blockSize: [128, 128], scaleFmt: r.has('scale_fmt') ? r.choice('scale_fmt', ['ue8m0']) : 'none' };
+  const isEdge = (b: unknown) => typeof b === 'number' && Number.isSafeInteger(b) && b >= 1;
+  if (!Array.isArray(block) || block.length !== 2 || !block.every(isEdge))
+    r.fail('weight_block_size', `must be [b, b] with b a positive integer (DeepSeek-V3: [128, 128]), got ${JSON.stringify(block)}`);
+  const [rows, cols] = block as [number, number];
+  if (rows !== cols)
+    r.fail('weight_block_size', `must be square, [b, b]: the activation tiles (1×b along the input features) and the weight blocks share one edge, got ${JSON.stringify(block)}`);
+  return { blockSize: [rows, cols], scaleFmt: r.has('scale_fmt') ? r.choice('scale_fmt', ['ue8m0']) : 'none' };
 }
 
 /** Parses and checks a config.json object; `where` names the file in errors. */
 export function parseModelConfig(json: unknown, where = 'config.json'): ModelConfig {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ConfigError(`${where}: expected a JSON object`);
-  const r = new Reader(json as Json, where);
-  r.onlyKeys([...MODEL_KEYS, ...Object.keys(BOOKKEEPING)]);
+  const file = new Reader(json as Json, where);
+  file.onlyKeys([...MODEL_KEYS, ...Object.keys(BOOKKEEPING)]);
   for (const [key, check] of Object.entries(BOOKKEEPING)) {
-    const problem = r.has(key) ? check((json as Json)[key]) : undefined;
-    if (problem) r.fail(key, `${problem}, got ${JSON.stringify((json as Json)[key])}`);
+    const problem = file.has(key) ? check((json as Json)[key]) : undefined;
+    if (problem) file.fail(key, `${problem}, got ${JSON.stringify((json as Json)[key])}`);
   }
-  const modelType = r.choice('model_type', ['deepseek_v3', 'deepseek_v2']);
+  const modelType = file.choice('model_type', ['deepseek_v3', 'deepseek_v2']);
+  const r = new Reader(json as Json, where, '', CONFIG_DEFAULTS[modelType]);
+  const topkMethod = r.choice('topk_method', ['noaux_tc', 'greedy', 'group_limited_greedy']);
+  // DeepSeek-V2's configuration classes leave n_group and topk_group None: no groups, which only greedy routing can use.
+  const ungrouped = (key: string) => modelType === 'deepseek_v2' && topkMethod === 'greedy' && !r.has(key);
   const qLora = r.raw('q_lora_rank');
   const ropeScaling = r.object('rope_scaling');
   const quantization = r.object('quantization_config');
@@ -218,11 +242,11 @@ export function parseModelConfig(json: unknown, where = 'config.json'): ModelCon
     nRoutedExperts: r.int('n_routed_experts', 1),
     nSharedExperts: r.int('n_shared_experts', 0),
     numExpertsPerTok: r.int('num_experts_per_tok', 1),
-    nGroup: r.int('n_group', 1, 1),
-    topkGroup: r.int('topk_group', 1, 1),
+    nGroup: ungrouped('n_group') ? 1 : r.int('n_group', 1),
+    topkGroup: ungrouped('topk_group') ? 1 : r.int('topk_group', 1),
     routedScalingFactor: r.positive('routed_scaling_factor'),
     scoringFunc: r.choice('scoring_func', ['sigmoid', 'softmax']),
-    topkMethod: r.choice('topk_method', ['noaux_tc', 'greedy', 'group_limited_greedy']),
+    topkMethod,
     normTopkProb: r.bool('norm_topk_prob'),
     qLoraRank: qLora === null ? 0 : r.int('q_lora_rank', 0),
     kvLoraRank: r.int('kv_lora_rank', 1),
@@ -233,24 +257,29 @@ export function parseModelConfig(json: unknown, where = 'config.json'): ModelCon
     ropeScaling: ropeScaling === null ? null : parseRopeScaling(ropeScaling, where),
     maxPositionEmbeddings: r.int('max_position_embeddings', 1),
     rmsNormEps: r.positive('rms_norm_eps'),
-    numNextnPredictLayers: r.int('num_nextn_predict_layers', 0, 0),
+    numNextnPredictLayers: r.int('num_nextn_predict_layers', 0),
     quantization: quantization === null ? null : parseQuantization(quantization, where),
   };
   checkConsistency(config, r);
   return config;
 }
 
+/** The graphs carry token ids and positions as int32 (their `tokens` and `start_pos` inputs). */
+const INT32_MAX = 2 ** 31 - 1;
+
 function checkConsistency(c: ModelConfig, r: Reader): void {
+  for (const [key, v] of [['vocab_size', c.vocabSize], ['max_position_embeddings', c.maxPositionEmbeddings]] as const)
+    if (v > INT32_MAX) r.fail(key, `must be at most ${INT32_MAX}: token ids and positions are int32, got ${v}`);
   if (c.qkRopeHeadDim % 2 !== 0) r.fail('qk_rope_head_dim', `must be even (RoPE rotates pairs), got ${c.qkRopeHeadDim}`);
   if (c.firstKDenseReplace > c.numHiddenLayers)
     r.fail('first_k_dense_replace', `(${c.firstKDenseReplace}) must not exceed "num_hidden_layers" (${c.numHiddenLayers})`);
   if (c.numExpertsPerTok > c.nRoutedExperts)
     r.fail('num_experts_per_tok', `(${c.numExpertsPerTok}) must not exceed "n_routed_experts" (${c.nRoutedExperts})`);
-  if (c.nRoutedExperts % c.nGroup !== 0) r.fail('n_routed_experts', `(${c.nRoutedExperts}) must be divisible by "n_group" (${c.nGroup})`);
-  if (c.topkGroup > c.nGroup) r.fail('topk_group', `(${c.topkGroup}) must not exceed "n_group" (${c.nGroup})`);
-  if (c.numNextnPredictLayers > 1)
-    r.fail('num_nextn_predict_layers', `must be 0 or 1 (DeepSeek-V3 releases one MTP module), got ${c.numNextnPredictLayers}`);
-  const groupLimited = c.topkMethod !== 'greedy' && c.nGroup > 1;
+  // Greedy routing ignores n_group and topk_group (attrs.ts), whatever they say.
+  const grouped = c.topkMethod !== 'greedy';
+  if (grouped && c.nRoutedExperts % c.nGroup !== 0) r.fail('n_routed_experts', `(${c.nRoutedExperts}) must be divisible by "n_group" (${c.nGroup})`);
+  if (grouped && c.topkGroup > c.nGroup) r.fail('topk_group', `(${c.topkGroup}) must not exceed "n_group" (${c.nGroup})`);
+  const groupLimited = grouped && c.nGroup > 1;
   if (groupLimited && c.topkGroup * (c.nRoutedExperts / c.nGroup) < c.numExpertsPerTok)
     r.fail('topk_group', `(${c.topkGroup}) groups of ${c.nRoutedExperts / c.nGroup} experts cannot supply "num_experts_per_tok" (${c.numExpertsPerTok}) experts`);
   if (groupLimited && c.topkMethod === 'noaux_tc' && c.nRoutedExperts / c.nGroup < 2)
@@ -273,7 +302,7 @@ export function loadModelConfig(files: FileSet): ModelConfig {
   return parseModelConfig(json, files.pathOf('config.json'));
 }
 
-/** Whether layer `i` (a main layer, or the MTP layer at index numHiddenLayers) has a MoE feed-forward. */
+/** Whether layer `i` (a main layer, or an MTP layer at index numHiddenLayers and on) has a MoE feed-forward. */
 export const isMoeLayer = (c: ModelConfig, i: number): boolean => i >= c.firstKDenseReplace;
 
 /** Whether the router has `e_score_correction_bias` (V3's auxiliary-loss-free balancing). */

@@ -13,6 +13,8 @@ export interface GenerateOptions {
   readonly sampling: SamplingOptions;
   /** Token ids that end a row; the stop token is the last token of that row's output. */
   readonly stop?: readonly number[];
+  /** Called with each new token as soon as it is chosen, in row order within a step (to stream the output). */
+  readonly onToken?: (row: number, id: number) => void;
 }
 
 /** Row b's logits at the chunk's last position. */
@@ -24,7 +26,7 @@ function lastLogits(logits: TensorData, b: number): ArrayLike<number> {
 /** Generates up to `maxNew` tokens after `prompts`; returns each row's new tokens. */
 export async function generate(session: Session, prompts: readonly (readonly number[])[], o: GenerateOptions): Promise<number[][]> {
   const { vocabSize } = session.model.config;
-  const { maxSeqLen } = session.model.settings;
+  const { maxSeqLen } = session;
   if (!Number.isSafeInteger(o.maxNew) || o.maxNew < 1) throw new RangeError(`maxNew must be a positive integer, got ${o.maxNew}`);
   for (const id of o.stop ?? []) if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new RangeError(`stop token ${id} is out of range: vocab_size is ${vocabSize}`);
   const promptLen = prompts[0]?.length ?? 0;
@@ -42,6 +44,7 @@ export async function generate(session: Session, prompts: readonly (readonly num
       if (done[b]) return out[b]!.at(-1)!;
       const id = samplers[b]!.next(lastLogits(logits, b));
       out[b]!.push(id);
+      o.onToken?.(b, id);
       done[b] = stop.has(id) || out[b]!.length === o.maxNew;
       return id;
     });

@@ -1,8 +1,9 @@
 // One decoder layer as its own graph, to replay a layer on given inputs (the golden checks feed each block the
 // stored output of the block before it):
 //   inputs  x [B, S, D], start_pos i32 [], cache.<i>.<name> (the layer's two caches, as in the model graph);
-//   outputs block [B, S, D] (the residual stream after the layer), attn, ffn, gate.indices / gate.weights for MoE
-//           layers, and the updated caches under their input names.
+//   outputs block [B, S, D] (the residual stream after the layer), attn, ffn, and for MoE layers gate.input,
+//           gate.scores, gate.indices and gate.weights (model.ts LayerOutputs), and the updated caches under their
+//           input names.
 
 import type { Graph } from '../../ir/index.js';
 import { Trace, type Tensor } from '../../ops/index.js';
@@ -33,7 +34,5 @@ export function buildLayerGraph(config: ModelConfig, settings: ModelSettings, la
   const [a, b] = specs.map((c) => t.input(c.name, 'f32', c.shape)) as [Tensor, Tensor];
   const { cos, sin } = rotaryRows(t, layout, startPos, o.seqLen);
   const r = decoderLayer(t, config, settings, l, { x, cos, sin, startPos, caches: [a, b] });
-  const out: Record<string, Tensor> = { block: r.out, attn: r.attn, ffn: r.ffn, [specs[0]!.name]: r.caches[0], [specs[1]!.name]: r.caches[1] };
-  if (r.gate) Object.assign(out, { 'gate.indices': r.gate.indices, 'gate.weights': r.gate.weights });
-  return t.build(out);
+  return t.build({ ...r.captures(), [specs[0]!.name]: r.caches[0], [specs[1]!.name]: r.caches[1] });
 }

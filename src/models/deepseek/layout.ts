@@ -1,6 +1,6 @@
 // Which tensors a DeepSeek checkpoint holds for a given config, under their Hugging Face names and shapes
-// ([out_features, in_features] for projections), and which weights the graphs read. The MTP module is layer
-// `num_hidden_layers` (spec/techniques.md §MTP). Routed experts are read by the graphs as one stacked weight per
+// ([out_features, in_features] for projections), and which weights the graphs read. MTP module k is layer
+// `num_hidden_layers + k`, k < num_nextn_predict_layers (spec/techniques.md §MTP). Routed experts are read by the graphs as one stacked weight per
 // projection, [E, in, out], so that gather_matmul can pick each row's expert; the store builds it from the per-expert
 // tensors.
 // Under FP8 GEMMs a projection is read as two graph weights instead (fp8Slots): its e4m3fn bytes and block scales.
@@ -11,7 +11,7 @@ import { isMoeLayer, hasRouterBias, type ModelConfig } from './config.js';
 export interface TensorSlot {
   readonly name: string;
   readonly shape: readonly number[];
-  /** A Linear weight, which an FP8 checkpoint may store as F8_E4M3 with 128x128 block scales. */
+  /** A Linear weight, which an FP8 checkpoint may store as F8_E4M3 with block scales. */
   readonly linear?: true;
 }
 
@@ -66,8 +66,12 @@ export interface ModelLayout {
   readonly layers: readonly LayerWeights[];
   readonly norm: TensorSlot;
   readonly head: TensorSlot;
-  readonly mtp: MtpWeights | undefined;
-  /** The rotary table the graphs slice at run time, [max_position_embeddings, rope_dim / 2]; computed, not stored. */
+  /** One per MTP module (num_nextn_predict_layers), in depth order. */
+  readonly mtp: readonly MtpWeights[];
+  /**
+   * The rotary table the graphs slice at run time, [positions, rope_dim / 2]: as many rows as the longest run
+   * reaches (settings.maxSeqLen; max_position_embeddings by default); computed, not stored.
+   */
   readonly ropeCos: TensorSlot;
   readonly ropeSin: TensorSlot;
 }
@@ -75,19 +79,19 @@ export interface ModelLayout {
 const slot = (name: string, ...shape: number[]): TensorSlot => ({ name, shape });
 const proj = (name: string, out: number, inDim: number): TensorSlot => ({ name, shape: [out, inDim], linear: true });
 
-/** The edge of the square blocks FP8 checkpoints are quantised in (quantization_config.weight_block_size). */
+/** The edge of DeepSeek-V3's square FP8 blocks, 128 (`quantization_config.weight_block_size` [128, 128]). */
 export const FP8_BLOCK = 128;
 
-/** The shape of the block scales of an [..., rows, cols] weight. */
-export const scaleShape = (shape: readonly number[]): number[] => blockScaleShape(shape, FP8_BLOCK);
+/** The edge b of the config's FP8 blocks (weights b×b, activations 1×b); DeepSeek-V3's without a quantization_config. */
+export const fp8Block = (c: ModelConfig): number => c.quantization?.blockSize[0] ?? FP8_BLOCK;
 
 /**
  * The graph weights of a Linear slot under FP8 GEMMs: its e4m3fn bytes as the checkpoint lays them out ([out, in];
  * stacked experts [E, out, in]) and its block scales (the checkpoint's `weight_scale_inv`; stacked [E, ., .]).
  */
-export function fp8Slots(s: TensorSlot | StackedSlot): { weight: TensorSlot; scale: TensorSlot } {
+export function fp8Slots(s: TensorSlot | StackedSlot, block: number): { weight: TensorSlot; scale: TensorSlot } {
   const shape = 'parts' in s ? [s.parts.length, ...s.parts[0]!.shape] : s.shape;
-  return { weight: { name: `${s.name}.e4m3fn`, shape }, scale: { name: `${s.name}_scale_inv`, shape: scaleShape(shape) } };
+  return { weight: { name: `${s.name}.e4m3fn`, shape }, scale: { name: `${s.name}_scale_inv`, shape: blockScaleShape(shape, block) } };
 }
 
 function mlp(prefix: string, inner: number, dim: number): MlpWeights {
@@ -140,8 +144,9 @@ function layer(c: ModelConfig, index: number): LayerWeights {
   };
 }
 
-function mtp(c: ModelConfig): MtpWeights {
-  const L = c.numHiddenLayers;
+/** MTP module k: checkpoint layer num_hidden_layers + k. */
+function mtp(c: ModelConfig, k: number): MtpWeights {
+  const L = c.numHiddenLayers + k;
   const p = `model.layers.${L}`;
   const D = c.hiddenSize;
   return {
@@ -155,16 +160,17 @@ function mtp(c: ModelConfig): MtpWeights {
   };
 }
 
-export function modelLayout(c: ModelConfig): ModelLayout {
+/** The layout of `c`'s checkpoint, with a rotary table of `ropePositions` rows. */
+export function modelLayout(c: ModelConfig, ropePositions = c.maxPositionEmbeddings): ModelLayout {
   const half = c.qkRopeHeadDim / 2;
   return {
     embed: slot('model.embed_tokens.weight', c.vocabSize, c.hiddenSize),
     layers: Array.from({ length: c.numHiddenLayers }, (_, i) => layer(c, i)),
     norm: slot('model.norm.weight', c.hiddenSize),
     head: slot('lm_head.weight', c.vocabSize, c.hiddenSize),
-    mtp: c.numNextnPredictLayers > 0 ? mtp(c) : undefined,
-    ropeCos: slot('rope.cos', c.maxPositionEmbeddings, half),
-    ropeSin: slot('rope.sin', c.maxPositionEmbeddings, half),
+    mtp: Array.from({ length: c.numNextnPredictLayers }, (_, k) => mtp(c, k)),
+    ropeCos: slot('rope.cos', ropePositions, half),
+    ropeSin: slot('rope.sin', ropePositions, half),
   };
 }
 
@@ -177,21 +183,42 @@ const checkpointTensor = (s: TensorSlot): CheckpointTensor => ({ ...s, projectio
 
 function layerTensors(l: LayerWeights): CheckpointTensor[] {
   const q = l.attn.query;
-  const slots = [l.attnNorm, l.ffnNorm, l.attn.kvNorm, ...('wq' in q ? [q.wq] : [q.wqA, q.wqB, q.qNorm]), l.attn.wkvA, l.attn.wkvB, l.attn.wo];
+  const attention = [l.attnNorm, l.ffnNorm, l.attn.kvNorm, ...('wq' in q ? [q.wq] : [q.wqA, q.wqB, q.qNorm]), l.attn.wkvA, l.attn.wkvB, l.attn.wo];
   const mlpSlots = (m: MlpWeights) => [m.gate, m.up, m.down];
-  if (l.ffn.kind === 'dense') slots.push(...mlpSlots(l.ffn.mlp));
-  else {
-    const m = l.ffn.moe;
-    const { gate, up, down } = m.experts;
-    slots.push(m.router, ...(m.bias ? [m.bias] : []), ...gate.parts, ...up.parts, ...down.parts, ...(m.shared ? mlpSlots(m.shared) : []));
-  }
-  return slots.map(checkpointTensor);
+  if (l.ffn.kind === 'dense') return attention.concat(mlpSlots(l.ffn.mlp)).map(checkpointTensor);
+  const m = l.ffn.moe;
+  const { gate, up, down } = m.experts;
+  // concat, not push(...): a spread of a million experts' tensors would overflow the stack.
+  return attention.concat(m.router, m.bias ?? [], gate.parts, up.parts, down.parts, m.shared ? mlpSlots(m.shared) : []).map(checkpointTensor);
 }
 
 /** Every tensor a checkpoint for this layout holds (FP8 scale tensors aside). */
 export function checkpointTensors(layout: ModelLayout): CheckpointTensor[] {
-  const out = [layout.embed, layout.norm, layout.head].map(checkpointTensor).concat(layout.layers.flatMap(layerTensors));
-  const m = layout.mtp;
-  if (m) out.push(...[m.embed, m.enorm, m.hnorm, m.ehProj].map(checkpointTensor), ...layerTensors(m.block), ...[m.headNorm, m.head].map(checkpointTensor));
+  let out = [layout.embed, layout.norm, layout.head].map(checkpointTensor).concat(layout.layers.flatMap(layerTensors));
+  for (const m of layout.mtp)
+    out = out.concat([m.embed, m.enorm, m.hnorm, m.ehProj].map(checkpointTensor), layerTensors(m.block), [m.headNorm, m.head].map(checkpointTensor));
   return out;
+}
+
+/**
+ * How `c` asks for more layers or routed experts than the checkpoint's tensor names hold, or undefined. Checked
+ * before the layout is built: laying out a config of a million experts or 100,000 layers takes minutes and
+ * gigabytes, only to report the first missing tensor.
+ */
+export function extentBeyondCheckpoint(c: ModelConfig, names: readonly string[]): string | undefined {
+  let layers = 0;
+  let experts = 0;
+  for (const name of names) {
+    const m = /^model\.layers\.(\d+)\.(?:mlp\.experts\.(\d+)\.)?/.exec(name);
+    if (m === null) continue;
+    layers = Math.max(layers, Number(m[1]) + 1);
+    if (m[2] !== undefined) experts = Math.max(experts, Number(m[2]) + 1);
+  }
+  const wanted = c.numHiddenLayers + c.numNextnPredictLayers;
+  const held = (n: number, what: string) => (n === 0 ? `name no ${what}` : `stop at ${what} ${n - 1}`);
+  if (wanted > layers)
+    return `config.json's num_hidden_layers (${c.numHiddenLayers}) and num_nextn_predict_layers (${c.numNextnPredictLayers}) ask for layers 0 to ${wanted - 1}, but the checkpoint's tensors ${held(layers, 'layer')} (model.layers.<i>)`;
+  if (wanted > c.firstKDenseReplace && c.nRoutedExperts > experts)
+    return `config.json's n_routed_experts (${c.nRoutedExperts}) asks for experts 0 to ${c.nRoutedExperts - 1}, but the checkpoint's tensors ${held(experts, 'expert')} (mlp.experts.<e>)`;
+  return undefined;
 }

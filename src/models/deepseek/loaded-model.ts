@@ -13,10 +13,12 @@ export interface LoadedModel {
 
 /**
  * Reads the folder's config.json, checks its checkpoint against it, and applies setting overrides. The folder is a
- * directory (`directoryFiles(dir)`, Node) or files in memory (`memoryFiles(label, {...})`).
+ * directory (`directoryFiles(dir)`, Node) or files in memory (`memoryFiles(label, {...})`). `maxSeqLen` bounds the
+ * runs: the rotary table has that many rows, and sessions' caches hold at most that many positions (default
+ * max_position_embeddings; a run that knows its length passes it, as the command line does).
  */
 export function loadModel(files: FileSet, overrides: Partial<ModelSettings> = {}): LoadedModel {
   const config = loadModelConfig(files);
   const settings = defaultSettings(config, overrides);
-  return { config, settings, weights: ModelWeights.open(files, config, settings.gemm) };
+  return { config, settings, weights: ModelWeights.open(files, config, settings.gemm, settings.maxSeqLen) };
 }

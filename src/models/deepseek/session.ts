@@ -4,16 +4,23 @@
 // step a chunk of one; longer chunks later (chunked prefill) work too. All rows share the position, so prompts
 // in one batch have the same length, as in the official code.
 
-import { tensorData, zeros, type TensorData } from '../../ir/index.js';
-import type { Backend, DeviceTensor, Executable, KernelTime } from '../../backends/backend.js';
+import { numel, tensorData, zeros, type TensorData } from '../../ir/index.js';
+import type { Backend, CompileTime, DeviceTensor, Executable, KernelTime } from '../../backends/backend.js';
 import type { LoadedModel } from './loaded-model.js';
+import type { ModelSettings } from './settings.js';
 import { buildModelGraph, cacheSpecs } from './model.js';
 
 export interface SessionOptions {
   readonly batch: number;
-  /** Also return embed, block.<i>, attn.<i> and ffn.<i> from every call. */
+  /**
+   * The positions each row's KV caches hold: prompt plus generated tokens must fit. Default: the model's
+   * settings.maxSeqLen (max_position_embeddings unless loadModel was given less), at most that. The caches take
+   * kvCacheBytes(model, batch, maxSeqLen) bytes, allocated when the session is made.
+   */
+  readonly maxSeqLen?: number;
+  /** Also return every layer's tensors from every call (model.ts GraphOptions.captures). */
   readonly captures?: boolean;
-  /** Run the MTP module with a prefill at position 0 (when the checkpoint has one and the chunk has >= 2 tokens). */
+  /** Run the MTP modules with a prefill at position 0 (when the checkpoint has them and the chunk has >= 2 tokens). */
   readonly mtp?: boolean;
 }
 
@@ -24,15 +31,30 @@ export interface ForwardResult {
   readonly outputs: Readonly<Record<string, TensorData>>;
   /** With `profile`: the time of every kernel of the step (backends/profile.ts). */
   readonly profile?: readonly KernelTime[];
+  /** When this call compiled its graph (the first chunk of its length): how long that took, apart from the run. */
+  readonly compiled?: CompileTime;
 }
+
+/** Executables are compiled once per chunk length, with or without the MTP module. */
+const executableKey = (seqLen: number, mtp: boolean): string => `${seqLen}${mtp ? '+mtp' : ''}`;
 
 export class TokenError extends RangeError {
   override name = 'TokenError';
 }
 
+/** The most elements a typed array holds (2^32 in Node 20 and 22); a buffer longer than that cannot be made. */
+const MAX_ARRAY_ELEMENTS = 2 ** 32;
+
+/** The bytes of the f32 KV caches of a session of `model` with `batch` rows of `maxSeqLen` positions. */
+export function kvCacheBytes(model: LoadedModel, batch: number, maxSeqLen = model.settings.maxSeqLen): number {
+  return cacheSpecs(model.config, { ...model.settings, maxSeqLen }, batch).reduce((n, s) => n + 4 * numel(s.shape), 0);
+}
+
 export class Session {
   private readonly executables = new Map<string, Executable>();
   private readonly cacheNames: string[];
+  /** The model's settings with this session's cache length. */
+  private readonly settings: ModelSettings;
   private caches: Record<string, DeviceTensor>;
   private pos = 0;
 
@@ -41,9 +63,23 @@ export class Session {
     readonly backend: Backend,
     readonly options: SessionOptions,
   ) {
-    const specs = cacheSpecs(model.config, model.settings, options.batch);
+    const longest = model.settings.maxSeqLen;
+    const maxSeqLen = options.maxSeqLen ?? longest;
+    if (!Number.isSafeInteger(maxSeqLen) || maxSeqLen < 1 || maxSeqLen > longest)
+      throw new RangeError(`maxSeqLen must be an integer in [1, ${longest}] (the model's settings.maxSeqLen, the rows of its rotary table), got ${maxSeqLen}`);
+    this.settings = { ...model.settings, maxSeqLen };
+    const specs = cacheSpecs(model.config, this.settings, options.batch);
+    for (const { name, shape } of [...specs, model.weights.layout.ropeCos]) {
+      if (numel(shape) > MAX_ARRAY_ELEMENTS)
+        throw new RangeError(`${name} [${shape.join(', ')}] would hold ${numel(shape)} values, more than one array can (${MAX_ARRAY_ELEMENTS}): size the run with a smaller maxSeqLen (dsv3 --max-seq)`);
+    }
     this.cacheNames = specs.map((s) => s.name);
     this.caches = this.emptyCaches();
+  }
+
+  /** The positions each row's caches hold. */
+  get maxSeqLen(): number {
+    return this.settings.maxSeqLen;
   }
 
   /** How many positions each row holds. */
@@ -55,14 +91,16 @@ export class Session {
   async forward(rows: readonly (readonly number[])[], { profile = false } = {}): Promise<ForwardResult> {
     const tokens = this.checkTokens(rows);
     const seqLen = tokens.shape[1]!;
-    const mtp = this.options.mtp === true && this.model.weights.layout.mtp !== undefined && this.pos === 0 && seqLen >= 2;
+    const mtp = this.options.mtp === true && this.model.weights.layout.mtp.length > 0 && this.pos === 0 && seqLen >= 2;
+    const fresh = !this.executables.has(executableKey(seqLen, mtp));
     const exe = await this.executable(seqLen, mtp);
     const startPos = tensorData('i32', [], new Int32Array([this.pos]));
     const run = await exe.run({ tokens, start_pos: startPos, ...this.caches }, { donate: this.cacheNames, keep: this.cacheNames, profile });
     this.caches = run.kept;
     this.pos += seqLen;
     const { logits, ...rest } = run.outputs;
-    return { logits: logits!, outputs: rest, ...(run.profile ? { profile: run.profile } : {}) };
+    const compiled = fresh ? exe.compileTime : undefined;
+    return { logits: logits!, outputs: rest, ...(run.profile ? { profile: run.profile } : {}), ...(compiled ? { compiled } : {}) };
   }
 
   /** The current caches, read back to the host (cache.<i>.<name>, [B, maxSeqLen, ...]). */
@@ -86,16 +124,16 @@ export class Session {
   }
 
   private emptyCaches(): Record<string, DeviceTensor> {
-    const specs = cacheSpecs(this.model.config, this.model.settings, this.options.batch);
+    const specs = cacheSpecs(this.model.config, this.settings, this.options.batch);
     return Object.fromEntries(specs.map((s) => [s.name, this.backend.upload(zeros('f32', s.shape))]));
   }
 
   private async executable(seqLen: number, mtp: boolean): Promise<Executable> {
-    const key = `${seqLen}${mtp ? '+mtp' : ''}`;
+    const key = executableKey(seqLen, mtp);
     let exe = this.executables.get(key);
     if (exe === undefined) {
-      const { config, settings, weights } = this.model;
-      const graph = buildModelGraph(config, settings, weights.layout, { batch: this.options.batch, seqLen, captures: this.options.captures ?? false, mtp });
+      const { config, weights } = this.model;
+      const graph = buildModelGraph(config, this.settings, weights.layout, { batch: this.options.batch, seqLen, captures: this.options.captures ?? false, mtp });
       exe = await this.backend.compile(graph, weights, { donate: this.cacheNames });
       this.executables.set(key, exe);
     }
@@ -106,7 +144,7 @@ export class Session {
   private checkTokens(rows: readonly (readonly number[])[]): TensorData {
     const { batch } = this.options;
     const { vocabSize } = this.model.config;
-    const { maxSeqLen } = this.model.settings;
+    const { maxSeqLen } = this.settings;
     if (rows.length !== batch) throw new TokenError(`expected ${batch} rows of tokens (the session's batch), got ${rows.length}`);
     const seqLen = rows[0]!.length;
     rows.forEach((r, b) => {

@@ -26,7 +26,11 @@ export type Ue8m0Reach = 'official' | 'all';
 
 export interface ModelSettings {
   readonly attention: AttentionMode;
-  /** Caches hold this many positions; prompt plus generated tokens must fit. At most max_position_embeddings. */
+  /**
+   * The longest run: the rows of the rotary table and the positions caches hold (a Session may hold fewer); prompt
+   * plus generated tokens must fit. At most max_position_embeddings. It sizes memory only: YaRN follows
+   * max_position_embeddings whatever this is (rope.ts, quirk 3).
+   */
   readonly maxSeqLen: number;
   readonly normEps: number;
   readonly mtpHidden: MtpHidden;

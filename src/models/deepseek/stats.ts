@@ -11,7 +11,7 @@ export interface ParameterCounts {
   readonly activated: number;
   readonly embedding: number;
   readonly head: number;
-  /** The MTP module without its copies of the embedding and head (0 without one). */
+  /** The MTP modules (all num_nextn_predict_layers of them) without their copies of the embedding and head. */
   readonly mtp: number;
   readonly mtpActivated: number;
 }
@@ -46,10 +46,11 @@ export function parameterCounts(c: ModelConfig): ParameterCounts {
     total += all;
     activated += active;
   }
+  // Each module: enorm, hnorm, shared_head.norm, eh_proj [D, 2D], and a MoE decoder layer.
   const mtpOwn = 3 * D + 2 * D * D;
   const [mtpBlock, mtpBlockActive] = layerParams(c, c.numHiddenLayers);
-  const hasMtp = c.numNextnPredictLayers > 0;
-  return { total, activated, embedding, head, mtp: hasMtp ? mtpOwn + mtpBlock : 0, mtpActivated: hasMtp ? mtpOwn + mtpBlockActive : 0 };
+  const modules = c.numNextnPredictLayers;
+  return { total, activated, embedding, head, mtp: modules * (mtpOwn + mtpBlock), mtpActivated: modules * (mtpOwn + mtpBlockActive) };
 }
 
 export interface KvCacheSizes {

@@ -45,13 +45,14 @@ export function mtpWeightSlots(w: MtpWeights): Record<string, TensorSlot> {
 
 /**
  * Declares the weights of `slots` in the trace's graph, under the same keys: f32, except Linear weights under FP8
- * GEMMs, which become their e4m3fn bytes under the key and their block scales under `<key>.scale_inv`.
+ * GEMMs, which become their e4m3fn bytes under the key and their block scales (blocks of `block`) under
+ * `<key>.scale_inv`.
  */
-export function bindWeights(t: Trace, slots: Readonly<Record<string, TensorSlot>>, gemm: GemmMode): Record<string, Tensor> {
+export function bindWeights(t: Trace, slots: Readonly<Record<string, TensorSlot>>, gemm: GemmMode, block: number): Record<string, Tensor> {
   return Object.fromEntries(
     Object.entries(slots).flatMap(([k, s]) => {
       if (gemm === 'dequant' || s.linear !== true) return [[k, t.weight(s.name, 'f32', s.shape)]];
-      const { weight, scale } = fp8Slots(s);
+      const { weight, scale } = fp8Slots(s, block);
       return [
         [k, t.weight(weight.name, 'f8e4m3fn', weight.shape)],
         [scaleOperand(k), t.weight(scale.name, 'f32', scale.shape)],

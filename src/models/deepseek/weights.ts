@@ -14,7 +14,8 @@ import { decodeBf16, decodeF16 } from '../../numerics/index.js';
 import type { ModelConfig } from './config.js';
 import { dequantizeFp8 } from './dequant.js';
 import { ExpertStack } from './expert-stack.js';
-import { checkpointTensors, fp8Slots, modelLayout, scaleShape, type ModelLayout, type StackedSlot, type TensorSlot } from './layout.js';
+import { blockScaleShape } from '../../ops/index.js';
+import { checkpointTensors, extentBeyondCheckpoint, fp8Block, fp8Slots, modelLayout, type ModelLayout, type StackedSlot, type TensorSlot } from './layout.js';
 import { ropeTable } from './rope.js';
 import type { GemmMode } from './settings.js';
 
@@ -41,12 +42,13 @@ function checkCheckpoint(ckpt: Checkpoint, layout: ModelLayout, config: ModelCon
       if (config.quantization === null)
         throw new WeightError(`${where(t.name)} is F8_E4M3, but config.json has no quantization_config`);
       const scale = t.name + SCALE_SUFFIX;
-      const want = scaleShape(t.shape);
+      const block = fp8Block(config);
+      const want = blockScaleShape(t.shape, block);
       if (!ckpt.has(scale)) throw new WeightError(`${ckpt.location}: missing tensor "${scale}" (F32 ${fmt(want)}), the block scales of F8_E4M3 "${t.name}"`);
       const s = ckpt.info(scale);
       if (s.dtype !== 'F32') throw new WeightError(`${where(scale)} has dtype ${s.dtype}, expected F32`);
       if (s.shape.length !== 2 || s.shape[0] !== want[0] || s.shape[1] !== want[1])
-        throw new WeightError(`${where(scale)} has shape ${fmt(s.shape)}, expected ${fmt(want)} (128x128 blocks of ${fmt(t.shape)})`);
+        throw new WeightError(`${where(scale)} has shape ${fmt(s.shape)}, expected ${fmt(want)} (${block}x${block} blocks of ${fmt(t.shape)}, quantization_config.weight_block_size)`);
       expected.add(scale);
     } else if (!FLOAT_DTYPES.includes(info.dtype)) {
       const allowed = FLOAT_DTYPES.join(', ') + (t.projection && config.quantization !== null ? ' or F8_E4M3 with weight_scale_inv' : '');
@@ -90,7 +92,7 @@ export class ModelWeights implements WeightStore {
   ) {
     const slots = new Map<string, TensorSlot>();
     for (const t of checkpointTensors(layout)) slots.set(t.name, t);
-    for (const l of [...layout.layers, ...(layout.mtp ? [layout.mtp.block] : [])]) {
+    for (const l of [...layout.layers, ...layout.mtp.map((m) => m.block)]) {
       if (l.ffn.kind === 'moe') for (const s of Object.values(l.ffn.moe.experts)) slots.set(s.name, s);
     }
     slots.set(layout.ropeCos.name, layout.ropeCos);
@@ -98,7 +100,7 @@ export class ModelWeights implements WeightStore {
     this.slots = slots;
     for (const s of slots.values()) {
       if (s.linear !== true) continue;
-      const { weight, scale } = fp8Slots(s);
+      const { weight, scale } = fp8Slots(s, fp8Block(config));
       this.fp8Views.set(weight.name, { source: s, part: 'weight', shape: weight.shape });
       this.fp8Views.set(scale.name, { source: s, part: 'scale', shape: scale.shape });
     }
@@ -106,12 +108,14 @@ export class ModelWeights implements WeightStore {
 
   /**
    * Opens the checkpoint in `files` and checks it against `config`; throws a WeightError naming the first problem.
-   * With `gemm` fp8, every Linear weight must be stored in FP8.
+   * With `gemm` fp8, every Linear weight must be stored in FP8. The rotary table it serves has `ropePositions` rows.
    */
-  static open(files: FileSet, config: ModelConfig, gemm: GemmMode = 'dequant'): ModelWeights {
+  static open(files: FileSet, config: ModelConfig, gemm: GemmMode = 'dequant', ropePositions = config.maxPositionEmbeddings): ModelWeights {
     const ckpt = Checkpoint.open(files);
     try {
-      const layout = modelLayout(config);
+      const beyond = extentBeyondCheckpoint(config, ckpt.names());
+      if (beyond !== undefined) throw new WeightError(`${ckpt.location}: ${beyond}`);
+      const layout = modelLayout(config, ropePositions);
       checkCheckpoint(ckpt, layout, config);
       if (gemm === 'fp8') checkFp8Linears(ckpt, layout);
       return new ModelWeights(config, layout, ckpt);
@@ -173,7 +177,7 @@ export class ModelWeights implements WeightStore {
       case 'F16':
         return decodeF16(data as Uint16Array);
       case 'F8_E4M3':
-        return dequantizeFp8(data as Uint8Array, this.ckpt.read(s.name + SCALE_SUFFIX) as Float32Array, s.shape[0]!, s.shape[1]!);
+        return dequantizeFp8(data as Uint8Array, this.ckpt.read(s.name + SCALE_SUFFIX) as Float32Array, s.shape[0]!, s.shape[1]!, fp8Block(this.config));
       default:
         throw new WeightError(`${this.ckpt.location}: tensor "${s.name}" has dtype ${dtype}, which was not checked at open`);
     }

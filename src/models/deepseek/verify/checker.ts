@@ -26,6 +26,6 @@ export class Checker {
     const wantIdx = this.golden.tensor(ki);
     this.results.push(compareIndices(this.label + ki, indices, wantIdx));
     if (this.golden.has(kw))
-      this.results.push(compareGateWeights(this.label + kw, weights, indices, this.golden.tensor(kw), wantIdx, this.tolerance.gateWeights));
+      this.results.push(compareGateWeights(this.label + kw, weights, indices, this.golden.tensor(kw), wantIdx, { abs: this.tolerance.gateWeights, rel: 0 }));
   }
 }

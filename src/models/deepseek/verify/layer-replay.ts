@@ -40,6 +40,7 @@ async function replayLayer(golden: GoldenCase, run: string, model: LoadedModel, 
       position += seqLen;
       const prefix = `${run}.${phase}`;
       for (const part of ['block', 'attn', 'ffn']) check.f32(`${prefix}.${part}.${layer}`, outputs[part]);
+      check.f32(`${prefix}.gate.${layer}.input`, outputs['gate.input']);
       check.gate(`${prefix}.gate.${layer}`, outputs['gate.indices'], outputs['gate.weights']);
     }
   } finally {

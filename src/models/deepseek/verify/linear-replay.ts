@@ -9,6 +9,8 @@ import type { Backend } from '../../../backends/backend.js';
 import { fp8BlockDequantize, linear, Trace, type Tensor } from '../../../ops/index.js';
 import { ATTENTION_LINEAR_CLASS, project, scaleOperand, type LinearClass } from '../../../composites/projection.js';
 import { projectionAttrs } from '../attrs.js';
+import { loadModelConfig } from '../config.js';
+import { fp8Block } from '../layout.js';
 import { compareBits, compareF32, type Comparison } from './compare.js';
 import type { GoldenCase, GoldenGemm } from './golden-case.js';
 
@@ -31,7 +33,7 @@ function officialLinearClass(path: string): LinearClass {
 }
 
 /** y for x through Linear `path`, whose weight is checkpoint tensor `hf`, as the run's settings run it. */
-async function replay(ckpt: Checkpoint, path: string, hf: string, x: TensorData, gemm: GoldenGemm, backend: Backend): Promise<TensorData> {
+async function replay(ckpt: Checkpoint, path: string, hf: string, x: TensorData, gemm: GoldenGemm, block: number, backend: Backend): Promise<TensorData> {
   const w = ckpt.readIR(hf);
   const store: Record<string, TensorData> = { w: tensorData(w.dtype, w.shape, w.data) };
   const t = new Trace('linear_replay');
@@ -42,8 +44,8 @@ async function replay(ckpt: Checkpoint, path: string, hf: string, x: TensorData,
     const s = ckpt.readIR(hf + SCALE_SUFFIX);
     store.s = tensorData(s.dtype, s.shape, s.data);
     const scale = t.weight('s', s.dtype, s.shape);
-    const named = gemm.gemm === 'fp8' ? { w: weight, [scaleOperand('w')]: scale } : { w: fp8BlockDequantize(weight, scale) };
-    y = project(input, named, 'w', officialLinearClass(path), projectionAttrs(gemm));
+    const named = gemm.gemm === 'fp8' ? { w: weight, [scaleOperand('w')]: scale } : { w: fp8BlockDequantize(weight, scale, block) };
+    y = project(input, named, 'w', officialLinearClass(path), projectionAttrs(gemm, block));
   } else {
     y = linear(input, weight);
   }
@@ -59,6 +61,7 @@ export async function replayLinears(golden: GoldenCase, run: string, gemm: Golde
   const paths = golden.linearCaptures(run);
   if (paths.length === 0) return [];
   const hfOf = golden.officialToHf();
+  const block = fp8Block(loadModelConfig(golden.files));
   const ckpt = Checkpoint.open(golden.files);
   const results: Comparison[] = [];
   try {
@@ -66,7 +69,7 @@ export async function replayLinears(golden: GoldenCase, run: string, gemm: Golde
       const hf = hfOf.get(`${path}.weight`);
       if (hf === undefined) throw new Error(`${golden.files.pathOf('manifest.json')}: no Hugging Face name for the official weight ${path}.weight`);
       const key = `${run}.decode.0.linear.${path}`;
-      const got = await replay(ckpt, path, hf, golden.tensor(`${key}.x`), gemm, backend);
+      const got = await replay(ckpt, path, hf, golden.tensor(`${key}.x`), gemm, block, backend);
       const fp8 = gemm.gemm === 'fp8' && ckpt.info(hf).dtype === 'F8_E4M3';
       results.push(fp8 ? compareBits(`${key}.y`, got, golden.tensor(`${key}.y`)) : compareF32(`${key}.y`, got, golden.tensor(`${key}.y`)));
     }

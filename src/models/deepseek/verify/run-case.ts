@@ -9,20 +9,13 @@ import { tensorData, type TensorData } from '../../../ir/index.js';
 import type { Backend } from '../../../backends/backend.js';
 import { loadModel } from '../loaded-model.js';
 import { Session, type ForwardResult } from '../session.js';
+import { stepTensors } from '../step-tensors.js';
 import { Checker } from './checker.js';
 import type { Comparison } from './compare.js';
 import type { GoldenCase, GoldenRun } from './golden-case.js';
 import { replayLayers } from './layer-replay.js';
 import { replayLinears } from './linear-replay.js';
 import { F32_CHECKS, FP8_END_TO_END_CHECKS, FP8_LAYER_CHECKS } from './tolerance.js';
-
-/** The last position of [B, S, V] logits, [B, V]. */
-function lastPosition(logits: TensorData): TensorData {
-  const [B, S, V] = logits.shape as [number, number, number];
-  const out = new Float32Array(B * V);
-  for (let b = 0; b < B; b++) out.set(logits.data.subarray((b * S + S - 1) * V, (b * S + S) * V) as Float32Array, b * V);
-  return tensorData('f32', [B, V], out);
-}
 
 /** The first `positions` entries of a [B, T, ...] cache. */
 function firstPositions(cache: TensorData, positions: number): TensorData {
@@ -33,13 +26,13 @@ function firstPositions(cache: TensorData, positions: number): TensorData {
   return tensorData('f32', [B, positions, ...cache.shape.slice(2)], out);
 }
 
-/** Everything a forward call produced, against `<prefix>.<name>`; logits go to `logitsKey`. */
-function checkStep(check: Checker, prefix: string, r: ForwardResult, layers: number, logitsKey: string): void {
-  check.f32(`${prefix}.${logitsKey}`, r.logits);
-  for (const name of ['embed', 'final_norm']) check.f32(`${prefix}.${name}`, r.outputs[name]);
-  for (let i = 0; i < layers; i++) {
-    for (const part of ['block', 'attn', 'ffn']) check.f32(`${prefix}.${part}.${i}`, r.outputs[`${part}.${i}`]);
-    check.gate(`${prefix}.gate.${i}`, r.outputs[`gate.${i}.indices`], r.outputs[`gate.${i}.weights`]);
+/** Everything a forward call produced, under its dump name (step-tensors.ts), against `<run>.<name>`; routing as choices. */
+function checkStep(check: Checker, run: string, phase: string, r: ForwardResult): void {
+  const tensors = stepTensors(phase, r);
+  for (const [name, t] of Object.entries(tensors)) {
+    const routing = /^(.*)\.(indices|weights)$/.exec(name);
+    if (routing === null) check.f32(`${run}.${name}`, t);
+    else if (routing[2] === 'indices') check.gate(`${run}.${routing[1]}`, t, tensors[`${routing[1]}.weights`]);
   }
 }
 
@@ -51,11 +44,8 @@ async function standardRun(golden: GoldenCase, run: GoldenRun & { kind: 'standar
   const decode = golden.tokens('decode');
   const session = new Session(model, backend, { batch: prefill.length, captures: true });
   try {
-    const layers = model.config.numHiddenLayers;
-    const first = await session.forward(prefill);
-    checkStep(check, `${run.name}.prefill`, first, layers, 'logits_all');
-    check.f32(`${run.name}.prefill.logits`, lastPosition(first.logits));
-    for (let s = 0; s < decode[0]!.length; s++) checkStep(check, `${run.name}.decode.${s}`, await session.forward(decode.map((row) => [row[s]!])), layers, 'logits');
+    checkStep(check, run.name, 'prefill', await session.forward(prefill));
+    for (let s = 0; s < decode[0]!.length; s++) checkStep(check, run.name, `decode.${s}`, await session.forward(decode.map((row) => [row[s]!])));
     for (const [name, cache] of Object.entries(await session.readCaches())) check.f32(`${run.name}.${name}`, firstPositions(cache, session.position));
     const replayed = await replayLayers(golden, run.name, model, backend, fp8 ? FP8_LAYER_CHECKS : F32_CHECKS);
     return [...check.results, ...replayed, ...(await replayLinears(golden, run.name, run.linear, backend))];
@@ -75,8 +65,9 @@ async function mtpRun(golden: GoldenCase, run: GoldenRun & { kind: 'mtp' }, back
     check.f32('main.logits_all', r.logits);
     check.f32('main.final_norm', r.outputs.final_norm);
     check.f32('main.hidden_last_block', r.outputs[`block.${model.config.numHiddenLayers - 1}`]);
-    check.f32(`${run.name}.logits`, r.outputs['mtp.logits']);
-    check.gate(`${run.name}.gate`, r.outputs['mtp.gate.indices'], r.outputs['mtp.gate.weights']);
+    check.f32(`${run.name}.block_out`, r.outputs['mtp.0.block']);
+    check.f32(`${run.name}.logits`, r.outputs['mtp.0.logits']);
+    check.gate(`${run.name}.gate`, r.outputs['mtp.0.gate.indices'], r.outputs['mtp.0.gate.weights']);
     return check.results;
   } finally {
     session.dispose();

@@ -1,0 +1,65 @@
+// Checks on where a command is about to write, made before the work, and I/O errors that name the file (Node only).
+
+import fs from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface OutputOptions {
+  /** Replace an existing file; without it, writing to an existing path is refused. */
+  readonly overwrite?: boolean;
+}
+
+const CODE_MEANING: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'the file is too large for the file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  EISDIR: 'it is a folder',
+  ENOTDIR: 'a part of the path is not a folder',
+  ENOENT: 'no such file or folder',
+  EEXIST: 'it already exists',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+};
+
+/** `e` as an Error naming `path` and what was being done, with Node's error code (ENOSPC, EACCES...) explained. */
+export function fileError(path: string, action: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  const reason = code === undefined ? (e as Error).message : `${code}: ${CODE_MEANING[code] ?? (e as Error).message}`;
+  return new Error(`${path}: cannot ${action} (${reason})`, { cause: e });
+}
+
+function checkWritableFolder(path: string, folder: string, action: string): void {
+  try {
+    fs.accessSync(folder, fs.constants.W_OK);
+  } catch (e) {
+    throw fileError(path, action, e);
+  }
+}
+
+/**
+ * Checks, before any work is done, that a file can be written at `path`: its folder exists and is writable, the path
+ * is not a folder, and (unless `overwrite`) nothing is there yet. Throws an Error naming the path.
+ */
+export function checkOutputFile(path: string, { overwrite = false }: OutputOptions = {}): void {
+  const folder = dirname(path);
+  const folderStat = fs.statSync(folder, { throwIfNoEntry: false });
+  if (folderStat === undefined) throw new Error(`${path}: cannot write: folder ${folder} does not exist`);
+  if (!folderStat.isDirectory()) throw new Error(`${path}: cannot write: ${folder} is not a folder`);
+  const stat = fs.statSync(path, { throwIfNoEntry: false });
+  if (stat?.isDirectory() === true) throw new Error(`${path} is a folder; expected the path of a file to write`);
+  if (stat !== undefined && !overwrite) throw new Error(`${path} already exists; refusing to overwrite it`);
+  checkWritableFolder(path, folder, `write into folder ${folder}`);
+}
+
+/**
+ * Checks, before any work, that files can be written into folder `path`: it is a writable folder, or it does not
+ * exist yet and its nearest existing parent is a writable folder (so it can be created).
+ */
+export function checkOutputFolder(path: string): void {
+  let existing = path;
+  while (!fs.existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  if (!fs.statSync(existing).isDirectory()) throw new Error(`${path}: cannot write: ${existing} is not a folder`);
+  checkWritableFolder(path, existing, existing === path ? 'write into the folder' : `create it in ${existing}`);
+}
