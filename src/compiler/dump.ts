@@ -3,8 +3,9 @@
 // loads it: the Node entry (src/index.ts) and the command line install `dumpFiles` as the backends' dump writer
 // (backends/sdk/environment.ts), and the browser entry never reaches this module.
 
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic-file.js';
 
 /** A dump sink writing numbered stage files into `dir/<name>/`; undefined when `dir` is. */
 export function dumpTo(dir: string | undefined, name: string): ((stage: string, text: string) => void) | undefined {
@@ -14,10 +15,8 @@ export function dumpTo(dir: string | undefined, name: string): ((stage: string, 
   return (stage, text) => {
     const file = join(root, stage.includes('.') ? stage : `${stage}.txt`);
     mkdirSync(join(file, '..'), { recursive: true });
-    // Written under a temporary name and renamed, so a reader never sees half a stage.
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, text);
-    renameSync(temporary, file);
+    // A reader never sees half a stage, and a stage of an earlier compile is replaced; no syncs: a dump need not outlive a power cut.
+    writeFileAtomic(file, text, { overwrite: true, sync: false });
   };
 }
 

@@ -86,6 +86,11 @@ const magnitudes = (t: CpuTensor): CpuTensor => {
 
 const ones = (shape: Shape): CpuTensor => mapBound(shape, () => 1);
 
+const nonNegative = (t: CpuTensor): CpuTensor => {
+  const e = dense(t) as Float32Array;
+  return mapBound(t.shape, (i) => Math.max(0, e[i]!));
+};
+
 const anyUndetermined = (t: CpuTensor) => (dense(t) as Float32Array).some((e) => e === UNDETERMINED);
 const allUndetermined = (shape: Shape) => mapBound(shape, () => UNDETERMINED);
 
@@ -137,7 +142,9 @@ function reduction(n: Node, [x]: readonly Bounded[], y: CpuTensor, ctx: KernelCo
   const [axes, keepdims] = [n.attrs.axes as number[], n.attrs.keepdims as boolean];
   const over = (t: CpuTensor, op: string) => kernel(op)([t], { axes, keepdims }, f32(y.shape), ctx);
   const terms = isFloat(x!.value.dtype) ? termBounds(x!) : x!.bound;
-  if (n.op !== 'reduce_sum') return over(terms, 'reduce_max');
+  // max/min of intervals: the widest term's bound; over an empty axis the result is the op's identity, exact (the
+  // f32 kernel would give -inf, its own identity, as the largest of no bounds).
+  if (n.op !== 'reduce_sum') return nonNegative(over(terms, 'reduce_max'));
   const count = axes.reduce((p, a) => p * x!.value.shape[a]!, 1);
   // A flushed subnormal cannot change an infinite or NaN sum: only the terms' own bounds decide those.
   return accumulated(y, rooted(over(squared(terms), 'reduce_sum')), over(magnitudes(x!.value), 'reduce_sum'), count, over(x!.bound, 'reduce_sum'));

@@ -54,8 +54,11 @@ function syncFolder(folder: string): void {
   }
 }
 
-/** Renames `from` to `to` unless something is at `to` and `overwrite` is not set; `from` is removed on failure. */
-function publish(from: string, to: string, overwrite: boolean): void {
+/**
+ * Renames `from` to `to` unless something is at `to` and `overwrite` is not set, then syncs the folder when `sync`;
+ * `from` is removed on failure.
+ */
+function publish(from: string, to: string, { overwrite = false, sync = true }: OutputOptions): void {
   try {
     if (!overwrite && fs.existsSync(to)) throw new Error(`${to} appeared while it was being written; refusing to overwrite it`);
     fs.renameSync(from, to);
@@ -63,7 +66,7 @@ function publish(from: string, to: string, overwrite: boolean): void {
     fs.rmSync(from, { recursive: true, force: true });
     throw (e as NodeJS.ErrnoException).code === undefined ? e : fileError(to, `rename ${from} to it`, e);
   }
-  syncFolder(dirname(to));
+  if (sync) syncFolder(dirname(to));
 }
 
 /** A file written under a temporary name beside its target; `commit()` puts it at the target, `abort()` drops it. */
@@ -76,7 +79,7 @@ export class AtomicFile {
     /** Where it is written until then. */
     readonly temporaryPath: string,
     fd: number,
-    private readonly overwrite: boolean,
+    private readonly options: OutputOptions,
   ) {
     this.fd = fd;
   }
@@ -91,7 +94,7 @@ export class AtomicFile {
     } catch (e) {
       throw fileError(path, `create temporary file ${temporary}`, e);
     }
-    return new AtomicFile(path, temporary, fd, options.overwrite === true);
+    return new AtomicFile(path, temporary, fd, options);
   }
 
   /** Writes all of `bytes` at byte `position`. */
@@ -104,18 +107,18 @@ export class AtomicFile {
     }
   }
 
-  /** Syncs the file to disk, renames it to the target path and syncs the folder. */
+  /** Syncs the file to disk, renames it to the target path and syncs the folder (without the syncs if `sync` is false). */
   commit(): void {
     const fd = this.openFd();
     try {
-      fs.fsyncSync(fd);
+      if (this.options.sync !== false) fs.fsyncSync(fd);
     } catch (e) {
       this.abort();
       throw fileError(this.path, 'sync it to disk', e);
     }
     fs.closeSync(fd);
     this.fd = undefined;
-    publish(this.temporaryPath, this.path, this.overwrite);
+    publish(this.temporaryPath, this.path, this.options);
   }
 
   /** Stops writing and removes the temporary file, leaving the target as it was; does nothing after commit. */
@@ -187,7 +190,7 @@ export class OutputFolder {
 
   /** Puts a new folder at `path` (its files written and synced); an existing folder is already complete. */
   commit(): void {
-    if (this.writePath !== this.path) publish(this.writePath, this.path, false);
+    if (this.writePath !== this.path) publish(this.writePath, this.path, {});
   }
 
   /** Removes a new folder's temporary folder; files already replaced in an existing folder stay. */

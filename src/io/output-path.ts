@@ -6,6 +6,11 @@ import { dirname } from 'node:path';
 export interface OutputOptions {
   /** Replace an existing file; without it, writing to an existing path is refused. */
   readonly overwrite?: boolean;
+  /**
+   * Sync the file and its folder to disk before and after the rename (default true), so that it survives a power
+   * cut too; false for files that need only never be seen half-written (debugging dumps: the syncs take ms a file).
+   */
+  readonly sync?: boolean;
 }
 
 const CODE_MEANING: Readonly<Record<string, string>> = {

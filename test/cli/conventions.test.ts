@@ -24,6 +24,10 @@ describe('dsv3 --version', () => {
 });
 
 describe('exit codes', () => {
+  it('are listed by dsv3 --help', async () => {
+    expect((await runCli('--help')).out.replace(/\s+/g, ' ')).toMatch(/Exit status: 0 done, every check passed; 1 a check of the results failed .*; 2 the work could not be done/);
+  });
+
   it('are 2 for bad usage and for input that cannot be used, whatever the command', async () => {
     expect((await runCli('forward', '--tokenz', '1')).code).toBe(2);
     expect((await runCli('inspect', '--model', tempDir())).code).toBe(2);

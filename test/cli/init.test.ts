@@ -125,7 +125,7 @@ describe('dsv3 init', () => {
     expect(tensors(added, (f) => f.info(`${q}_scale_inv`).shape)).toEqual([1, 1]);
   });
 
-  it('refuses an existing folder without --force, a config it cannot use, and a bad --std or --dtype', async () => {
+  it('refuses an existing folder without --force, a config it cannot use, a bad --std or --dtype, and more than the disk holds', async () => {
     const config = configFile();
     const dir = await init(config);
     const again = await run('init', '--config', config, '--out', dir, ...REF);
@@ -139,6 +139,8 @@ describe('dsv3 init', () => {
       [['--config', path.join(tempDir(), 'missing.json')], /--config .*missing\.json: cannot read/],
       [['--config', config, '--std', '0'], /standard deviation must be a finite number > 0, got 0/],
       [['--config', config, '--dtype', 'f16'], /--dtype must be f32, bf16, fp8, got "f16"/],
+      // Over 200 TB of weights: refused before anything is written.
+      [['--config', configFile({ num_hidden_layers: 1000, hidden_size: 65536, intermediate_size: 262144, first_k_dense_replace: 1000 })], /the checkpoint needs [\d,]+ bytes, and its disk has [\d,]+ free/],
     ];
     for (const [args, message] of cases) {
       const out = path.join(tempDir(), 'model');

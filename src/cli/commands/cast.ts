@@ -3,6 +3,8 @@
 
 import fs from 'node:fs';
 import type { Backend, Executable } from '../../backends/backend.js';
+import { AtomicFile } from '../../io/atomic-file.js';
+import { checkOutputFile } from '../../io/output-path.js';
 import { byteSize, isFp8, tensorData, weightMap, type FloatDType } from '../../ir/index.js';
 import { cast as castOp, Trace, type Fp8CastMode } from '../../ops/index.js';
 import { EXIT, refuseExisting, UsageError, type Command } from '../command.js';
@@ -37,8 +39,9 @@ function littleEndianBytes(data: Uint8Array | Uint16Array): Uint8Array {
   return out;
 }
 
-async function castFile(input: Uint8Array, dtype: FloatDType, mode: Fp8CastMode | undefined, backend: Backend, fd: number): Promise<void> {
+async function castFile(input: Uint8Array, dtype: FloatDType, mode: Fp8CastMode | undefined, backend: Backend, out: AtomicFile): Promise<void> {
   const executables = new Map<number, Executable>();
+  let written = 0;
   try {
     for (let start = 0; start < input.byteLength / 4; start += CHUNK) {
       const x = readF32(input.subarray(4 * start, 4 * Math.min(start + CHUNK, input.byteLength / 4)));
@@ -50,7 +53,9 @@ async function castFile(input: Uint8Array, dtype: FloatDType, mode: Fp8CastMode 
         executables.set(x.length, exe);
       }
       const { outputs } = await exe.run({ x: tensorData('f32', [x.length], x) });
-      fs.writeSync(fd, littleEndianBytes(outputs.y!.data as Uint8Array | Uint16Array));
+      const bytes = littleEndianBytes(outputs.y!.data as Uint8Array | Uint16Array);
+      out.write(bytes, written);
+      written += bytes.length;
     }
   } finally {
     for (const exe of executables.values()) exe.dispose();
@@ -92,18 +97,19 @@ ${backendList('                        ')}
     const input = new Uint8Array(fs.readFileSync(inPath));
     if (input.byteLength % 4 !== 0) throw new UsageError(`dsv3 cast: ${inPath} has ${input.byteLength} bytes, not a whole number of f32 values (4 bytes each)`);
     refuseExisting('cast', outPath, values.force === true);
+    checkOutputFile(outPath, { overwrite: values.force === true });
     const backend = await openBackend(values.backend as string, 'cast');
-    const fd = fs.openSync(outPath, values.force === true ? 'w' : 'wx');
+    // Written under a temporary name and renamed when complete: OUT is never half-written.
+    const out = AtomicFile.create(outPath, { overwrite: values.force === true });
     try {
-      await castFile(input, dtype, mode, backend, fd);
+      await castFile(input, dtype, mode, backend, out);
     } catch (e) {
-      fs.closeSync(fd);
-      fs.rmSync(outPath);
+      out.abort();
       throw e;
     } finally {
       backend.dispose();
     }
-    fs.closeSync(fd);
+    out.commit();
     const n = input.byteLength / 4;
     console.log(`wrote ${n} ${values.to} values (${n * byteSize(dtype)} bytes) to ${outPath} on ${backend.name}`);
     return EXIT.ok;

@@ -3,7 +3,7 @@
 // kept apart from reporting so that every source of graphs (a text file, or one step of a model) shares the same
 // reports.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseGraph, ParseError, type Graph } from '../../ir/index.js';
 import { compileStages, type CompileOptions } from '../../compiler/compile.js';
@@ -13,7 +13,9 @@ import { printProgram } from '../../compiler/print-kernel.js';
 import { programStats, type ProgramStats } from '../../compiler/stats.js';
 import { graphToDot } from '../../compiler/view/dot.js';
 import { graphToHtml } from '../../compiler/view/html.js';
+import { writeFileAtomic } from '../../io/atomic-file.js';
 import { directoryFiles } from '../../io/local-files.js';
+import { checkOutputFile, checkOutputFolder } from '../../io/output-path.js';
 import { loadModelConfig } from '../../models/deepseek/config.js';
 import { modelLayout } from '../../models/deepseek/layout.js';
 import { defaultSettings, type AttentionMode, type GemmMode } from '../../models/deepseek/settings.js';
@@ -123,6 +125,8 @@ export function reportCompile(target: CompileTarget, options: ReportOptions): nu
   const { graph } = target;
   const dumpDir = options.dump === undefined ? undefined : join(options.dump, graph.name);
   for (const path of [dumpDir, options.dot, options.html]) if (path) refuseExisting('compile', path, options.force);
+  if (dumpDir) checkOutputFolder(dumpDir);
+  for (const path of [options.dot, options.html]) if (path) checkOutputFile(path, { overwrite: options.force });
 
   const dump = dumpTo(options.dump, graph.name);
   const maxBuffers = options.maxBuffers === undefined ? {} : { maxBuffersPerKernel: options.maxBuffers };
@@ -136,11 +140,11 @@ export function reportCompile(target: CompileTarget, options: ReportOptions): nu
     written.push(dumpDir);
   }
   if (options.dot) {
-    writeFileSync(options.dot, graphToDot(stages));
+    writeFileAtomic(options.dot, graphToDot(stages), { overwrite: options.force });
     written.push(options.dot);
   }
   if (options.html) {
-    writeFileSync(options.html, graphToHtml(stages, stats));
+    writeFileAtomic(options.html, graphToHtml(stages, stats), { overwrite: options.force });
     written.push(options.html);
   }
 

@@ -123,7 +123,7 @@ async function finiteResults(model: LoadedModel, steps: readonly number[][][], s
 export const forward: Command = {
   name: 'forward',
   summary: 'run a prefill and decode steps; write logits, final norm and routing',
-  help: `Usage: dsv3 forward --model DIR --tokens ROWS [--decode ROWS] [--attn MODE] [--gemm MODE] [--backend NAME] [--out FILE [--force]] [--capture] [--profile] [--quiet]
+  help: `Usage: dsv3 forward --model DIR --tokens ROWS [--decode ROWS] [--attn MODE] [--gemm MODE] [--backend NAME] [--out FILE [--force]] [--capture] [--profile] [--max-seq N] [--quiet]
 
 Runs the prompt as one prefill at position 0, then one decode step per column of --decode. Outputs that are not
 finite (NaN, ±inf) fail the run (exit status 1): it is then replayed op by op on cpu-reference to name the first

@@ -3,13 +3,14 @@
 
 import { join } from 'node:path';
 import { directoryFiles } from '../../io/local-files.js';
-import { generate as generateTokens } from '../../models/deepseek/generate.js';
+import { generate as generateTokens, generationPositions } from '../../models/deepseek/generate.js';
 import type { LoadedModel } from '../../models/deepseek/loaded-model.js';
 import { Session } from '../../models/deepseek/session.js';
 import { DecodeStream, loadTokenizer, TOKENIZER_FILE, type TextTokenizer } from '../../models/deepseek/tokenizer.js';
 import { EXIT, integerOption, numberOption, UsageError, type Command } from '../command.js';
 import { openBackend } from '../backends.js';
 import { commandProgress } from '../progress.js';
+import { announceCaches, type RunLength } from '../run-length.js';
 import { MODEL_HELP, MODEL_OPTIONS, modelArg, modelArgs, modelDir, parseTokenRows } from './forward.js';
 
 /** The option `name` through `parse`, or undefined when it is not given. */
@@ -18,10 +19,13 @@ function optional<T>(values: Record<string, unknown>, name: string, parse: (text
   return text === undefined ? undefined : parse(text);
 }
 
-/** The prompt: --tokens ROWS, or --prompt TEXT encoded by the tokenizer beside the checkpoint (which then decodes the output). */
-function promptArgs(values: Record<string, string | boolean | string[] | boolean[] | undefined>): { model: LoadedModel; tokens: number[][]; tokenizer?: TextTokenizer } {
+/**
+ * The prompt: --tokens ROWS, or --prompt TEXT encoded by the tokenizer beside the checkpoint (which then decodes the
+ * output); and the model, loaded for `run` positions after a prompt of that length.
+ */
+function promptArgs(values: Record<string, string | boolean | string[] | boolean[] | undefined>, run: (promptLength: number) => RunLength): { model: LoadedModel; tokens: number[][]; tokenizer?: TextTokenizer } {
   const prompt = values.prompt as string | undefined;
-  if (prompt === undefined) return modelArgs(values, 'generate');
+  if (prompt === undefined) return modelArgs(values, 'generate', run);
   if (values.tokens !== undefined) throw new UsageError('dsv3 generate: give the prompt as --tokens ROWS or as --prompt TEXT, not both');
   const dir = modelDir(values, 'generate');
   const tokenizer = loadTokenizer(directoryFiles(dir));
@@ -31,14 +35,14 @@ function promptArgs(values: Record<string, string | boolean | string[] | boolean
   // A tokenizer without an unknown token silently drops characters its vocabulary lacks: say what the model sees.
   const readBack = tokenizer.decode(ids);
   if (readBack !== prompt) console.error(`dsv3 generate: note: the prompt encodes to ${ids.length} tokens that read back as ${JSON.stringify(readBack)}`);
-  return { model: modelArg(values, 'generate'), tokens: [ids], tokenizer };
+  return { model: modelArg(values, 'generate', run(ids.length)), tokens: [ids], tokenizer };
 }
 
 export const generate: Command = {
   name: 'generate',
   summary: 'generate tokens after each prompt row (greedy or seeded sampling)',
   help: `Usage: dsv3 generate --model DIR (--tokens ROWS | --prompt TEXT) --max-new N [--temperature T] [--top-k K]
-                     [--top-p P] [--seed S] [--stop IDS] [--attn MODE] [--gemm MODE] [--backend NAME] [--quiet]
+                     [--top-p P] [--seed S] [--stop IDS] [--attn MODE] [--gemm MODE] [--backend NAME] [--max-seq N] [--quiet]
 
 With --tokens, prints one line per row with its new token ids. A row ends at a stop token (printed as its last
 token) or after N tokens; rows that end early wait, emitting nothing, until every row is done.
@@ -83,8 +87,9 @@ ${MODEL_HELP}
       ...(topP === undefined ? {} : { topP }),
     };
     const stop = values.stop === undefined ? [] : parseTokenRows(values.stop as string, 'stop', 'generate')[0]!;
-    const { model, tokens, tokenizer } = promptArgs(values);
+    const { model, tokens, tokenizer } = promptArgs(values, (prompt) => ({ positions: generationPositions(prompt, maxNew), why: `a ${prompt}-token prompt and ${maxNew} new tokens` }));
     const backend = await openBackend(values.backend as string, 'generate', commandProgress(values));
+    announceCaches(values, 'generate', model, tokens.length);
     const session = new Session(model, backend, { batch: tokens.length });
     try {
       if (tokenizer === undefined) {

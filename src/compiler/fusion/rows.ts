@@ -113,7 +113,10 @@ export function groupRows(p: FusionPlan): RowGroups {
       if (!fitsLimit(a, siblings)) continue;
       siblingsOf.set(a, siblings);
       asSibling.add(b);
-      for (const w of readsOf.get(b)!) readsOf.get(a)!.add(w);
+      // The group is one kernel: every member reads what any member reads, so a value reading b depends on a's reads.
+      const groupReads = readsOf.get(a)!;
+      for (const w of readsOf.get(b)!) groupReads.add(w);
+      readsOf.set(b, groupReads);
     }
   }
 

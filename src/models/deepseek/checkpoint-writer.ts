@@ -117,8 +117,8 @@ async function writeTensors(path: string, { tensors, source, fp8 }: CheckpointCo
 
 /**
  * Writes folder `dst`: model.safetensors, config.json and the copies. A new folder appears only once complete; an
- * existing one is written into only with `force`, its files replaced one by one, and its shard index removed last
- * (until then, readers still find the old checkpoint through it).
+ * existing one is written into only with `force`, each of its files replaced whole, and then its shard index (which
+ * would make readers ignore the new single file) removed.
  */
 export async function writeCheckpoint(dst: string, content: CheckpointContent, force: boolean): Promise<void> {
   const folder = OutputFolder.open(dst, { overwrite: force });

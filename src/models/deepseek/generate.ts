@@ -17,6 +17,9 @@ export interface GenerateOptions {
   readonly onToken?: (row: number, id: number) => void;
 }
 
+/** The cache positions generating `maxNew` tokens after a `promptLength`-token prompt takes: the last new token is never fed back. */
+export const generationPositions = (promptLength: number, maxNew: number): number => promptLength + maxNew - 1;
+
 /** Row b's logits at the chunk's last position. */
 function lastLogits(logits: TensorData, b: number): ArrayLike<number> {
   const [, S, V] = logits.shape as [number, number, number];
@@ -30,8 +33,7 @@ export async function generate(session: Session, prompts: readonly (readonly num
   if (!Number.isSafeInteger(o.maxNew) || o.maxNew < 1) throw new RangeError(`maxNew must be a positive integer, got ${o.maxNew}`);
   for (const id of o.stop ?? []) if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new RangeError(`stop token ${id} is out of range: vocab_size is ${vocabSize}`);
   const promptLen = prompts[0]?.length ?? 0;
-  // The last new token is never fed back, so the cache needs room for prompt + maxNew - 1 positions.
-  const needed = session.position + promptLen + o.maxNew - 1;
+  const needed = session.position + generationPositions(promptLen, o.maxNew);
   if (needed > maxSeqLen)
     throw new RangeError(`a ${promptLen}-token prompt at position ${session.position} plus ${o.maxNew} new tokens needs ${needed} cache positions; maxSeqLen is ${maxSeqLen}`);
   const samplers = prompts.map((_, b) => new Sampler({ ...o.sampling, seed: o.sampling.seed + b }, vocabSize));

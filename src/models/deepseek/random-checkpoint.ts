@@ -13,7 +13,7 @@ import { fileDTypeBytes, type FileDType } from '../../io/safetensors.js';
 import { encodeBf16, mulberry32 } from '../../numerics/index.js';
 import { checkpointSpecs, quantizationConfig, writeCheckpoint, type Fp8Target, type TensorSource } from './checkpoint-writer.js';
 import { parseModelConfig } from './config.js';
-import { checkpointTensors, FP8_BLOCK, modelLayout, type CheckpointTensor, type ModelLayout } from './layout.js';
+import { checkpointTensors, fp8Block, modelLayout, type CheckpointTensor, type ModelLayout } from './layout.js';
 
 export type InitDType = 'f32' | 'bf16' | 'fp8';
 
@@ -34,6 +34,8 @@ export interface InitSummary {
   readonly parameters: number;
   readonly bytes: number;
 }
+
+const elements = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /** A 32-bit FNV-1a hash of `text`, mixed with `seed`. */
 function streamSeed(seed: number, text: string): number {
@@ -60,7 +62,7 @@ function initialValues(layout: ModelLayout, o: Pick<InitOptions, 'seed' | 'std'>
   const copies = new Map(layout.mtp.flatMap((m) => [[m.embed.name, layout.embed.name], [m.head.name, layout.head.name]] as const));
   const biases = new Set([...layout.layers, ...layout.mtp.map((m) => m.block)].flatMap((l) => (l.ffn.kind === 'moe' && l.ffn.moe.bias ? [l.ffn.moe.bias.name] : [])));
   return (t) => {
-    const n = t.shape.reduce((a, b) => a * b, 1);
+    const n = elements(t.shape);
     if (biases.has(t.name)) return new Float32Array(n);
     // The remaining vectors are RMSNorm weights.
     if (t.shape.length === 1) return new Float32Array(n).fill(1);
@@ -77,16 +79,16 @@ function freeBytes(path: string): number {
 }
 
 /**
- * Writes a random checkpoint for the config.json object `json` into `dst`: config.json (with a quantization_config
- * for fp8, [128, 128] blocks unless the config names its own) and model.safetensors.
+ * Writes a random checkpoint for the config.json object `json` (`where` names it in errors) into `dst`: config.json
+ * (with a quantization_config for fp8, [128, 128] blocks unless the config names its own) and model.safetensors,
+ * after checking that the disk has room for it.
  */
 export async function initCheckpoint(json: Record<string, unknown>, where: string, dst: string, o: InitOptions): Promise<InitSummary> {
   const config = parseModelConfig(json, where);
   if (o.dtype !== 'fp8' && config.quantization !== null)
     throw new Error(`${where} has a quantization_config, which describes FP8 weights; use dtype fp8, or remove it for ${o.dtype} weights`);
   if (!(o.std > 0 && Number.isFinite(o.std))) throw new RangeError(`the standard deviation must be a finite number > 0, got ${o.std}`);
-  const quantization = config.quantization ?? { blockSize: [FP8_BLOCK, FP8_BLOCK], scaleFmt: 'none' };
-  const fp8: Fp8Target | undefined = o.dtype === 'fp8' ? { scaleFmt: quantization.scaleFmt, block: quantization.blockSize[0], backend: o.backend } : undefined;
+  const fp8: Fp8Target | undefined = o.dtype === 'fp8' ? { scaleFmt: config.quantization?.scaleFmt ?? 'none', block: fp8Block(config), backend: o.backend } : undefined;
   const stored: FileDType = o.dtype === 'bf16' ? 'BF16' : 'F32';
   const layout = modelLayout(config);
   const tensors = checkpointTensors(layout);
@@ -97,10 +99,10 @@ export async function initCheckpoint(json: Record<string, unknown>, where: strin
     f32: values,
   };
   const specs = Object.values(checkpointSpecs(tensors, source, fp8));
-  const bytes = specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1) * fileDTypeBytes(s.dtype), 0);
+  const bytes = specs.reduce((sum, s) => sum + elements(s.shape) * fileDTypeBytes(s.dtype), 0);
   const free = freeBytes(dst);
   if (bytes > free) throw new Error(`${dst}: the checkpoint needs ${bytes.toLocaleString('en-US')} bytes, and its disk has ${free.toLocaleString('en-US')} free`);
   const written = fp8 && config.quantization === null ? { ...json, quantization_config: quantizationConfig(fp8) } : json;
   await writeCheckpoint(dst, { config: written, tensors, source, ...(fp8 ? { fp8 } : {}) }, o.force);
-  return { tensors: specs.length, parameters: tensors.reduce((sum, t) => sum + t.shape.reduce((a, b) => a * b, 1), 0), bytes };
+  return { tensors: specs.length, parameters: tensors.reduce((sum, t) => sum + elements(t.shape), 0), bytes };
 }

@@ -46,7 +46,7 @@ export class TokenError extends RangeError {
 const MAX_ARRAY_ELEMENTS = 2 ** 32;
 
 /** The bytes of the f32 KV caches of a session of `model` with `batch` rows of `maxSeqLen` positions. */
-export function kvCacheBytes(model: LoadedModel, batch: number, maxSeqLen = model.settings.maxSeqLen): number {
+export function kvCacheBytes(model: Pick<LoadedModel, 'config' | 'settings'>, batch: number, maxSeqLen = model.settings.maxSeqLen): number {
   return cacheSpecs(model.config, { ...model.settings, maxSeqLen }, batch).reduce((n, s) => n + 4 * numel(s.shape), 0);
 }
 
