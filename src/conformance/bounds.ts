@@ -107,8 +107,9 @@ function withIndices(result: CpuTensor, ...indices: Bounded[]): CpuTensor {
 
 /**
  * The bound of an accumulation: the propagated bounds, plus the table's allowance for n terms and n flushes, plus
- * a final rounding to a narrow dtype. `magnitude` is Σ|finite terms|: past the f32 range a partial sum may
- * overflow, so the result is undetermined. A non-finite result is determined where `special` is 0.
+ * a final rounding to a narrow dtype; a zero sum of n > 0 terms may have either sign. `magnitude` is Σ|finite
+ * terms|: past the f32 range a partial sum may overflow, so the result is undetermined. A non-finite result is
+ * determined where `special` is 0.
  */
 function accumulated(y: CpuTensor, propagated: CpuTensor, magnitude: CpuTensor, n: number, special: CpuTensor): CpuTensor {
   const [values, prop, mag, spec] = [valuesOf(y), dense(propagated) as Float32Array, dense(magnitude) as Float32Array, dense(special) as Float32Array];
@@ -119,7 +120,8 @@ function accumulated(y: CpuTensor, propagated: CpuTensor, magnitude: CpuTensor, 
     if (!Number.isFinite(v)) return spec[i] === 0 ? 0 : UNDETERMINED;
     const local = n > 1 ? TOLERANCE.accumulationTerms(n) * TOLERANCE.accumulationUnit * mag[i]! + n * TOLERANCE.flushBelow : 0;
     const bound = prop[i]! + local;
-    return bound > 0 && y.dtype !== 'f32' ? bound + ulp(y.dtype, Math.abs(v) + bound) : bound;
+    const rounded = bound > 0 && y.dtype !== 'f32' ? bound + ulp(y.dtype, Math.abs(v) + bound) : bound;
+    return v === 0 && n > 0 ? Math.max(rounded, TOLERANCE.zeroOfEitherSign) : rounded;
   });
 }
 

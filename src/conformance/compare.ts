@@ -33,6 +33,9 @@ function bitsOf(t: TensorData): ArrayLike<number> {
   return d instanceof Float32Array ? new Uint32Array(d.buffer, d.byteOffset, d.length) : d;
 }
 
+/** An element as text that tells −0 from +0 (String(-0) is "0"). */
+const valueText = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
+
 function withinBound(a: number, e: number, bound: number): boolean {
   if (!Number.isFinite(e)) return Object.is(a, e) || (Number.isNaN(a) && Number.isNaN(e));
   if (Number.isFinite(a)) return Math.abs(a - e) <= bound;
@@ -70,7 +73,7 @@ export function compareOutput(name: string, actual: TensorData, expected: Bounde
     mismatches++;
     if (examples.length < MAX_EXAMPLES) {
       const bits = float && want.dtype !== 'f32' ? ` (codes 0x${aBits[i]!.toString(16)} vs 0x${eBits[i]!.toString(16)})` : '';
-      examples.push(`[${i}] ${a[i]} vs expected ${e[i]}${bits}, bound ${bound === 0 ? 'exact' : bound.toExponential(2)}`);
+      examples.push(`[${i}] ${valueText(a[i]!)} vs expected ${valueText(e[i]!)}${bits}, bound ${bound === 0 ? 'exact' : bound.toExponential(2)}`);
     }
   }
   return { name, elements: n, undetermined, mismatches, examples, worstRatio };

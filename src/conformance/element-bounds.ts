@@ -26,7 +26,8 @@ const isTiny = (v: number) => v !== 0 && Math.abs(v) < TOLERANCE.flushBelow;
 
 /** The operand's interval; with `flush`, widened to zero when it holds magnitudes a device may flush. */
 function rangeOf(o: Operand, flush: boolean): Range {
-  let [lo, hi] = [o.x - o.e, o.x + o.e];
+  // An exact -0 stays -0 at both ends (-0 + 0 is +0).
+  let [lo, hi] = o.e === 0 ? [o.x, o.x] : [o.x - o.e, o.x + o.e];
   if (flush && (isTiny(lo) || isTiny(hi) || (lo < 0 && hi > 0 && o.e < TOLERANCE.flushBelow))) [lo, hi] = [Math.min(lo, 0), Math.max(hi, 0)];
   return [lo, hi];
 }
@@ -46,8 +47,9 @@ function settle(y: number, range: Range | undefined, exact: boolean, local: numb
   if (range === undefined) return UNDETERMINED;
   const [lo, hi] = range;
   if (Number.isNaN(y)) return Number.isNaN(lo) && Number.isNaN(hi) ? 0 : UNDETERMINED;
-  // Every point of the operands' intervals gives the oracle's value (an exact op, or a saturated one: -inf - x).
-  if (lo === y && hi === y) return Number.isFinite(y) ? flushed(local) : 0;
+  // Every point of the operands' intervals gives the oracle's value (an exact op, or a saturated one: -inf - x),
+  // down to the sign of a zero; zeros of both signs leave a bound (ulp('f32', 0) below) that admits either.
+  if (Object.is(lo, y) && Object.is(hi, y)) return Number.isFinite(y) ? flushed(local) : 0;
   if (!Number.isFinite(y) || !Number.isFinite(lo) || !Number.isFinite(hi)) return UNDETERMINED;
   const reach = Math.max(Math.abs(lo), Math.abs(hi));
   if (reach > F32_MAX) return UNDETERMINED;
@@ -75,8 +77,8 @@ const lipschitz = (y: number, reach: number): Range => [y - reach, y + reach];
 /** log of an interval: NaN for a negative one, undetermined across zero. */
 const positive = (f: (v: number) => number) => ([lo, hi]: Range): Range | undefined => (hi < 0 ? [NaN, NaN] : lo <= 0 ? undefined : [f(lo), f(hi)]);
 
-/** The same integer at both ends of the interval, or undetermined. */
-const step = (f: (v: number) => number) => ([lo, hi]: Range): Range | undefined => (f(lo) === f(hi) ? [f(lo), f(lo)] : undefined);
+/** The same integer (and sign of zero) at both ends of the interval, or undetermined. */
+const step = (f: (v: number) => number) => ([lo, hi]: Range): Range | undefined => (Object.is(f(lo), f(hi)) ? [f(lo), f(lo)] : undefined);
 
 const exponential = (x: number, y: number) => TOLERANCE.exponentialUlps(x) * f32Ulp(y);
 const logarithm = (x: number, y: number) => (x >= 0.5 && x <= 2 ? TOLERANCE.logarithmAbsoluteNearOne : TOLERANCE.logarithmUlps * f32Ulp(y));
@@ -174,5 +176,7 @@ export function castBound(from: DType, to: DType, mode: Fp8CastMode | undefined,
   const [clo, chi] = [roundToDType(lo, to, mode), roundToDType(hi, to, mode)];
   if (!isFloat(to)) return clo === chi && (to !== 'bool' || !(lo <= 0 && hi >= 0)) ? 0 : UNDETERMINED;
   if (!Number.isFinite(clo) || !Number.isFinite(chi) || !Number.isFinite(y)) return UNDETERMINED;
-  return Math.max(chi - y, y - clo);
+  const reach = Math.max(chi - y, y - clo);
+  // Both ends round to zero, of different signs: the result is a zero of either sign.
+  return reach === 0 && !Object.is(clo, chi) ? TOLERANCE.zeroOfEitherSign : reach;
 }

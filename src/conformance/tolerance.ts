@@ -45,6 +45,14 @@ export const TOLERANCE = {
   accumulationTerms: (n: number) => Math.min(n, 6 * Math.sqrt(n)),
   accumulationUnit: F32_UNIT_ROUNDOFF,
   /**
+   * The sign of a sum of one or more terms that comes out zero is not specified (spec/ops.md, *Reductions*): it
+   * depends on the order, the precision and fused products (x + (−x) is +0 in f32; an FMA, or the reference's
+   * float64 sum, gives an underflowing product's sign; an accumulator starting from −0 keeps −0 + −0). Such a
+   * zero is bound by the least f32, so that the rules after it see an interval holding both zeros (recip and div
+   * by it undetermined, a cast that keeps the sign not exact). A sum with more terms already has a larger bound.
+   */
+  zeroOfEitherSign: 2 ** -149,
+  /**
    * WGSL lets a device flush subnormal f32 operands and results of arithmetic to zero (SwiftShader does, lavapipe
    * does not). Magnitudes below this may read or come out as zero; it is twice the smallest normal because exp's
    * 2^k factor may pass through a subnormal on the way to a result just above it. Conversions never flush.

@@ -8,10 +8,11 @@ import type { Accumulator, Store } from '../../compiler/kernel.js';
 import { accName, NestWriter, type Loop, type Syntax } from '../../compiler/nest-writer.js';
 import { castTemplate, codeTemplate, ELEMENTWISE, loadTemplate, storeTemplate, type ComputeClass } from '../reference/scalar-js.js';
 
+/** A constant as JavaScript; a negative one in parentheses, so that an operator before it (neg: `-`) stays one. */
 function literal(e: Expr & { kind: 'const' }): string {
-  if (e.type !== 'f32') return String(e.value);
-  const t = formatNumber(e.value);
-  return t === 'nan' ? 'NaN' : t === 'inf' ? 'Infinity' : t === '-inf' ? '-Infinity' : t === '-0' ? '-0' : t;
+  const t = e.type !== 'f32' ? String(e.value) : formatNumber(e.value);
+  const js = t === 'nan' ? 'NaN' : t === 'inf' ? 'Infinity' : t === '-inf' ? '-Infinity' : t;
+  return js.startsWith('-') ? `(${js})` : js;
 }
 
 const cls = (e: Expr): ComputeClass => (e.type === 'f32' ? 'float' : e.type);

@@ -218,8 +218,10 @@ Options:
                      the ${DEFAULT_BACKEND} backend's)
   --dot FILE         write the fused graph as Graphviz DOT (regions as clusters, nodes coloured
                      by kernel); render with e.g. dot -Tsvg FILE > graph.svg
-  --html FILE        write a self-contained HTML page: the fused graph as SVG beside a table of
-                     kernels; hovering a kernel highlights its nodes, hovering a node shows it
+  --html FILE        write a self-contained HTML page: the fused graph as SVG, fitted to the window
+                     (the wheel zooms, dragging pans), nodes coloured by kernel, beside a table of
+                     kernels; search by op, name or kernel; hovering a kernel highlights its nodes,
+                     clicking it brings them into view; hovering a node shows it
   --max-buffers N    split kernels that would bind more than N buffers (WebGPU's limit per stage)
   --force            replace the --dump folder and the --dot and --html files if they exist (without
                      --force, an existing one stops the command before any work)
