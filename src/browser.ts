@@ -44,7 +44,7 @@ export { defaultSettings, type AttentionMode, type GemmMode, type ModelSettings,
 export { loadModel, type LoadedModel } from './models/deepseek/loaded-model.js';
 export { ModelWeights, WeightError } from './models/deepseek/weights.js';
 export { buildModelGraph, cacheSpecs, type CacheSpec, type GraphOptions } from './models/deepseek/model.js';
-export { Session, TokenError, type ForwardResult, type SessionOptions } from './models/deepseek/session.js';
+export { kvCacheBytes, Session, TokenError, type ForwardResult, type SessionOptions } from './models/deepseek/session.js';
 export { generate, type GenerateOptions } from './models/deepseek/generate.js';
 export { GREEDY, Sampler, type SamplingOptions } from './models/deepseek/sampling.js';
 export { kvCacheBytesPerToken, parameterCounts, type KvCacheSizes, type ParameterCounts } from './models/deepseek/stats.js';

@@ -69,7 +69,8 @@ export const cast: Command = {
 
 Reads IN as little-endian f32 values and writes each one rounded to TYPE to OUT: one byte per element for
 e4m3fn and e5m2, two little-endian bytes (the bit pattern) for bf16 and f16. Rounding is to nearest, ties
-to even, with subnormals kept (spec/ops.md, cast).
+to even, with subnormals kept (spec/ops.md, cast). OUT is written under a temporary name and renamed when
+complete, so it is never seen half-written.
 
   --from f32          the input format (f32 is the only one)
   --to TYPE           e4m3fn, e5m2, bf16 or f16

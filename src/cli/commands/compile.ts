@@ -227,7 +227,8 @@ Options:
                      --force, an existing one stops the command before any work)
   -h, --help         show this help
 
-The paths written are reported on stderr, so --json output can be piped.`,
+The paths written are reported on stderr, so --json output can be piped. Each file is written under a
+temporary name and renamed when complete, so none is ever seen half-written.`,
   options: {
     model: { type: 'string' },
     phase: { type: 'string' },

@@ -127,7 +127,8 @@ export const forward: Command = {
 
 Runs the prompt as one prefill at position 0, then one decode step per column of --decode. Outputs that are not
 finite (NaN, ±inf) fail the run (exit status 1): it is then replayed op by op on cpu-reference to name the first
-value that went non-finite, a weight by its name or an op by its layer and the composites it is in.
+value that went non-finite, a weight by its name or an op by its layer and the composites it is in. The --out
+file's folder is checked before the work; the file is written under a temporary name and renamed when complete.
 
 ${MODEL_HELP}
   --decode ROWS       decode tokens in the layout of --tokens: one row per prompt row, one column per

@@ -17,7 +17,9 @@ partial blocks at the edges), and every other tensor (embeddings, norms, router,
   w8 = e4m3fn(w / scale_inv), saturating
 config.json gains quantization_config {fp8, e4m3, dynamic, weight_block_size [B, B]} (and scale_fmt "ue8m0" when
 asked). The folder's other files (tokenizer and the like) are copied. The result runs with --gemm fp8 (activations
-then quantised per 1xB tile) or --gemm dequant.
+then quantised per 1xB tile) or --gemm dequant. A new DIR2 is built under a temporary name beside it and renamed
+when complete; in an existing DIR2 (--force) each file is replaced whole: a killed run leaves the old files or the
+new ones, never a partial file.
 A weight holding NaN or ±inf is refused, naming the tensor and the element.
 
   --model DIR         the checkpoint to convert: config.json and model.safetensors (or an index and shards)
