@@ -11,6 +11,7 @@ export * from './browser.js';
 export { dumpFiles, dumpTo } from './compiler/dump.js';
 export { directoryFiles, fileBytes } from './io/local-files.js';
 export { SafetensorsWriter, writeSafetensors, type WriteOptions } from './io/safetensors-writer.js';
+export { AtomicFile, OutputFolder, writeFileAtomic, type OutputOptions } from './io/atomic-file.js';
 export type { TensorSpec } from './io/safetensors.js';
 export { quantizeCheckpoint, type QuantizeOptions, type QuantizeSummary } from './models/deepseek/quantize.js';
 export { initCheckpoint, type InitDType, type InitOptions, type InitSummary } from './models/deepseek/random-checkpoint.js';

@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { writeFully } from './local-files.js';
-import { checkOutputFile, checkOutputFolder, fileError, type OutputOptions } from './output-path.js';
+import { fileError } from './file-error.js';
+import { checkOutputFile, checkOutputFolder, type OutputOptions } from './output-path.js';
 
 export type { OutputOptions };
 

@@ -5,20 +5,26 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import type { ByteSource } from './byte-source.js';
+import { fileError } from './file-error.js';
 import type { FileSet } from './file-set.js';
 
 /** fs reads and writes move at most about 2 GB per call. */
 const MAX_IO_BYTES = 1 << 30;
 
-/** The file at `path`, opened now and read on demand; `close()` releases its descriptor. */
+/** The file at `path`, opened now and read on demand; `close()` releases its descriptor. I/O errors name the file. */
 export function fileBytes(path: string): ByteSource {
-  const fd = fs.openSync(path, 'r');
+  let fd: number;
   let byteLength: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (e) {
+    throw fileError(path, 'open it', e);
+  }
   try {
     byteLength = fs.fstatSync(fd).size;
   } catch (e) {
     fs.closeSync(fd);
-    throw e;
+    throw fileError(path, 'read its size', e);
   }
   let open = true;
   return {
@@ -27,7 +33,12 @@ export function fileBytes(path: string): ByteSource {
     read(into, position) {
       if (!open) throw new Error(`${path}: read after close()`);
       for (let done = 0; done < into.length; ) {
-        const n = fs.readSync(fd, into, done, Math.min(into.length - done, MAX_IO_BYTES), position + done);
+        let n: number;
+        try {
+          n = fs.readSync(fd, into, done, Math.min(into.length - done, MAX_IO_BYTES), position + done);
+        } catch (e) {
+          throw fileError(path, `read ${into.length - done} bytes at byte ${position + done}`, e);
+        }
         if (n === 0) throw new Error(`${path}: the file ended at byte ${position + done}; was it changed after opening?`);
         done += n;
       }

@@ -1,7 +1,8 @@
-// Checks on where a command is about to write, made before the work, and I/O errors that name the file (Node only).
+// Checks on where a command is about to write, made before the work (Node only).
 
 import fs from 'node:fs';
 import { dirname } from 'node:path';
+import { fileError } from './file-error.js';
 
 export interface OutputOptions {
   /** Replace an existing file; without it, writing to an existing path is refused. */
@@ -11,28 +12,6 @@ export interface OutputOptions {
    * cut too; false for files that need only never be seen half-written (debugging dumps: the syncs take ms a file).
    */
   readonly sync?: boolean;
-}
-
-const CODE_MEANING: Readonly<Record<string, string>> = {
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EFBIG: 'the file is too large for the file system',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  EISDIR: 'it is a folder',
-  ENOTDIR: 'a part of the path is not a folder',
-  ENOENT: 'no such file or folder',
-  EEXIST: 'it already exists',
-  EIO: 'input/output error',
-  EMFILE: 'too many open files',
-};
-
-/** `e` as an Error naming `path` and what was being done, with Node's error code (ENOSPC, EACCES...) explained. */
-export function fileError(path: string, action: string, e: unknown): Error {
-  const code = (e as NodeJS.ErrnoException).code;
-  const reason = code === undefined ? (e as Error).message : `${code}: ${CODE_MEANING[code] ?? (e as Error).message}`;
-  return new Error(`${path}: cannot ${action} (${reason})`, { cause: e });
 }
 
 function checkWritableFolder(path: string, folder: string, action: string): void {

@@ -29,6 +29,13 @@ const expectOpenError = (expected: string, header: unknown, dataBytes?: number, 
 };
 
 describe('safetensors validation at open', () => {
+  it('names the file in an I/O error: a missing file, a folder', () => {
+    const dir = tempDir();
+    const missing = path.join(dir, 'missing.safetensors');
+    expect(() => SafetensorsFile.open(fileBytes(missing))).toThrow(`${missing}: cannot open it (ENOENT: no such file or folder)`);
+    expect(() => SafetensorsFile.open(fileBytes(dir))).toThrow(new RegExp(`^${dir}: cannot read 8 bytes at byte 0 \\(EISDIR: it is a folder\\)$`));
+  });
+
   it('rejects files shorter than the length prefix', () => {
     const file = path.join(tempDir(), 'short.safetensors');
     fs.writeFileSync(file, Buffer.from([1, 2, 3]));

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import type { Backend, Executable } from '../../backends/backend.js';
 import { AtomicFile } from '../../io/atomic-file.js';
+import { fileError } from '../../io/file-error.js';
 import { checkOutputFile } from '../../io/output-path.js';
 import { byteSize, isFp8, tensorData, weightMap, type FloatDType } from '../../ir/index.js';
 import { cast as castOp, Trace, type Fp8CastMode } from '../../ops/index.js';
@@ -95,7 +96,12 @@ ${backendList('                        ')}
     const mode = parseMode(dtype, values.mode as string | undefined);
     if (positionals.length !== 2) throw new UsageError(`dsv3 cast: expected IN and OUT, got ${positionals.length} path(s)\nRun 'dsv3 cast --help' for usage.`);
     const [inPath, outPath] = positionals as [string, string];
-    const input = new Uint8Array(fs.readFileSync(inPath));
+    let input: Uint8Array;
+    try {
+      input = new Uint8Array(fs.readFileSync(inPath));
+    } catch (e) {
+      throw new UsageError(`dsv3 cast: ${fileError(inPath, 'read it', e).message}`);
+    }
     if (input.byteLength % 4 !== 0) throw new UsageError(`dsv3 cast: ${inPath} has ${input.byteLength} bytes, not a whole number of f32 values (4 bytes each)`);
     refuseExisting('cast', outPath, values.force === true);
     checkOutputFile(outPath, { overwrite: values.force === true });

@@ -1,6 +1,6 @@
 // A checkpoint of random weights for a config.json, in the Hugging Face layout every command loads: for trying a
 // variant (other ranks, expert counts, routing, MTP depth, FP8 block size) without training one. As DeepSeek-V3 is
-// initialised (spec/techniques.md §Training): every weight matrix and the embedding drawn from N(0, std²), std 0.006
+// initialised (spec/techniques.md §Initialisation): every weight matrix and the embedding drawn from N(0, std²), std 0.006
 // by default; RMSNorm weights 1 and the routers' e_score_correction_bias 0, as Hugging Face initialises them; each
 // MTP module's embed_tokens and shared_head.head are copies of the main embedding and head, as in DeepSeek's release.
 // Each tensor draws from its own stream, seeded by the seed and its name, so a tensor's values do not depend on the
