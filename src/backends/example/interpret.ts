@@ -22,8 +22,16 @@ interface Scope {
 const decoder = (d: DType): ((x: number) => number) =>
   d === 'bf16' ? bf16ToF32 : d === 'f16' ? f16ToF32 : isFp8(d) ? (x) => fp8ToF32(x, d) : (x) => x;
 
+/** The Int32Array view over each f32 buffer's memory, made once per buffer rather than once per element read. */
+const codeViews = new WeakMap<Float32Array, Int32Array>();
+
 /** The storage codes of a buffer: an f32 one through an Int32Array view of its memory. */
-const codes = (data: StorageArray): StorageArray => (data instanceof Float32Array ? new Int32Array(data.buffer, data.byteOffset, data.length) : data);
+function codes(data: StorageArray): StorageArray {
+  if (!(data instanceof Float32Array)) return data;
+  let view = codeViews.get(data);
+  if (!view) codeViews.set(data, (view = new Int32Array(data.buffer, data.byteOffset, data.length)));
+  return view;
+}
 
 /** The stored element of a compute value (already representable; an fp8 inf or NaN stays one). */
 const encoder = (d: DType): ((x: number) => number) =>
