@@ -12,39 +12,11 @@ import { parseModelConfig } from '../src/models/deepseek/config.js';
 import { checkpointTensors, modelLayout } from '../src/models/deepseek/layout.js';
 import { printTable } from './harness.js';
 import type { LoadRunRequest, LoadRunResult } from './load-run.js';
+import { benchConfig } from './scale-checkpoints.js';
 import { writeSyntheticCheckpoint } from './synthetic-checkpoint.js';
 
 /** DeepSeek-V2-Lite's config.json with 4 of its 27 layers (1 dense + 3 MoE). */
-const V2_LITE_4_LAYERS = {
-  architectures: ['DeepseekV2ForCausalLM'],
-  model_type: 'deepseek_v2',
-  vocab_size: 102400,
-  hidden_size: 2048,
-  intermediate_size: 10944,
-  moe_intermediate_size: 1408,
-  num_hidden_layers: 4,
-  first_k_dense_replace: 1,
-  num_attention_heads: 16,
-  n_routed_experts: 64,
-  n_shared_experts: 2,
-  num_experts_per_tok: 6,
-  n_group: 1,
-  topk_group: 1,
-  routed_scaling_factor: 1.0,
-  scoring_func: 'softmax',
-  topk_method: 'greedy',
-  norm_topk_prob: false,
-  q_lora_rank: null,
-  kv_lora_rank: 512,
-  qk_nope_head_dim: 128,
-  qk_rope_head_dim: 64,
-  v_head_dim: 128,
-  rope_theta: 10000,
-  rope_scaling: { type: 'yarn', factor: 40, original_max_position_embeddings: 4096, beta_fast: 32, beta_slow: 1, mscale: 0.707, mscale_all_dim: 0.707 },
-  max_position_embeddings: 163840,
-  rms_norm_eps: 1e-6,
-  num_nextn_predict_layers: 0,
-};
+const V2_LITE_4_LAYERS = { ...benchConfig('deepseek-v2-lite.config.json'), num_hidden_layers: 4 };
 
 const PROMPT = [17, 4242, 31337, 99];
 const SHARD_BYTES = 1 << 30;
@@ -66,7 +38,7 @@ export async function loadSuite(): Promise<void> {
   const tmp = fs.mkdtempSync(join(os.tmpdir(), 'dsv3-bench-load-'));
   try {
     let start = performance.now();
-    const ckpt = writeSyntheticCheckpoint(tmp, V2_LITE_4_LAYERS, 'BF16', SHARD_BYTES);
+    const ckpt = await writeSyntheticCheckpoint(join(tmp, 'checkpoint'), V2_LITE_4_LAYERS, 'bf16', SHARD_BYTES);
     const writeSeconds = (performance.now() - start) / 1000;
     console.log(
       `checkpoint: ${gb(ckpt.bytes)} bf16 (DeepSeek-V2-Lite widths, 4 of its 27 layers: 1 dense + 3 MoE of 64 routed + 2 shared experts), ` +
@@ -83,7 +55,7 @@ export async function loadSuite(): Promise<void> {
     const rows = [];
     for (const claims of [true, false]) {
       start = performance.now();
-      const r = await runChild({ dir: tmp, claims, prompt: PROMPT, maxSeqLen: 64 });
+      const r = await runChild({ dir: ckpt.dir, claims, prompt: PROMPT, maxSeqLen: 64 });
       const experts = Object.values(r.selected).reduce((n, e) => n + e.length, 0);
       const lazyBytes = nonExpert + experts * expertBytes;
       rows.push([

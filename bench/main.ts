@@ -6,6 +6,8 @@ import { gemmSuite } from './cpu-gemm.js';
 import { fp8AccumulationSuite } from './fp8-accumulation.js';
 import { loadSuite } from './load.js';
 import { modelSuite } from './model.js';
+import { scaleSuite } from './scale.js';
+import { wasmSuite } from './wasm.js';
 import { webgpuSuite } from './webgpu.js';
 
 const SUITES: Record<string, () => void | Promise<void>> = {
@@ -15,6 +17,8 @@ const SUITES: Record<string, () => void | Promise<void>> = {
   load: loadSuite,
   webgpu: webgpuSuite,
   'fp8-accumulation': fp8AccumulationSuite,
+  scale: scaleSuite,
+  wasm: wasmSuite,
 };
 
 const requested = process.argv.slice(2);
@@ -23,7 +27,9 @@ if (unknown.length > 0) {
   console.error(`bench: unknown suite ${unknown.map((n) => `'${n}'`).join(', ')}; known suites: ${Object.keys(SUITES).join(', ')}`);
   process.exit(2);
 }
-for (const name of requested.length > 0 ? requested : Object.keys(SUITES)) {
+// Run only when named: `scale` writes about 52 GB of checkpoints (once) and runs for many minutes.
+const ON_REQUEST = new Set(['scale']);
+for (const name of requested.length > 0 ? requested : Object.keys(SUITES).filter((n) => !ON_REQUEST.has(n))) {
   console.log(`\n== ${name} ==`);
   await SUITES[name]();
 }

@@ -223,7 +223,7 @@ export async function modelSuite(): Promise<void> {
   const tmp = fs.mkdtempSync(join(os.tmpdir(), 'dsv3-bench-model-'));
   const entries = await backends();
   try {
-    const synthetic = writeSyntheticCheckpoint(join(tmp, 'synthetic'), SYNTHETIC_V3, 'BF16', 1 << 30);
+    const synthetic = await writeSyntheticCheckpoint(join(tmp, 'synthetic'), SYNTHETIC_V3, 'bf16', 1 << 30);
     console.log(`synthetic checkpoint: ${(synthetic.bytes / 2 ** 20).toFixed(0)} MiB bf16 in ${synthetic.shards} shard(s), served as f32; deleted afterwards`);
     const tiny = { name: 'v3-tiny (golden)', dir: 'spec/golden/v3-tiny-f32', maxSeqLen: 64 };
     const large = { name: 'synthetic dim 1024, 8 layers, 64 experts', dir: synthetic.dir, maxSeqLen: 64 };

@@ -54,3 +54,12 @@ export { GoldenCase, type GoldenGemm, type GoldenRun, type SkippedRun } from './
 export { verifyRun } from './models/deepseek/verify/run-case.js';
 export { compareBits, compareF32, compareGateWeights, compareIndices, type Comparison } from './models/deepseek/verify/compare.js';
 export { F32_CHECKS, F32_TOLERANCE, FP8_END_TO_END_CHECKS, FP8_LAYER_CHECKS, GATE_WEIGHT_TOLERANCE, type CheckTolerance, type Tolerance } from './models/deepseek/verify/tolerance.js';
+// Checking a port (docs/checking-a-port.md): a forward call's tensors under the dump names (a Session with
+// `captures` adds every layer's), two dumps compared as `dsv3 diff` compares them, and the report `diff` and `verify`
+// print, in the order the model computes the tensors, with the first divergence.
+export { lastPosition, stepTensors } from './models/deepseek/step-tensors.js';
+export { diffDumps, type DiffOptions, type DumpDiff } from './models/deepseek/verify/dump-diff.js';
+export { comparisonTable, describeWorst, firstDivergence, summarize } from './models/deepseek/verify/report.js';
+export { inLayerOrder } from './models/deepseek/verify/layer-order.js';
+export { describeTolerance } from './models/deepseek/verify/tolerance.js';
+export type { ElementPair, Values } from './models/deepseek/verify/compare.js';

@@ -6,6 +6,7 @@ import type { Backend } from './backend.js';
 import { cpuEntry } from './cpu/entry.js';
 import { referenceEntry } from './reference/entry.js';
 import type { DriverOptions } from './sdk/driver.js';
+import { wasmEntry } from './wasm/entry.js';
 import { webgpuEntry } from './webgpu/entry.js';
 
 /** Something a backend needs that a machine may lack (a GPU adapter, threads). */
@@ -50,7 +51,7 @@ export class BackendUnavailableError extends Error {
   }
 }
 
-const registered = new Map<string, BackendEntry>([cpuEntry, referenceEntry, webgpuEntry].map((e) => [e.name, e]));
+const registered = new Map<string, BackendEntry>([cpuEntry, referenceEntry, webgpuEntry, wasmEntry].map((e) => [e.name, e]));
 
 /** Adds a backend under its name (a test's own backend, say); a name is registered once. */
 export function registerBackend(entry: BackendEntry): void {

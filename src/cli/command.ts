@@ -74,7 +74,20 @@ export function numberOption(command: string, option: string, text: string): num
   return x;
 }
 
-/** --force, the same in every command that writes: without it, an existing output stops the command before any work. */
-export function refuseExisting(command: string, path: string, force: boolean): void {
-  if (!force && fs.existsSync(path)) throw new UsageError(`dsv3 ${command}: ${path} already exists; pass --force to replace it`);
+/**
+ * --force, the same in every command that writes: without it, an existing output stops the command before any work.
+ * An output of the other kind (a folder where a file is to be written, or a file where a folder is) stops it either way.
+ */
+export function refuseExisting(command: string, path: string, force: boolean, kind: 'file' | 'folder'): void {
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(path, { throwIfNoEntry: false });
+  } catch (e) {
+    // A file where a folder of the path should be: nothing exists at the path, and the output checks name the file.
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+    throw e;
+  }
+  if (stat === undefined) return;
+  if (stat.isDirectory() !== (kind === 'folder')) throw new UsageError(`dsv3 ${command}: ${path} is ${stat.isDirectory() ? 'a folder' : 'not a folder'}; expected the path of a ${kind} to write`);
+  if (!force) throw new UsageError(`dsv3 ${command}: ${path} already exists; pass --force to replace it`);
 }

@@ -102,6 +102,7 @@ export class TerminalProgress implements Progress {
   }
 
   private finish(task: Running): void {
+    const elapsed = this.now() - task.started;
     this.running.splice(this.running.indexOf(task), 1);
     if (!this.running.length) {
       clearInterval(this.timer);
@@ -109,15 +110,20 @@ export class TerminalProgress implements Progress {
       this.lastPlain = -Infinity;
     }
     if (this.live) this.update(true);
-    else if (task.shown) this.stream.write(`${taskText(task)}, done in ${formatElapsed(this.now() - task.started)}\n`);
+    // Work that blocked the thread (a compile) had no chance to print while it ran: its end still says it took long.
+    else if (task.shown || elapsed >= PLAIN_AFTER_MS) this.stream.write(`${taskText(task)}, done in ${formatElapsed(elapsed)}\n`);
   }
 }
 
 /** --quiet, for every command that shows progress. */
 export const QUIET_OPTION: Options = { quiet: { type: 'boolean', default: false } };
 
-export const QUIET_HELP = `  --quiet             no progress on stderr (compiling, loading weights, compiling pipelines: a live line on
-                      a terminal, a line every ${PLAIN_EVERY_MS / 1000} s otherwise for work taking over ${PLAIN_AFTER_MS / 1000} s)`;
+/** The help of --quiet, its description starting at `column` as in the help around it. */
+export const quietHelp = (column: number): string =>
+  `${'  --quiet'.padEnd(column)}no progress on stderr (the work under way, such as compiling or loading weights: a live
+${' '.repeat(column)}line on a terminal, a line every ${PLAIN_EVERY_MS / 1000} s otherwise for work taking over ${PLAIN_AFTER_MS / 1000} s)`;
+
+export const QUIET_HELP = quietHelp(22);
 
 /** The progress a command shows: on stderr, or none with --quiet. */
 export const commandProgress = (values: Readonly<Record<string, unknown>>): Progress => (values.quiet === true ? SILENT_PROGRESS : new TerminalProgress(process.stderr));

@@ -2,8 +2,10 @@
 // the outermost loop whose variables it uses (so loop-invariant work is hoisted), and forgotten when its loop
 // closes. A renderer supplies only its language (`Syntax`); this file is the shared C-style skeleton.
 
+import type { DType } from '../ir/index.js';
 import { topoOrder, type Expr } from './expr.js';
 import { varKey } from './affine.js';
+import type { Accumulator, MapBody, ReduceBody, Store } from './kernel.js';
 
 export interface Loop {
   /** "idx0", "ridx1", ... */
@@ -18,8 +20,10 @@ export interface Syntax {
   literal(e: Expr & { kind: 'const' }): string;
   /** A declaration statement of `name` holding `value` (the expression `e`). */
   declare(name: string, value: string, e: Expr): string;
-  /** The opening line of a loop of `name` over 0..extent-1 (the writer closes it with "}"). */
+  /** The opening line of a loop of `name` over 0..extent-1. */
   loop(name: string, extent: number): string;
+  /** The closing line of the loop of `name` (default "}"). */
+  close?(name: string): string;
   /** The name of a runtime parameter. */
   param(name: string): string;
 }
@@ -108,7 +112,7 @@ export class NestWriter {
     for (const l of [...loops].reverse()) {
       for (const e of this.frames.pop()!) this.names.delete(e);
       this.indent = this.indent.slice(2);
-      this.line('}');
+      this.line(this.syntax.close?.(loopVarName(l.key)) ?? '}');
       this.varLevel.delete(l.key);
     }
     this.levels.clear();
@@ -126,4 +130,31 @@ export class NestWriter {
     for (const l of this.varLevel.values()) d = Math.max(d, l);
     return d;
   }
+}
+
+/** A NestWriter that also writes one language's stores and accumulators (the CPU's JavaScript, WebAssembly). */
+export interface BodyWriter extends NestWriter {
+  stores(stores: readonly Store[], outputDTypes: readonly DType[]): void;
+  accumulate(j: number, acc: Accumulator, loops: readonly Loop[]): void;
+}
+
+/** The loop nests of a map or reduce body (spec/kernel-ir.md), in any language. */
+export function writeMapOrReduce(w: BodyWriter, b: MapBody | ReduceBody, outDTypes: readonly DType[]): void {
+  if (b.kind === 'map') {
+    const roots = b.stores.flatMap((s) => [s.index, s.value]);
+    w.declare(roots, 0);
+    w.nest(loops('idx', b.shape), roots, () => w.stores(b.stores, outDTypes));
+    return;
+  }
+  const stores = b.stores.flatMap((s) => [s.index, s.value]);
+  const rows = b.rowStores.flatMap((s) => [s.index, s.value]);
+  w.nest(loops('idx', b.shape), [], () => {
+    b.accumulators.forEach((acc, j) => w.accumulate(j, acc, loops('ridx', b.rshape)));
+    w.declare(stores);
+    w.stores(b.stores, outDTypes);
+    if (rows.length) {
+      w.declare(rows);
+      w.nest(loops('ridx', b.rshape), rows, () => w.stores(b.rowStores, outDTypes));
+    }
+  });
 }

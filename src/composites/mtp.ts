@@ -4,14 +4,14 @@
 // weights expect), a full MoE decoder block with its own cache, then shared_head.head(shared_head.norm(.)):
 // the prediction for t_{i+2}. Operands: tokens [B, S] (the shifted tokens t_{i+1}), hidden [B, S, D] (h_i),
 // cos, sin, start_pos, the block's two caches, then the weights. Results: logits [B, S, vocab], both caches,
-// the block's expert indices and routing weights, and the block's output [B, S, D] (before shared_head.norm: the
-// hidden state the next MTP module takes). The official code has no MTP module; eh_proj runs as a plain Linear
+// the block's expert indices and routing weights, the block's output [B, S, D] (before shared_head.norm: the
+// hidden state the next MTP module takes) and its router's scores [B·S, E] before the bias (the balance loss's P). The official code has no MTP module; eh_proj runs as a plain Linear
 // would (under FP8 GEMMs with scale_fmt ue8m0, it uses ue8m0 scales).
 
 import type { AttrsOf } from '../ir/index.js';
 import { take } from '../ops/indexing.js';
 import { linear } from '../ops/linalg.js';
-import { concat } from '../ops/movement.js';
+import { concat, reshape } from '../ops/movement.js';
 import { rmsNorm } from '../ops/norm.js';
 import type { Tensor } from '../ops/tensor.js';
 import { blockWeightNames, decoderBlock } from './decoder-block.js';
@@ -20,6 +20,7 @@ import { mlaCacheNames, MLA_ATTRS } from './mla.js';
 import { MOE_ATTRS } from './moe.js';
 import { callComposite, namedInputs, pickAttrs, withoutPrefix, type Named } from './named-operands.js';
 import { project, projectionOperands } from './projection.js';
+import { routerScores } from './router.js';
 
 const MTP_ATTRS = { ...MLA_ATTRS, ...MOE_ATTRS } as const;
 
@@ -33,7 +34,7 @@ const operands = (a: MtpAttrs): string[] => [
 export const MTP_BLOCK = composite('mtp_block', {
   attrs: MTP_ATTRS,
   operands,
-  results: (a) => ['logits', ...mlaCacheNames(a.attention), 'indices', 'weights', 'hidden'],
+  results: (a) => ['logits', ...mlaCacheNames(a.attention), 'indices', 'weights', 'hidden', 'scores'],
   decompose: (inputs, a) => {
     const n = namedInputs(inputs, operands(a));
     const [cacheA, cacheB] = mlaCacheNames(a.attention);
@@ -47,7 +48,9 @@ export const MTP_BLOCK = composite('mtp_block', {
       { kind: 'moe', attrs: pickAttrs(a, MOE_ATTRS) },
     );
     const logits = linear(rmsNorm(block.out, n.head_norm!, a.eps), n.head!);
-    return [logits, ...block.caches, block.gate!.indices, block.gate!.weights, block.out];
+    const [B, S, D] = block.ffnIn.shape as [number, number, number];
+    const scores = routerScores(reshape(block.ffnIn, [B * S, D]), n['block.ffn.router']!, a.scoring);
+    return [logits, ...block.caches, block.gate!.indices, block.gate!.weights, block.out, scores];
   },
 });
 
@@ -63,17 +66,18 @@ export interface MtpInputs {
 export interface MtpOutputs {
   readonly logits: Tensor;
   readonly caches: readonly [Tensor, Tensor];
-  readonly gate: { readonly indices: Tensor; readonly weights: Tensor };
+  /** The block's routing, and its router's scores [B·S, E] before the bias. */
+  readonly gate: { readonly indices: Tensor; readonly weights: Tensor; readonly scores: Tensor };
   /** The block's output, before shared_head.norm. */
   readonly hidden: Tensor;
 }
 
 export function mtpBlock(inp: MtpInputs, weights: Named, a: MtpAttrs): MtpOutputs {
   const [cacheA, cacheB] = mlaCacheNames(a.attention);
-  const [logits, ca, cb, indices, w, hidden] = callComposite(
+  const [logits, ca, cb, indices, w, hidden, scores] = callComposite(
     MTP_BLOCK,
     { tokens: inp.tokens, hidden: inp.hidden, cos: inp.cos, sin: inp.sin, start_pos: inp.startPos, [cacheA]: inp.caches[0], [cacheB]: inp.caches[1], ...weights },
     a,
   );
-  return { logits: logits!, caches: [ca!, cb!], gate: { indices: indices!, weights: w! }, hidden: hidden! };
+  return { logits: logits!, caches: [ca!, cb!], gate: { indices: indices!, weights: w!, scores: scores! }, hidden: hidden! };
 }

@@ -1,9 +1,12 @@
 // Files that are never seen half-written (Node only; the browser entry never imports this). A file is written under a
 // temporary name in its target folder, synced, and renamed over the target, and the folder is synced: a process
-// killed at any point leaves at the target either what was there before or the whole new file. A new folder of
-// files is built the same way, under a temporary name beside it. The temporary names
-// (`<name>.dsv3-partial-<host>-<pid>-<n>`) say whose they are: the first write of a process into a folder removes
-// those left there by this host's processes that are no longer running, so a killed run leaves nothing for long.
+// killed at any point leaves at the target either what was there before or the whole new file. A folder of files
+// is built the same way, under a temporary name beside it; one replacing an existing folder is swapped in by two
+// renames (the old folder moved aside, the new one moved in), and the old one removed after. The temporary names
+// (`<name>.dsv3-partial-<host>-<pid>-<n>`, `<name>.dsv3-previous-<host>-<pid>-<n>` for a folder moved aside) say
+// whose they are: the first write of a process into a folder removes those left there by this host's processes
+// that are no longer running, and puts back a folder moved aside by a run killed between the two renames, so a
+// killed run loses nothing and leaves nothing for long.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,22 +17,33 @@ import { checkOutputFile, checkOutputFolder, type OutputOptions } from './output
 
 export type { OutputOptions };
 
+type Leftover = 'partial' | 'previous';
+
 const HOST = os.hostname().replace(/\W/g, '_');
-const PARTIAL = new RegExp(`\\.dsv3-partial-${HOST}-(\\d+)-\\d+$`);
-let partials = 0;
+const LEFTOVER = new RegExp(`^(.+)\\.dsv3-(partial|previous)-${HOST}-(\\d+)-\\d+$`);
+let temporaries = 0;
 const swept = new Set<string>();
 
-/** A fresh temporary name beside `path`, after removing the stale ones in its folder (once per process). */
-function partialPath(path: string): string {
-  const folder = dirname(path);
-  if (!swept.has(folder)) {
-    for (const name of fs.readdirSync(folder)) {
-      const pid = PARTIAL.exec(name)?.[1];
-      if (pid !== undefined && !isRunning(Number(pid))) fs.rmSync(join(folder, name), { recursive: true, force: true });
-    }
-    swept.add(folder);
+/**
+ * Once per process and folder: removes what this host's finished processes left in `folder`, except a folder one
+ * moved aside and did not replace (killed between the two renames of a swap), which goes back to its name.
+ */
+function sweepLeftovers(folder: string): void {
+  if (swept.has(folder) || !fs.existsSync(folder)) return;
+  for (const name of fs.readdirSync(folder)) {
+    const [, target, kind, pid] = LEFTOVER.exec(name) ?? [];
+    if (target === undefined || isRunning(Number(pid))) continue;
+    const leftover = join(folder, name);
+    if (kind === 'previous' && !fs.existsSync(join(folder, target))) fs.renameSync(leftover, join(folder, target));
+    else fs.rmSync(leftover, { recursive: true, force: true });
   }
-  return join(folder, `${basename(path)}.dsv3-partial-${HOST}-${process.pid}-${partials++}`);
+  swept.add(folder);
+}
+
+/** A fresh temporary name beside `path`, after sweeping its folder. */
+function temporaryPath(path: string, kind: Leftover = 'partial'): string {
+  sweepLeftovers(dirname(path));
+  return join(dirname(path), `${basename(path)}.dsv3-${kind}-${HOST}-${process.pid}-${temporaries++}`);
 }
 
 function isRunning(pid: number): boolean {
@@ -93,7 +107,7 @@ export class AtomicFile {
   /** Checks the target (checkOutputFile) and opens a fresh temporary file in its folder. */
   static create(path: string, options: OutputOptions = {}): AtomicFile {
     checkOutputFile(path, options);
-    const temporary = partialPath(path);
+    const temporary = temporaryPath(path);
     let fd: number;
     try {
       fd = fs.openSync(temporary, 'wx');
@@ -158,35 +172,38 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
 }
 
 /**
- * The folder a set of files is written into. A new folder is built under a temporary name beside `path` and
- * appears whole on commit; an existing one (only with `overwrite`) is written in place, each file replaced whole
- * (through AtomicFile).
+ * A folder of files written whole: it is built under a temporary name beside `path` and put at `path` on commit,
+ * replacing an existing folder there (only with `overwrite`) by a swap, so that `path` never holds a mix of old and
+ * new files.
  */
 export class OutputFolder {
   private constructor(
     readonly path: string,
-    /** Where the folder's files are written until commit: `path` itself, or the temporary folder. */
+    /** Where the folder's files are written until commit: the temporary folder beside `path`. */
     readonly writePath: string,
+    private readonly overwrite: boolean,
   ) {}
 
+  /** Checks `path` (a folder, or nothing yet; a writable parent, created if missing) and makes the temporary folder. */
   static open(path: string, { overwrite = false }: OutputOptions = {}): OutputFolder {
+    // A folder put back by the sweep counts as existing.
+    sweepLeftovers(dirname(path));
     const stat = fs.statSync(path, { throwIfNoEntry: false });
     if (stat !== undefined && !stat.isDirectory()) throw new Error(`${path} exists and is not a folder`);
     if (stat !== undefined && !overwrite) throw new Error(`${path} already exists; refusing to write into it`);
-    checkOutputFolder(path);
-    if (stat !== undefined) return new OutputFolder(path, path);
+    checkOutputFolder(path, { whole: true });
     try {
       fs.mkdirSync(dirname(path), { recursive: true });
     } catch (e) {
       throw fileError(path, `create folder ${dirname(path)}`, e);
     }
-    const temporary = partialPath(path);
+    const temporary = temporaryPath(path);
     try {
       fs.mkdirSync(temporary);
     } catch (e) {
       throw fileError(path, `create temporary folder ${temporary}`, e);
     }
-    return new OutputFolder(path, temporary);
+    return new OutputFolder(path, temporary, overwrite);
   }
 
   /** The path to write the folder's file `name` to now. */
@@ -194,13 +211,33 @@ export class OutputFolder {
     return join(this.writePath, name);
   }
 
-  /** Puts a new folder at `path` (its files written and synced); an existing folder is already complete. */
+  /**
+   * Puts the folder (its files written and synced) at `path`. A folder already there is first moved aside, and
+   * removed once the new one is in place; if the new one cannot be moved in, the old one goes back.
+   */
   commit(): void {
-    if (this.writePath !== this.path) publish(this.writePath, this.path, {});
+    if (!(this.overwrite && fs.existsSync(this.path))) {
+      publish(this.writePath, this.path, {});
+      return;
+    }
+    const previous = temporaryPath(this.path, 'previous');
+    try {
+      fs.renameSync(this.path, previous);
+    } catch (e) {
+      this.abort();
+      throw fileError(this.path, `move it aside to ${previous}`, e);
+    }
+    try {
+      publish(this.writePath, this.path, {});
+    } catch (e) {
+      fs.renameSync(previous, this.path);
+      throw e;
+    }
+    fs.rmSync(previous, { recursive: true, force: true });
   }
 
-  /** Removes a new folder's temporary folder; files already replaced in an existing folder stay. */
+  /** Removes the temporary folder, leaving `path` as it was. */
   abort(): void {
-    if (this.writePath !== this.path) fs.rmSync(this.writePath, { recursive: true, force: true });
+    fs.rmSync(this.writePath, { recursive: true, force: true });
   }
 }

@@ -33,3 +33,23 @@ export function memoryBytes(name: string, bytes: Bytes): ByteSource {
     close() {},
   };
 }
+
+/** Bytes read through a counted source, and the source's size (set when it is wrapped). */
+export interface ByteCount {
+  all: number;
+  byteLength: number;
+}
+
+/** `source`, adding every byte read through it to `count.all`. */
+export function countedBytes(source: ByteSource, count: ByteCount): ByteSource {
+  count.byteLength = source.byteLength;
+  return {
+    name: source.name,
+    byteLength: source.byteLength,
+    read(into, position) {
+      source.read(into, position);
+      count.all += into.length;
+    },
+    close: () => source.close(),
+  };
+}

@@ -1,8 +1,10 @@
 // A checkpoint directory as Hugging Face lays it out: a single model.safetensors, or shards listed by
 // model.safetensors.index.json, whose "weight_map" names the shard file of every tensor. Shards are opened on first
 // use and checked against the index then; tensors are read lazily from them. The folder is a FileSet: a directory
-// (directoryFiles, Node) or files in memory (memoryFiles).
+// (directoryFiles, Node) or files in memory (memoryFiles). Every byte read is counted per shard (`reads`), headers
+// apart from tensor data, so a run can report its reading pattern.
 
+import { countedBytes, type ByteCount } from './byte-source.js';
 import { readJson, type FileSet } from './file-set.js';
 import { isJSONObject, SafetensorsFile, type FileArray, type IRTensor, type TensorInfo } from './safetensors.js';
 
@@ -14,9 +16,29 @@ export interface CheckpointTensorInfo extends TensorInfo {
   readonly file: string;
 }
 
+/** What was read from one shard since the checkpoint was opened. */
+export interface ShardReads {
+  readonly file: string;
+  /** All bytes read from the file: its header and tensor data. */
+  readonly bytesRead: number;
+  /** The tensor data among them (each tensor counted every time it is read). */
+  readonly tensorBytes: number;
+  /** The file's size. */
+  readonly byteLength: number;
+}
+
+/** A shard's counts: every byte read (ByteCount.all) and the tensor data among them. */
+interface ShardCount extends ByteCount {
+  tensors: number;
+}
+
+const freshCount = (): ShardCount => ({ all: 0, tensors: 0, byteLength: 0 });
+
 export class Checkpoint {
   /** Shards opened so far, by file name. */
   private readonly shards = new Map<string, SafetensorsFile>();
+  /** Bytes read per shard file: all of them, and the tensor data among them. */
+  private readonly counts = new Map<string, ShardCount>();
   private closed = false;
 
   private constructor(
@@ -30,9 +52,11 @@ export class Checkpoint {
     if (!files.has(SINGLE_FILE)) {
       throw new Error(`${files.location}: not a checkpoint: neither ${SINGLE_FILE} nor ${INDEX_FILE} exists`);
     }
-    const file = SafetensorsFile.open(files.open(SINGLE_FILE));
+    const count = freshCount();
+    const file = SafetensorsFile.open(countedBytes(files.open(SINGLE_FILE), count));
     const checkpoint = new Checkpoint(files, new Map(file.names().map((name) => [name, SINGLE_FILE])));
     checkpoint.shards.set(SINGLE_FILE, file);
+    checkpoint.counts.set(SINGLE_FILE, count);
     return checkpoint;
   }
 
@@ -46,6 +70,11 @@ export class Checkpoint {
     return [...this.fileOf.keys()].sort();
   }
 
+  /** The checkpoint's files holding tensors (the shards the index names, or the single file), sorted. */
+  shardFiles(): string[] {
+    return [...new Set(this.fileOf.values())].sort();
+  }
+
   has(name: string): boolean {
     return this.fileOf.has(name);
   }
@@ -55,15 +84,28 @@ export class Checkpoint {
   }
 
   read(name: string): FileArray {
-    return this.shardOf(name).read(name);
+    const data = this.shardOf(name).read(name);
+    this.counts.get(this.fileOf.get(name)!)!.tensors += data.byteLength;
+    return data;
   }
 
   readRange(name: string, elemStart: number, elemCount: number): FileArray {
-    return this.shardOf(name).readRange(name, elemStart, elemCount);
+    const data = this.shardOf(name).readRange(name, elemStart, elemCount);
+    this.counts.get(this.fileOf.get(name)!)!.tensors += data.byteLength;
+    return data;
   }
 
   readIR(name: string): IRTensor {
-    return this.shardOf(name).readIR(name);
+    const shard = this.shardOf(name);
+    this.counts.get(this.fileOf.get(name)!)!.tensors += shard.info(name).byteLength;
+    return shard.readIR(name);
+  }
+
+  /** The bytes read from each shard opened so far, in file-name order. */
+  reads(): ShardReads[] {
+    return [...this.counts]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([file, c]) => ({ file, bytesRead: c.all, tensorBytes: c.tensors, byteLength: c.byteLength }));
   }
 
   close(): void {
@@ -82,8 +124,10 @@ export class Checkpoint {
     if (this.closed) throw new Error(`${this.location}: read after close()`);
     let shard = this.shards.get(file);
     if (shard === undefined) {
-      shard = openShard(this.files, file, this.fileOf);
+      const count = freshCount();
+      shard = openShard(this.files, file, this.fileOf, count);
       this.shards.set(file, shard);
+      this.counts.set(file, count);
     }
     return shard;
   }
@@ -111,8 +155,8 @@ function readIndex(files: FileSet): Map<string, string> {
 }
 
 /** Opens shard `file` and checks it holds exactly the tensors the index assigns to it. */
-function openShard(files: FileSet, file: string, fileOf: ReadonlyMap<string, string>): SafetensorsFile {
-  const shard = SafetensorsFile.open(files.open(file));
+function openShard(files: FileSet, file: string, fileOf: ReadonlyMap<string, string>, count: ByteCount): SafetensorsFile {
+  const shard = SafetensorsFile.open(countedBytes(files.open(file), count));
   try {
     for (const name of shard.names()) {
       const listed = fileOf.get(name);

@@ -39,11 +39,12 @@ export function checkOutputFile(path: string, { overwrite = false }: OutputOptio
 
 /**
  * Checks, before any work, that files can be written into folder `path`: it is a writable folder, or it does not
- * exist yet and its nearest existing parent is a writable folder (so it can be created).
+ * exist yet and its nearest existing parent is a writable folder (so it can be created). With `whole`, the folder
+ * is to be written whole (built beside it and renamed in: OutputFolder), so its parent is what must take files.
  */
-export function checkOutputFolder(path: string): void {
-  let existing = path;
+export function checkOutputFolder(path: string, { whole = false }: { readonly whole?: boolean } = {}): void {
+  let existing = whole ? dirname(path) : path;
   while (!fs.existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
   if (!fs.statSync(existing).isDirectory()) throw new Error(`${path}: cannot write: ${existing} is not a folder`);
-  checkWritableFolder(path, existing, existing === path ? 'write into the folder' : `create it in ${existing}`);
+  checkWritableFolder(path, existing, existing === path ? 'write into the folder' : `${whole && fs.existsSync(path) ? 'replace' : 'create'} it in ${existing}`);
 }

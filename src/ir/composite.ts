@@ -24,6 +24,31 @@ export interface CompositeDef<S extends AttrSchema = AttrSchema> {
   readonly updates?: Readonly<Record<number, number>>;
   /** Builds the body into `b` from the body's inputs and returns its outputs, one per result. */
   decompose(b: GraphBuilder, inputs: readonly Value[], attrs: AttrsOf<S>): readonly Value[];
+  /**
+   * The composite's own derivative rule (spec/autodiff.md): the cotangent of each operand, null where it gets
+   * none. Without one, reverse-mode differentiation goes through the decomposition.
+   */
+  vjp?(ctx: CompositeVjpContext, attrs: AttrsOf<S>): readonly (Value | null)[];
+}
+
+/**
+ * What a composite's derivative rule is given. Operands and results are values of the gradient graph `b`, so a
+ * rule may reuse what the forward computed (saving it) or build from the operands again (recomputing).
+ */
+export interface CompositeVjpContext {
+  readonly b: GraphBuilder;
+  readonly operands: readonly Value[];
+  readonly results: readonly Value[];
+  /** One per result; null where no cotangent reached it. */
+  readonly cotangents: readonly (Value | null)[];
+  /** Whether gradients flow to each operand: a cotangent given for another is discarded, so it need not be built. */
+  readonly active: readonly boolean[];
+  /**
+   * The cotangents of `operands` (values of b) for the computation `build` makes of them, seeded with `cotangents`
+   * (one per value it returns): reverse mode through its primitives and composites, as for any graph. Each value
+   * gets its cotangent once, at its first position; operands gradients do not flow to get null.
+   */
+  vjpOf(build: (b: GraphBuilder, operands: readonly Value[]) => readonly Value[], operands: readonly Value[], cotangents: readonly (Value | null)[]): (Value | null)[];
 }
 
 /** The attributes of `node`, an occurrence of `def`, with def's attribute types; throws if they do not fit them. */

@@ -21,8 +21,10 @@ export type OpFamily =
   | 'sort';
 
 /**
- * Reverse-mode derivative rule: given a node and the cotangent of its output, emit (into `b`) the cotangent of each
- * operand, or null where the operand is not differentiable (indices, conditions).
+ * Reverse-mode derivative rule (a vector-Jacobian product): given a node and the cotangent of its result (same type),
+ * emit into `b` the cotangent of each operand, one per operand, or null where the operand gets none (indices,
+ * conditions, a derivative that is zero almost everywhere). Only called for a result of a differentiable dtype
+ * (src/autodiff); spec/autodiff.md states every rule.
  */
 export type VjpRule = (b: GraphBuilder, node: Node, cotangent: Value) => readonly (Value | null)[];
 
@@ -39,7 +41,7 @@ export interface OpDef {
    * stores a value several kernels read instead of recomputing it in each when its inline past costs too much.
    */
   readonly cost?: number;
-  readonly vjp?: VjpRule;
+  readonly vjp: VjpRule;
 }
 
 /** One element of each operand in, one element of the result out (numbers as spec/ops.md carries each dtype). */

@@ -88,19 +88,23 @@ describe('--force', () => {
     const dir = tempDir();
     const existing = path.join(dir, 'existing');
     fs.writeFileSync(existing, 'mine');
+    const folder = path.join(dir, 'ckpt');
+    fs.mkdirSync(folder);
     const input = path.join(dir, 'in.f32');
     fs.writeFileSync(input, new Uint8Array(Float32Array.of(1, 2).buffer));
     const writers = [
       ['cast', '--from', 'f32', '--to', 'bf16', input, existing],
       ['compile', BLOCK, '--dot', existing],
       ['forward', '--model', V3, '--tokens', '1', ...REF, '--out', existing],
-      ['quantize', '--model', V3, '--out', existing],
+      ['quantize', '--model', V3, '--out', folder],
+      ['init', '--config', path.join(V3, 'config.json'), '--out', folder],
     ];
     for (const argv of writers) {
       const r = await runCli(...argv);
       expect(r.code, argv[0]).toBe(2);
-      expect(r.err).toBe(`dsv3 ${argv[0]}: ${existing} already exists; pass --force to replace it`);
+      expect(r.err).toBe(`dsv3 ${argv[0]}: ${argv.at(-1)} already exists; pass --force to replace it`);
       expect(fs.readFileSync(existing, 'utf8')).toBe('mine');
+      expect(fs.readdirSync(folder)).toEqual([]);
     }
     expect((await runCli('cast', '--from', 'f32', '--to', 'bf16', '--force', input, existing)).code).toBe(0);
     expect(fs.statSync(existing).size).toBe(4);

@@ -1,10 +1,10 @@
 // Where commands write, checked before the work (the folder exists and takes files, the path is not a folder), with
-// the path named; and how long the runs' KV caches are: what the run needs by default, --max-seq otherwise, said
-// before they are allocated.
+// the path named; a write failing part-way leaves the previous file; and how long the runs' KV caches are: what the
+// run needs by default, --max-seq otherwise, said before they are allocated.
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { tempDir } from '../io/temp-dir.js';
 
@@ -21,6 +21,30 @@ describe('output paths, checked before the work', () => {
     expect(r.err).toBe(`dsv3 forward: ${missing}: cannot write: folder ${path.dirname(missing)} does not exist`);
     const onFolder = await runCli('forward', '--model', path.join(dir, 'no-model'), '--tokens', '1,2', '--out', dir, '--force');
     expect(onFolder.err).toBe(`dsv3 forward: ${dir} is a folder; expected the path of a file to write`);
+  });
+
+  it('a folder where a file goes, or a file where a folder goes, is refused with or without --force', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'a-file');
+    fs.writeFileSync(file, '');
+    for (const force of [[], ['--force']]) {
+      const onFolder = await runCli('forward', '--model', V3, '--tokens', '1,2', '--out', dir, ...force);
+      expect(onFolder.err).toBe(`dsv3 forward: ${dir} is a folder; expected the path of a file to write`);
+      const onFile = await runCli('quantize', '--model', V3, '--out', file, ...force);
+      expect(onFile.err).toBe(`dsv3 quantize: ${file} is not a folder; expected the path of a folder to write`);
+      expect(onFile.code).toBe(2);
+    }
+  });
+
+  it('quantize refuses an output folder that is or holds its input, which --force would replace', async () => {
+    const parent = tempDir();
+    const model = path.join(parent, 'model');
+    fs.cpSync(V3, model, { recursive: true });
+    for (const out of [model, parent]) {
+      const r = await runCli('quantize', '--model', model, '--out', out, '--force');
+      expect(r.err).toBe(`dsv3 quantize: ${out}: the output folder must not be or contain the input folder ${model}`);
+    }
+    expect(fs.readdirSync(parent)).toEqual(['model']);
   });
 
   it('cast and compile name the path they cannot write', async () => {
@@ -47,6 +71,41 @@ describe('output paths, checked before the work', () => {
     expect(r.code).toBe(0);
     expect([...new Uint16Array(new Uint8Array(fs.readFileSync(path.join(dir, 'out.bf16'))).buffer)]).toEqual([0x3f80, 0xc000, 0x3f00]);
     expect(fs.readdirSync(dir).sort()).toEqual(['in.f32', 'out.bf16']);
+  });
+});
+
+describe('a write that fails part-way', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('leaves the previous output whole and no temporary file, naming the file (cast, forward --out, compile)', async () => {
+    const dir = tempDir();
+    const input = path.join(dir, 'in.f32');
+    fs.writeFileSync(input, new Uint8Array(new Float32Array([1, 2]).buffer));
+    const dump = path.join(dir, 'dump');
+    fs.mkdirSync(path.join(dump, 'block'), { recursive: true });
+    const previous = { 'out.bf16': 'cast', 'out.safetensors': 'forward', 'view.html': 'html', 'view.dot': 'dot', 'dump/block/00-input.txt': 'dump' };
+    for (const [f, text] of Object.entries(previous)) fs.writeFileSync(path.join(dir, f), text);
+    const at = (f: string) => path.join(dir, f);
+    const runs: [string, string[]][] = [
+      ['out.bf16', ['cast', '--from', 'f32', '--to', 'bf16', '--force', input, at('out.bf16')]],
+      ['out.safetensors', ['forward', '--model', V3, '--tokens', '4,486', ...REF, '--quiet', '--force', '--out', at('out.safetensors')]],
+      ['view.html', ['compile', 'spec/examples/block.graph', '--force', '--html', at('view.html')]],
+      ['view.dot', ['compile', 'spec/examples/block.graph', '--force', '--dot', at('view.dot')]],
+      ['dump/block/00-input.txt', ['compile', 'spec/examples/block.graph', '--force', '--dump', dump]],
+    ];
+    vi.spyOn(fs, 'writeSync').mockImplementation(() => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    });
+    for (const [f, argv] of runs) {
+      const r = await runCli(...argv);
+      expect(r.code, f).toBe(2);
+      expect(r.err).toMatch(new RegExp(`${path.basename(f).replaceAll('.', '\\.')}: cannot write \\d+ bytes at byte 0 \\(ENOSPC: no space left on the device\\)`));
+    }
+    for (const [f, text] of Object.entries(previous)) expect(fs.readFileSync(at(f), 'utf8'), f).toBe(text);
+    expect(fs.readdirSync(dir).sort()).toEqual(['dump', 'in.f32', 'out.bf16', 'out.safetensors', 'view.dot', 'view.html']);
+    expect(fs.readdirSync(path.join(dump, 'block'))).toEqual(['00-input.txt']);
   });
 });
 

@@ -1,10 +1,13 @@
 // Progress on stderr: a live line on a terminal, plain lines for long work otherwise, nothing with --quiet; what the
 // model commands report through it (compiling, loading weights), and compiling kept apart from --profile's times.
 
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SILENT_PROGRESS } from '../../src/backends/progress.js';
 import { commandProgress, formatElapsed, PLAIN_AFTER_MS, PLAIN_EVERY_MS, TerminalProgress } from '../../src/cli/progress.js';
 import { runCli } from '../support/cli.js';
+import { tempDir } from '../io/temp-dir.js';
 
 const V3 = 'spec/golden/v3-tiny-f32';
 const CLEAR = '\r\x1b[2K';
@@ -99,6 +102,16 @@ describe('without a terminal', () => {
     expect(t.writes).toHaveLength(3);
     expect(t.writes.every((w) => !w.includes('\r'))).toBe(true);
   });
+
+  it('prints the end of work that blocked the thread for a while (a compile), which had no line while it ran', () => {
+    let ms = 0;
+    const writes: string[] = [];
+    const progress = new TerminalProgress({ isTTY: false, write: (text: string) => writes.push(text) }, () => ms);
+    const compiling = progress.start('compiling deepseek_prefill');
+    ms += PLAIN_AFTER_MS + 500;
+    compiling.end();
+    expect(writes).toEqual(['compiling deepseek_prefill, done in 2.5 s\n']);
+  });
 });
 
 describe('formatElapsed', () => {
@@ -134,6 +147,31 @@ describe('the commands', () => {
     const quiet = await runCli('forward', '--model', V3, '--tokens', '4,486,292', '--quiet');
     expect(quiet.code).toBe(0);
     expect(quiet.out).toBe(r.out);
+    expect(stderr.join('')).toBe('');
+  });
+
+  /** Each command that loads, compiles or writes for a while, with the task its line shows first. */
+  const commands: [string, () => string[], RegExp][] = [
+    ['quantize', () => ['quantize', '--model', V3, '--out', path.join(tempDir(), 'fp8')], /writing model\.safetensors \d+\/\d+/],
+    ['init', () => ['init', '--config', `${V3}/config.json`, '--out', path.join(tempDir(), 'random')], /writing model\.safetensors \d+\/\d+/],
+    ['cast', () => {
+      const input = path.join(tempDir(), 'x.f32');
+      fs.writeFileSync(input, new Uint8Array(new Float32Array([1.5, -3, 1e-9]).buffer));
+      return ['cast', '--from', 'f32', '--to', 'e4m3fn', input, `${input}.e4m3`];
+    }, /casting .*x\.f32 0\/1/],
+    ['inspect', () => ['inspect', '--model', V3], /compiling a decode step/],
+    ['compile --model', () => ['compile', '--model', V3, '--phase', 'prefill'], /compiling deepseek_prefill/],
+  ];
+
+  it.each(commands)('%s shows its work on stderr, and nothing with --quiet', async (_, args, task) => {
+    const r = await runCli(...args());
+    expect(r.code).toBe(0);
+    const lines = stderr.filter((w) => w.startsWith(CLEAR)).map((w) => w.slice(CLEAR.length));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${task.source}`)));
+    expect(stderr.at(-1)).toBe(CLEAR);
+    stderr.length = 0;
+    const quiet = await runCli(...args(), '--quiet');
+    expect(quiet.code).toBe(0);
     expect(stderr.join('')).toBe('');
   });
 

@@ -1,4 +1,4 @@
-// No silent green: a verification that compares nothing fails; a forward whose outputs are not finite fails, naming
+// No silent green: a verification that compares nothing fails; a forward or generate whose outputs are not finite fails,
 // the first value that went non-finite; quantize refuses weights that are not finite.
 
 import fs from 'node:fs';
@@ -33,6 +33,9 @@ describe('dsv3 verify that compares nothing', () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^ {2}FAIL nothing to compare: no run used --gemm fp8 \(absorb, naive did not\)$/m);
     expect(r.out).toMatch(/^nothing was compared: a verification that compares nothing fails$/m);
+    const mtp = await runCli('verify', 'spec/golden/v3-tiny-mtp', '--gemm', 'fp8', ...REF);
+    expect(mtp.code).toBe(1);
+    expect(mtp.out).toMatch(/^ {2}FAIL nothing to compare: no run used --gemm fp8 \(mtp, mtp_hpost did not\)$/m);
   });
 
   it('fails a case whose manifest lists no runs, or only runs it does not reproduce', async () => {
@@ -78,11 +81,11 @@ describe('dsv3 forward with outputs that are not finite', () => {
   it('names a NaN FP8 block scale, dequantised or in the FP8 GEMMs', async () => {
     const name = 'model.layers.0.self_attn.q_a_proj.weight';
     const dir = editedCheckpoint('spec/golden/v3-fp8-tiny', { tensors: setting(`${name}_scale_inv`, 0, NaN) });
-    const dequant = await runCli('forward', '--model', dir, '--tokens', '4,86,92');
-    expect(dequant.err).toMatch(new RegExp(`weight "${name.replaceAll('.', '\\.')}" holds NaN at \\[0, 0\\]`));
-    const fp8 = await runCli('forward', '--model', dir, '--tokens', '4,86,92', '--gemm', 'fp8');
-    expect(fp8.code).toBe(1);
-    expect(fp8.err).toMatch(new RegExp(`weight "${name.replaceAll('.', '\\.')}_scale_inv" holds NaN at \\[0, 0\\]`));
+    for (const gemm of ['dequant', 'fp8']) {
+      const r = await runCli('forward', '--model', dir, '--tokens', '4,86,92', '--gemm', gemm);
+      expect(r.code, gemm).toBe(1);
+      expect(r.err, gemm).toContain(`weight "${name}_scale_inv" holds NaN at [0, 0]`);
+    }
   });
 
   it('says when the reference replay stays finite: the backend computed the non-finite values', async () => {
@@ -92,6 +95,26 @@ describe('dsv3 forward with outputs that are not finite', () => {
     } finally {
       model.weights.close();
     }
+  });
+});
+
+describe('dsv3 generate with logits that are not finite', () => {
+  it('fails instead of choosing a token, naming the first value that went non-finite in the step that did', async () => {
+    const nanNorm = editedCheckpoint(V3, { tensors: setting('model.layers.1.self_attn.kv_a_layernorm.weight', 3, NaN) });
+    const prefill = await runCli('generate', '--model', nanNorm, '--tokens', PROMPT, '--max-new', '2', ...REF);
+    expect(prefill.code).toBe(1);
+    expect(prefill.err).toMatch(/^dsv3 generate: the prefill computed logits that are not finite: row 0 holds NaN at \[0\]$/m);
+    expect(prefill.err).toMatch(/^the first non-finite value \(replayed op by op on cpu-reference\): weight "model\.layers\.1\.self_attn\.kv_a_layernorm\.weight" holds NaN at \[3\]$/m);
+    expect(prefill.out).toBe('');
+
+    // The token the prefill picks, made infinite in the embedding: the first decode step is the one to fail.
+    const first = Number(/^row 0: (\d+)$/m.exec((await runCli('generate', '--model', V3, '--tokens', PROMPT, '--max-new', '1', ...REF)).out)![1]);
+    expect(PROMPT.split(',').map(Number)).not.toContain(first);
+    const infEmbed = editedCheckpoint(V3, { tensors: setting('model.embed_tokens.weight', first * 64 + 5, Infinity) });
+    const decode = await runCli('generate', '--model', infEmbed, '--tokens', PROMPT, '--max-new', '3', ...REF);
+    expect(decode.code).toBe(1);
+    expect(decode.err).toMatch(/^dsv3 generate: decode step 0 computed logits that are not finite: row 0 holds NaN at \[\d+\]$/m);
+    expect(decode.err).toContain(`weight "model.embed_tokens.weight" holds Infinity at [${first}, 5]`);
   });
 });
 

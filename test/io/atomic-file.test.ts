@@ -1,5 +1,6 @@
-// Files written under a temporary name and renamed: the target holds the old file or the whole new one, failures
-// leave no temporary file and name the target, and the temporary files of killed processes are removed.
+// Files and folders written under a temporary name and renamed: the target holds the old file or folder or the whole
+// new one, failures leave no temporary file and name the target, and what killed processes left is removed (a folder
+// moved aside put back).
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -88,6 +89,7 @@ describe('output checks before the work', () => {
     expect(() => checkOutputFile(file, { overwrite: true })).not.toThrow();
     expect(() => checkOutputFolder(path.join(dir, 'new', 'deeper'))).not.toThrow();
     expect(() => checkOutputFolder(path.join(file, 'sub'))).toThrow(`${path.join(file, 'sub')}: cannot write: ${file} is not a folder`);
+    expect(() => checkOutputFolder(path.join(file, 'sub'), { whole: true })).toThrow(`${path.join(file, 'sub')}: cannot write: ${file} is not a folder`);
   });
 });
 
@@ -103,18 +105,59 @@ describe('OutputFolder', () => {
     expect(fs.readFileSync(path.join(target, 'a.txt'), 'utf8')).toBe('a');
   });
 
-  it('leaves nothing after abort, and writes into an existing folder only when asked', () => {
+  it('leaves nothing after abort, and refuses what is not a folder', () => {
     const parent = tempDir();
     const target = path.join(parent, 'ckpt');
     const folder = OutputFolder.open(target);
     writeFileAtomic(folder.file('a.txt'), 'a');
     folder.abort();
     expect(fs.readdirSync(parent)).toEqual([]);
-    fs.mkdirSync(target);
-    expect(() => OutputFolder.open(target)).toThrow(`${target} already exists; refusing to write into it`);
-    const existing = OutputFolder.open(target, { overwrite: true });
-    expect(existing.file('a.txt')).toBe(path.join(target, 'a.txt'));
     fs.writeFileSync(path.join(parent, 'file'), '');
     expect(() => OutputFolder.open(path.join(parent, 'file'), { overwrite: true })).toThrow(`${path.join(parent, 'file')} exists and is not a folder`);
+  });
+
+  it('replaces an existing folder whole on commit, only when asked, and leaves it as it was until then', () => {
+    const parent = tempDir();
+    const target = path.join(parent, 'ckpt');
+    fs.mkdirSync(target);
+    fs.writeFileSync(path.join(target, 'old.txt'), 'old');
+    expect(() => OutputFolder.open(target)).toThrow(`${target} already exists; refusing to write into it`);
+    const folder = OutputFolder.open(target, { overwrite: true });
+    writeFileAtomic(folder.file('a.txt'), 'a');
+    expect(fs.readdirSync(target)).toEqual(['old.txt']);
+    folder.commit();
+    expect(fs.readdirSync(parent)).toEqual(['ckpt']);
+    expect(fs.readdirSync(target)).toEqual(['a.txt']);
+  });
+
+  it('checks before the work that the folder beside it takes files, naming the path', () => {
+    const parent = tempDir();
+    const target = path.join(parent, 'ckpt');
+    fs.mkdirSync(target);
+    vi.spyOn(fs, 'accessSync').mockImplementation(() => {
+      throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+    });
+    expect(() => OutputFolder.open(target, { overwrite: true })).toThrow(`${target}: cannot replace it in ${parent} (EACCES: permission denied)`);
+    expect(() => OutputFolder.open(path.join(parent, 'new', 'ckpt'))).toThrow(`${path.join(parent, 'new', 'ckpt')}: cannot create it in ${parent} (EACCES: permission denied)`);
+    expect(fs.readdirSync(parent)).toEqual(['ckpt']);
+  });
+
+  it('puts back a folder that a killed run moved aside and did not replace, and removes the other leftovers', () => {
+    const parent = tempDir();
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const host = os.hostname().replace(/\W/g, '_');
+    const leftover = (name: string, kind: string, n: number) => {
+      const dir = path.join(parent, `${name}.dsv3-${kind}-${host}-${gone}-${n}`);
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'model.safetensors'), `${name} ${kind}`);
+    };
+    leftover('swapped', 'previous', 0); // killed before its replacement was moved in: the only copy of the folder
+    fs.mkdirSync(path.join(parent, 'replaced'));
+    leftover('replaced', 'previous', 1); // killed after the replacement was moved in, before the old one was removed
+    leftover('replaced', 'partial', 2);
+    OutputFolder.open(path.join(parent, 'next')).abort();
+    expect(fs.readdirSync(parent).sort()).toEqual(['replaced', 'swapped']);
+    expect(fs.readFileSync(path.join(parent, 'swapped', 'model.safetensors'), 'utf8')).toBe('swapped previous');
+    expect(fs.readdirSync(path.join(parent, 'replaced'))).toEqual([]);
   });
 });

@@ -4,16 +4,12 @@
 // MTP logits, and module 1 equals the MTP block run on its own from the golden module-0 block output and the
 // tokens two ahead.
 
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cpuBackend } from '../../src/backends/cpu/backend.js';
 import { mlaCacheTypes } from '../../src/composites/mla.js';
 import { mtpBlock } from '../../src/composites/mtp.js';
 import { tensorData, type TensorData } from '../../src/ir/index.js';
-import { directoryFiles, fileBytes } from '../../src/io/local-files.js';
-import { SafetensorsFile, type FileArray, type TensorSpec } from '../../src/io/safetensors.js';
-import { writeSafetensors } from '../../src/io/safetensors-writer.js';
+import { directoryFiles } from '../../src/io/local-files.js';
 import { mlaAttrs, moeAttrs } from '../../src/models/deepseek/attrs.js';
 import { loadModel, type LoadedModel } from '../../src/models/deepseek/loaded-model.js';
 import { Session } from '../../src/models/deepseek/session.js';
@@ -21,27 +17,11 @@ import { GoldenCase } from '../../src/models/deepseek/verify/golden-case.js';
 import { compareF32 } from '../../src/models/deepseek/verify/compare.js';
 import { bindWeights, mtpWeightSlots } from '../../src/models/deepseek/weight-operands.js';
 import { full, slice, Trace } from '../../src/ops/index.js';
-import { tempDir } from '../io/temp-dir.js';
+import { twoModuleCheckpoint } from '../support/two-module-checkpoint.js';
 
 const GOLDEN = 'spec/golden/v3-tiny-mtp';
 const backend = cpuBackend({ mode: 'reference' });
 afterAll(() => backend.dispose());
-
-/** The golden MTP checkpoint with a second MTP module (layer 4) copied from the first (layer 3). */
-function twoModuleCheckpoint(): string {
-  const dir = tempDir();
-  const config = JSON.parse(fs.readFileSync(path.join(GOLDEN, 'config.json'), 'utf8')) as Record<string, unknown>;
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, num_nextn_predict_layers: 2 }));
-  using f = SafetensorsFile.open(fileBytes(path.join(GOLDEN, 'model.safetensors')));
-  const tensors: Record<string, TensorSpec & { data: FileArray }> = {};
-  for (const name of f.names()) {
-    const t = { ...f.info(name), data: f.read(name) };
-    tensors[name] = t;
-    if (name.startsWith('model.layers.3.')) tensors[name.replace('model.layers.3.', 'model.layers.4.')] = t;
-  }
-  writeSafetensors(path.join(dir, 'model.safetensors'), tensors);
-  return dir;
-}
 
 /** MTP module `k` of `m` on its own: `hidden` [B, n, D] and `tokens` [B, n] at positions 0 .. n-1. */
 async function mtpModule(m: LoadedModel, k: number, hidden: TensorData, tokens: TensorData): Promise<TensorData> {

@@ -7,7 +7,7 @@ import { allocStorage, numel, type SlicedWeight, type StorageArray, type TensorD
 import { stridedF32Load } from '../../compiler/affine.js';
 import type { Expr } from '../../compiler/expr.js';
 import type { BufferId, ContractionBody, Kernel, LibraryBody, Program } from '../../compiler/kernel.js';
-import { loops, loopVarName, type Loop } from '../../compiler/nest-writer.js';
+import { loops, loopVarName, writeMapOrReduce, type Loop } from '../../compiler/nest-writer.js';
 import { denseView, matmulF32, packB, gemmPacked, SMALL_M_MAX, type MatView, type PackedB } from '../reference/kernels/gemm.js';
 import { libraryKernel } from '../reference/library.js';
 import { SILENT_PROGRESS, type Progress } from '../progress.js';
@@ -29,8 +29,11 @@ function outOfRange(value: number, bound: number, what: string): never {
 
 const HELPERS = { ...SCALAR_HELPERS, outOfRange };
 
-/** Compiles a kernel function from the writer's body; the signature is (ins, outs, params, extra). */
-function generate(k: Kernel, w: JsWriter, prelude: readonly string[] = []): { fn: Generated; source: string } {
+/**
+ * Compiles a kernel function from the writer's body, inside `around` (the lines opening and closing a loop of the
+ * caller's) when given; the signature is (ins, outs, params, extra).
+ */
+function generate(k: Kernel, w: JsWriter, prelude: readonly string[] = [], around: readonly [string, string] = ['', '']): { fn: Generated; source: string } {
   const head = [
     ...k.inputs.map((_, i) => `  const in${i} = ins[${i}];`),
     ...k.outputs.map((_, i) => `  const out${i} = outs[${i}];`),
@@ -38,7 +41,7 @@ function generate(k: Kernel, w: JsWriter, prelude: readonly string[] = []): { fn
     ...[...w.bitViews].map((b) => `  const ${b}_bits = new Int32Array(${b}.buffer, ${b}.byteOffset, ${b}.length);`),
     ...prelude,
   ];
-  const body = [...head, ...w.lines].join('\n');
+  const body = [...head, around[0], ...w.lines, around[1]].filter((line) => line !== '').join('\n');
   const source = `const { ${Object.keys(HELPERS).join(', ')} } = helpers;\nreturn function ${k.name}(ins, outs, params, extra) {\n${body}\n};`;
   return { fn: new Function('helpers', source)(HELPERS) as Generated, source };
 }
@@ -48,22 +51,8 @@ export function renderKernel(k: Kernel): { fn: Generated; source: string } {
   const w = new JsWriter();
   const outDTypes = k.outputs.map((o) => o.dtype);
   const b = k.body;
-  if (b.kind === 'map') {
-    const roots = b.stores.flatMap((s) => [s.index, s.value]);
-    w.declare(roots, 0);
-    w.nest(loops('idx', b.shape), roots, () => w.stores(b.stores, outDTypes));
-  } else if (b.kind === 'reduce') {
-    const stores = b.stores.flatMap((s) => [s.index, s.value]);
-    const rows = b.rowStores.flatMap((s) => [s.index, s.value]);
-    w.nest(loops('idx', b.shape), [], () => {
-      b.accumulators.forEach((acc, j) => w.accumulate(j, acc, loops('ridx', b.rshape)));
-      w.declare(stores);
-      w.stores(b.stores, outDTypes);
-      if (rows.length) {
-        w.declare(rows);
-        w.nest(loops('ridx', b.rshape), rows, () => w.stores(b.rowStores, outDTypes));
-      }
-    });
+  if (b.kind === 'map' || b.kind === 'reduce') {
+    writeMapOrReduce(w, b, outDTypes);
   } else {
     throw new Error(`renderKernel: ${b.kind} kernels are not rendered whole`);
   }
@@ -80,6 +69,34 @@ function renderOperand(k: Kernel, value: Expr, vars: readonly Loop[]): Generated
     w.line(`extra[${flat}] = ${w.name(value)};`);
   });
   return generate(k, w).fn;
+}
+
+/** Columns of B a contraction computes at a time when it cannot read B in place (see bColumns). */
+const COLUMN_BLOCK = 64;
+
+/** Where bColumns writes: columns n0 .. n0 + width - 1 of B, as data[(batch · width + column - n0) · depth + k]. */
+interface ColumnBlock {
+  readonly data: Float32Array;
+  n0: number;
+  width: number;
+}
+
+/**
+ * A generated loop writing a block of B's columns (`value`, over the batch loops, the depth loop and column
+ * variable `column`) into a ColumnBlock passed as `extra`, each column contiguous. A B that is not a plain f32 read
+ * (a narrow weight widened as it is read, FP8 blocks dequantised) is computed this way a block at a time, so no
+ * f32 copy of a whole weight is ever held.
+ */
+function bColumns(k: Kernel, value: Expr, batch: readonly Loop[], depth: Loop, column: string): Generated {
+  const w = new JsWriter(new Set(), [column]);
+  w.declare([value], 0);
+  const col = loopVarName(column);
+  w.nest([...batch, depth], [value], () => {
+    let flat = '0';
+    for (const v of batch) flat = `(${flat}) * ${v.extent} + ${loopVarName(v.key)}`;
+    w.line(`extra.data[((${flat}) * extra.width + ${col} - extra.n0) * ${depth.extent} + ${loopVarName(depth.key)}] = ${w.name(value)};`);
+  });
+  return generate(k, w, [], [`for (let ${col} = extra.n0; ${col} < extra.n0 + extra.width; ${col}++) {`, '}']).fn;
 }
 
 /** The epilogue of a contraction: acc0 is read from the dense product `extra` [batch, m, n]. */
@@ -126,27 +143,37 @@ function contractionStep(k: Kernel, body: ContractionBody, weightBuffers: Readon
   const aView = operandView(body.a, batch, `idx${nb}`, 'ridx0');
   const bView = operandView(body.b, batch, 'ridx0', `idx${nb + 1}`);
   const aTemp = aView ? undefined : new Float32Array(batches * m * depth);
-  const bTemp = bView ? undefined : new Float32Array(batches * depth * n);
   const fillA = aView ? undefined : renderOperand(k, body.a, [...loops('idx', batch), { key: `idx${nb}`, extent: m }, { key: 'ridx0', extent: depth }]);
-  const fillB = bView ? undefined : renderOperand(k, body.b, [...loops('idx', batch), { key: 'ridx0', extent: depth }, { key: `idx${nb + 1}`, extent: n }]);
+  const fillB = bView ? undefined : bColumns(k, body.b, loops('idx', batch), { key: 'ridx0', extent: depth }, `idx${nb + 1}`);
+  const block: ColumnBlock | undefined = bView ? undefined : { data: new Float32Array(batches * depth * Math.min(n, COLUMN_BLOCK)), n0: 0, width: 0 };
   const product = new Float32Array(batches * m * n);
   const epilogue = renderEpilogue(k, body);
   // A weight operand that does not move with the batch is packed once and reused by every run.
   const bLoad = stridedF32Load(body.b);
   const constantB = bView && bLoad && weightBuffers.has(k.inputs[bLoad.input]!.buffer) && batches === 1 && m > SMALL_M_MAX;
   let packed: PackedB | undefined;
+  const aOf = (ins: readonly StorageArray[], i: number): MatView => (aView ? { ...aView(ins, i), rows: m, cols: depth } : denseView(aTemp!, m, depth, i * m * depth));
   return (ins, outs, params) => {
     if (fillA) fillA(ins, outs, params, aTemp);
-    if (fillB) fillB(ins, outs, params, bTemp);
-    for (let i = 0; i < batches; i++) {
-      const a = aView ? { ...aView(ins, i), rows: m, cols: depth } : denseView(aTemp!, m, depth, i * m * depth);
-      const out = denseView(product, m, n, i * m * n);
-      if (constantB) {
-        packed ??= packB({ ...bView!(ins, i), rows: depth, cols: n });
-        gemmPacked(a, packed, out);
-      } else {
-        const b = bView ? { ...bView(ins, i), rows: depth, cols: n } : denseView(bTemp!, depth, n, i * depth * n);
-        matmulF32(a, b, out);
+    if (fillB) {
+      // Column blocks change no result: each element is its own k-ordered float64 sum (gemm.ts).
+      for (block!.n0 = 0; block!.n0 < n; block!.n0 += COLUMN_BLOCK) {
+        const width = (block!.width = Math.min(COLUMN_BLOCK, n - block!.n0));
+        fillB(ins, outs, params, block);
+        for (let i = 0; i < batches; i++) {
+          const b = { data: block!.data, offset: i * width * depth, rows: depth, cols: width, rowStride: 1, colStride: depth };
+          matmulF32(aOf(ins, i), b, { data: product, offset: i * m * n + block!.n0, rows: m, cols: width, rowStride: n, colStride: 1 });
+        }
+      }
+    } else {
+      for (let i = 0; i < batches; i++) {
+        const out = denseView(product, m, n, i * m * n);
+        if (constantB) {
+          packed ??= packB({ ...bView!(ins, i), rows: depth, cols: n });
+          gemmPacked(aOf(ins, i), packed, out);
+        } else {
+          matmulF32(aOf(ins, i), { ...bView!(ins, i), rows: depth, cols: n }, out);
+        }
       }
     }
     epilogue(ins, outs, params, product);

@@ -68,8 +68,10 @@ export class JsWriter extends NestWriter {
   constructor(
     /** The f32 buffers (`in0`, `out1`, ...) whose codes the kernel reads or writes through an Int32Array view. */
     readonly bitViews = new Set<string>(),
+    /** Loop variables the caller's own code has in scope around the writer's lines. */
+    given: readonly string[] = [],
   ) {
-    super(jsSyntax(bitViews));
+    super(jsSyntax(bitViews), '  ', given);
   }
 
   /** Declares accumulator `j` with the given JavaScript value at the current depth. */

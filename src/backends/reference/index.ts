@@ -5,6 +5,7 @@
 
 export { referenceBackend } from './backend.js';
 export { evaluate, evaluateGraph, type NodeObserver } from './interpreter.js';
+export { evaluateFloat64, toFloat64, type F64Tensor } from './float64/evaluate.js';
 export { libraryKernel, type HostKernel } from './library.js';
 export { PRIMITIVE_KERNELS, type KernelContext, type PrimitiveKernel } from './primitive-kernels.js';
 export {

@@ -3,6 +3,7 @@
 
 import fs from 'node:fs';
 import type { Backend, Executable } from '../../backends/backend.js';
+import { inTask, type ProgressTask } from '../../backends/progress.js';
 import { AtomicFile } from '../../io/atomic-file.js';
 import { fileError } from '../../io/file-error.js';
 import { checkOutputFile } from '../../io/output-path.js';
@@ -10,6 +11,7 @@ import { byteSize, isFp8, tensorData, weightMap, type FloatDType } from '../../i
 import { cast as castOp, Trace, type Fp8CastMode } from '../../ops/index.js';
 import { EXIT, refuseExisting, UsageError, type Command } from '../command.js';
 import { backendList, DEFAULT_BACKEND, openBackend } from '../backends.js';
+import { commandProgress, QUIET_HELP, QUIET_OPTION } from '../progress.js';
 
 const TARGETS: Readonly<Record<string, FloatDType>> = { e4m3fn: 'f8e4m3fn', e5m2: 'f8e5m2', bf16: 'bf16', f16: 'f16' };
 /** Elements per graph run: 16 MiB of f32 input. */
@@ -40,7 +42,8 @@ function littleEndianBytes(data: Uint8Array | Uint16Array): Uint8Array {
   return out;
 }
 
-async function castFile(input: Uint8Array, dtype: FloatDType, mode: Fp8CastMode | undefined, backend: Backend, out: AtomicFile): Promise<void> {
+/** Casts `input` chunk by chunk, advancing `task` a step per chunk. */
+async function castFile(input: Uint8Array, dtype: FloatDType, mode: Fp8CastMode | undefined, backend: Backend, out: AtomicFile, task: ProgressTask): Promise<void> {
   const executables = new Map<number, Executable>();
   let written = 0;
   try {
@@ -57,6 +60,7 @@ async function castFile(input: Uint8Array, dtype: FloatDType, mode: Fp8CastMode 
       const bytes = littleEndianBytes(outputs.y!.data as Uint8Array | Uint16Array);
       out.write(bytes, written);
       written += bytes.length;
+      task.advance();
     }
   } finally {
     for (const exe of executables.values()) exe.dispose();
@@ -66,7 +70,7 @@ async function castFile(input: Uint8Array, dtype: FloatDType, mode: Fp8CastMode 
 export const cast: Command = {
   name: 'cast',
   summary: 'convert a raw f32 file to e4m3fn, e5m2, bf16 or f16 bytes on a backend',
-  help: `Usage: dsv3 cast --from f32 --to TYPE [--mode MODE] [--backend NAME] [--force] IN OUT
+  help: `Usage: dsv3 cast --from f32 --to TYPE [--mode MODE] [--backend NAME] [--force] [--quiet] IN OUT
 
 Reads IN as little-endian f32 values and writes each one rounded to TYPE to OUT: one byte per element for
 e4m3fn and e5m2, two little-endian bytes (the bit pattern) for bf16 and f16. Rounding is to nearest, ties
@@ -80,13 +84,15 @@ complete, so it is never seen half-written.
   --backend NAME      the backend to convert on (default ${DEFAULT_BACKEND}):
 ${backendList('                        ')}
   --force             replace OUT if it exists (without --force, an existing OUT stops the command before any
-                      work)`,
+                      work)
+${QUIET_HELP}`,
   options: {
     from: { type: 'string' },
     to: { type: 'string' },
     mode: { type: 'string' },
     backend: { type: 'string', default: DEFAULT_BACKEND },
     force: { type: 'boolean', default: false },
+    ...QUIET_OPTION,
   },
   positionals: true,
   async run(values, positionals) {
@@ -103,13 +109,15 @@ ${backendList('                        ')}
       throw new UsageError(`dsv3 cast: ${fileError(inPath, 'read it', e).message}`);
     }
     if (input.byteLength % 4 !== 0) throw new UsageError(`dsv3 cast: ${inPath} has ${input.byteLength} bytes, not a whole number of f32 values (4 bytes each)`);
-    refuseExisting('cast', outPath, values.force === true);
+    refuseExisting('cast', outPath, values.force === true, 'file');
     checkOutputFile(outPath, { overwrite: values.force === true });
-    const backend = await openBackend(values.backend as string, 'cast');
+    const progress = commandProgress(values);
+    const backend = await openBackend(values.backend as string, 'cast', progress);
     // Written under a temporary name and renamed when complete: OUT is never half-written.
     const out = AtomicFile.create(outPath, { overwrite: values.force === true });
     try {
-      await castFile(input, dtype, mode, backend, out);
+      const chunks = Math.ceil(input.byteLength / 4 / CHUNK);
+      await inTask(progress, `casting ${inPath}`, chunks, (task) => castFile(input, dtype, mode, backend, out, task));
     } catch (e) {
       out.abort();
       throw e;

@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inTask, type Progress } from '../../backends/progress.js';
 import { parseGraph, ParseError, type Graph } from '../../ir/index.js';
 import { compileStages, type CompileOptions } from '../../compiler/compile.js';
 import { dumpTo } from '../../compiler/dump.js';
@@ -23,6 +24,7 @@ import { EXIT, integerOption, refuseExisting, UsageError, type Command } from '.
 import { gemmArg } from './forward.js';
 import { kernelSources, type DrivenBackend } from '../../backends/sdk/driver.js';
 import { backendList, backendNames, DEFAULT_BACKEND, openKernelBackend } from '../backends.js';
+import { commandProgress, QUIET_OPTION, quietHelp } from '../progress.js';
 import { describeLayerKernels, kernelsByLayer, stepCompile, stepGraph, type StepSpec } from './model-step.js';
 
 /** What is compiled: a graph, and how its backend compiles it. */
@@ -44,6 +46,8 @@ export interface ReportOptions {
   readonly html?: string;
   readonly maxBuffers?: number;
   readonly force: boolean;
+  /** Told of the compile while it runs. */
+  readonly progress: Progress;
 }
 
 /** Reads a graph in the text form, its kernel sources those of `backend`; parse errors name the file, line and column. */
@@ -121,16 +125,17 @@ function statsTable(s: ProgramStats): string {
 
 
 /** Compiles the target and writes the reports asked for; returns the exit code. */
-export function reportCompile(target: CompileTarget, options: ReportOptions): number {
+export async function reportCompile(target: CompileTarget, options: ReportOptions): Promise<number> {
   const { graph } = target;
   const dumpDir = options.dump === undefined ? undefined : join(options.dump, graph.name);
-  for (const path of [dumpDir, options.dot, options.html]) if (path) refuseExisting('compile', path, options.force);
+  if (dumpDir) refuseExisting('compile', dumpDir, options.force, 'folder');
+  for (const path of [options.dot, options.html]) if (path) refuseExisting('compile', path, options.force, 'file');
   if (dumpDir) checkOutputFolder(dumpDir);
   for (const path of [options.dot, options.html]) if (path) checkOutputFile(path, { overwrite: options.force });
 
   const dump = dumpTo(options.dump, graph.name);
   const maxBuffers = options.maxBuffers === undefined ? {} : { maxBuffersPerKernel: options.maxBuffers };
-  const stages = compileStages(graph, { ...target.options, ...maxBuffers, dump });
+  const stages = await inTask(options.progress, `compiling ${graph.name}`, undefined, async () => compileStages(graph, { ...target.options, ...maxBuffers, dump }));
   const stats = programStats(stages.program);
   const described = target.describe?.(stages.program) ?? { lines: [], json: {} };
   const written: string[] = [];
@@ -225,6 +230,7 @@ Options:
   --max-buffers N    split kernels that would bind more than N buffers (WebGPU's limit per stage)
   --force            replace the --dump folder and the --dot and --html files if they exist (without
                      --force, an existing one stops the command before any work)
+${quietHelp(21)}
   -h, --help         show this help
 
 The paths written are reported on stderr, so --json output can be piped. Each file is written under a
@@ -244,6 +250,7 @@ temporary name and renamed when complete, so none is ever seen half-written.`,
     html: { type: 'string' },
     'max-buffers': { type: 'string' },
     force: { type: 'boolean' },
+    ...QUIET_OPTION,
   },
   positionals: true,
   async run(values, positionals) {
@@ -259,7 +266,8 @@ temporary name and renamed when complete, so none is ever seen half-written.`,
     const backend = await openKernelBackend((values.backend as string | undefined) ?? DEFAULT_BACKEND, 'compile');
     try {
       const target = model !== undefined ? modelTarget(model, values, backend) : loadGraphFile(positionals[0]!, backend);
-      return reportCompile(target, {
+      return await reportCompile(target, {
+        progress: commandProgress(values),
         stats: values.stats === true,
         json: values.json === true,
         force: values.force === true,

@@ -11,13 +11,15 @@ import { checkOutputFile } from '../../io/output-path.js';
 import { loadModelConfig } from '../../models/deepseek/config.js';
 import { loadModel, type LoadedModel } from '../../models/deepseek/loaded-model.js';
 import type { GemmMode } from '../../models/deepseek/settings.js';
-import { Session, type ForwardResult } from '../../models/deepseek/session.js';
+import type { ForwardResult } from '../../models/deepseek/session.js';
 import { stepTensors } from '../../models/deepseek/step-tensors.js';
 import { firstNonFinite } from '../../models/deepseek/first-non-finite.js';
 import { nonFiniteOutputs } from '../../models/deepseek/non-finite.js';
 import { backendList, DEFAULT_BACKEND, openBackend, requireKernels } from '../backends.js';
 import { CheckFailure, EXIT, refuseExisting, UsageError, type Command, type Options } from '../command.js';
 import { commandProgress, QUIET_HELP, QUIET_OPTION } from '../progress.js';
+import { MEMORY_HELP, MEMORY_OPTIONS, openPlannedSession, reportReads } from '../memory-plan.js';
+import { LAYERS_HELP, LAYERS_OPTIONS, replayedLayers } from './forward-layers.js';
 import { announceCaches, MAX_SEQ_HELP, MAX_SEQ_OPTION, maxSeqArg, type RunLength } from '../run-length.js';
 
 type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
@@ -29,6 +31,7 @@ export const MODEL_OPTIONS: Options = {
   gemm: { type: 'string', default: 'dequant' },
   backend: { type: 'string', default: DEFAULT_BACKEND },
   ...MAX_SEQ_OPTION,
+  ...MEMORY_OPTIONS,
   ...QUIET_OPTION,
 };
 
@@ -51,6 +54,7 @@ ${GEMM_HELP}
   --backend NAME      the backend to run on (default ${DEFAULT_BACKEND}):
 ${backendList('                        ')}
 ${MAX_SEQ_HELP}
+${MEMORY_HELP}
 ${QUIET_HELP}`;
 
 /**
@@ -120,10 +124,46 @@ async function finiteResults(model: LoadedModel, steps: readonly number[][][], s
   throw new CheckFailure(`${step} computed outputs that are not finite: ${listed}\n${await firstNonFinite(model, steps, { mtp: true })}`);
 }
 
+/** The run on --tokens and --decode: every step's results under their dump names. */
+async function tokenRun(values: Values): Promise<Record<string, TensorData>> {
+  const decode = values.decode === undefined ? [] : parseTokenRows(values.decode as string, 'decode', 'forward');
+  const steps = decode[0]?.length ?? 0;
+  const { model, tokens } = modelArgs(values, 'forward', (prompt) => ({ positions: prompt + steps, why: `a ${prompt}-token prompt and ${steps} decode step(s)` }));
+  if (decode.length > 0 && decode.length !== tokens.length)
+    throw new UsageError(`dsv3 forward: --decode has ${decode.length} rows, --tokens has ${tokens.length}; give one row per prompt row`);
+  const backend = await openBackend(values.backend as string, 'forward', commandProgress(values));
+  announceCaches(values, 'forward', model, tokens.length);
+  const session = openPlannedSession(values, 'forward', model, backend, { batch: tokens.length, mtp: true, captures: values.capture === true });
+  const results: Record<string, TensorData> = {};
+  const profile = values.profile === true;
+  const printProfile = (step: string, { profile: times, compiled }: ForwardResult) => {
+    if (profile) console.log(`profile of ${step} on ${backend.name}: ${formatProfile(times!, { compiled })}\n`);
+  };
+  try {
+    const steps = [tokens];
+    const prefill = await session.forward(tokens, { profile });
+    printProfile(`the prefill (${tokens[0]!.length} tokens per row)`, prefill);
+    Object.assign(results, await finiteResults(model, steps, 'the prefill', stepTensors('prefill', prefill)));
+    for (let s = 0; s < (decode[0]?.length ?? 0); s++) {
+      steps.push(decode.map((row) => [row[s]!]));
+      const step = await session.forward(steps[s + 1]!, { profile });
+      printProfile(`decode step ${s}`, step);
+      Object.assign(results, await finiteResults(model, steps, `decode step ${s}`, stepTensors(`decode.${s}`, step)));
+    }
+    reportReads(values, 'forward', session);
+  } finally {
+    session.dispose();
+    backend.dispose();
+    model.weights.close();
+  }
+  return results;
+}
+
 export const forward: Command = {
   name: 'forward',
   summary: 'run a prefill and decode steps; write logits, final norm and routing',
   help: `Usage: dsv3 forward --model DIR --tokens ROWS [--decode ROWS] [--attn MODE] [--gemm MODE] [--backend NAME] [--out FILE [--force]] [--capture] [--profile] [--max-seq N] [--quiet]
+       dsv3 forward --model DIR --layers A..B --hidden-in FILE [--attn MODE] [--gemm MODE] [--backend NAME] [--out FILE [--force]] [--max-seq N] [--quiet]
 
 Runs the prompt as one prefill at position 0, then one decode step per column of --decode. Outputs that are not
 finite (NaN, ±inf) fail the run (exit status 1): it is then replayed op by op on cpu-reference to name the first
@@ -155,46 +195,22 @@ ${MODEL_HELP}
                       the time per region (the composite a kernel came from: mla_attention, moe, rms_norm, ...)
                       and the slowest kernels; compiling (the graph, WebGPU's shaders) is not in these times and
                       is reported apart for the step that did it, but a first run still warms up (JavaScript's
-                      JIT, caches): decode a few steps to see steady state; only on a backend that runs kernels`,
-  options: { ...MODEL_OPTIONS, decode: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean', default: false }, capture: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } },
+                      JIT, caches): decode a few steps to see steady state; only on a backend that runs kernels
+${LAYERS_HELP}`,
+  options: { ...MODEL_OPTIONS, ...LAYERS_OPTIONS, decode: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean', default: false }, capture: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } },
   async run(values) {
     const out = values.out as string | undefined;
     const force = values.force === true;
     if (force && out === undefined) throw new UsageError('dsv3 forward: --force replaces the --out file, and no --out is given');
     if (out !== undefined) {
-      refuseExisting('forward', out, force);
+      refuseExisting('forward', out, force, 'file');
       checkOutputFile(out, { overwrite: force });
     }
     if (values.profile === true) requireKernels(values.backend as string, 'forward', '--profile times compiled kernels');
-    const decode = values.decode === undefined ? [] : parseTokenRows(values.decode as string, 'decode', 'forward');
-    const steps = decode[0]?.length ?? 0;
-    const { model, tokens } = modelArgs(values, 'forward', (prompt) => ({ positions: prompt + steps, why: `a ${prompt}-token prompt and ${steps} decode step(s)` }));
-    if (decode.length > 0 && decode.length !== tokens.length)
-      throw new UsageError(`dsv3 forward: --decode has ${decode.length} rows, --tokens has ${tokens.length}; give one row per prompt row`);
-    const backend = await openBackend(values.backend as string, 'forward', commandProgress(values));
-    announceCaches(values, 'forward', model, tokens.length);
-    const session = new Session(model, backend, { batch: tokens.length, mtp: true, captures: values.capture === true });
-    const results: Record<string, TensorData> = {};
-    const profile = values.profile === true;
-    const printProfile = (step: string, { profile: times, compiled }: ForwardResult) => {
-      if (profile) console.log(`profile of ${step} on ${backend.name}: ${formatProfile(times!, { compiled })}\n`);
-    };
-    try {
-      const steps = [tokens];
-      const prefill = await session.forward(tokens, { profile });
-      printProfile(`the prefill (${tokens[0]!.length} tokens per row)`, prefill);
-      Object.assign(results, await finiteResults(model, steps, 'the prefill', stepTensors('prefill', prefill)));
-      for (let s = 0; s < (decode[0]?.length ?? 0); s++) {
-        steps.push(decode.map((row) => [row[s]!]));
-        const step = await session.forward(steps[s + 1]!, { profile });
-        printProfile(`decode step ${s}`, step);
-        Object.assign(results, await finiteResults(model, steps, `decode step ${s}`, stepTensors(`decode.${s}`, step)));
-      }
-    } finally {
-      session.dispose();
-      backend.dispose();
-      model.weights.close();
-    }
+    const replay = values.layers !== undefined || values['hidden-in'] !== undefined;
+    const results = replay
+      ? await replayedLayers(values, loadModelConfig(directoryFiles(modelDir(values, 'forward'))), (run) => modelArg(values, 'forward', run), () => openBackend(values.backend as string, 'forward', commandProgress(values)))
+      : await tokenRun(values);
     if (out === undefined) {
       for (const [name, t] of Object.entries(results)) console.log(summary(name, t));
       return EXIT.ok;

@@ -3,14 +3,15 @@
 
 import { join } from 'node:path';
 import { directoryFiles } from '../../io/local-files.js';
-import { generate as generateTokens, generationPositions } from '../../models/deepseek/generate.js';
+import { firstNonFinite } from '../../models/deepseek/first-non-finite.js';
+import { generate as generateTokens, generationPositions, NonFiniteLogits, type GenerateOptions } from '../../models/deepseek/generate.js';
 import type { LoadedModel } from '../../models/deepseek/loaded-model.js';
-import { Session } from '../../models/deepseek/session.js';
 import { DecodeStream, loadTokenizer, TOKENIZER_FILE, type TextTokenizer } from '../../models/deepseek/tokenizer.js';
-import { EXIT, integerOption, numberOption, UsageError, type Command } from '../command.js';
+import { CheckFailure, EXIT, integerOption, numberOption, UsageError, type Command } from '../command.js';
 import { openBackend } from '../backends.js';
 import { commandProgress } from '../progress.js';
 import { announceCaches, type RunLength } from '../run-length.js';
+import { openPlannedSession, reportReads } from '../memory-plan.js';
 import { MODEL_HELP, MODEL_OPTIONS, modelArg, modelArgs, modelDir, parseTokenRows } from './forward.js';
 
 /** The option `name` through `parse`, or undefined when it is not given. */
@@ -90,16 +91,26 @@ ${MODEL_HELP}
     const { model, tokens, tokenizer } = promptArgs(values, (prompt) => ({ positions: generationPositions(prompt, maxNew), why: `a ${prompt}-token prompt and ${maxNew} new tokens` }));
     const backend = await openBackend(values.backend as string, 'generate', commandProgress(values));
     announceCaches(values, 'generate', model, tokens.length);
-    const session = new Session(model, backend, { batch: tokens.length });
+    const session = openPlannedSession(values, 'generate', model, backend, { batch: tokens.length });
+    // Logits that are not finite fail the run, naming the first value that went non-finite (as forward does).
+    const run = async (o: GenerateOptions): Promise<number[][]> => {
+      try {
+        return await generateTokens(session, tokens, o);
+      } catch (e) {
+        if (!(e instanceof NonFiniteLogits)) throw e;
+        throw new CheckFailure(`${e.message}\n${await firstNonFinite(model, e.steps, { mtp: false })}`, { cause: e });
+      }
+    };
     try {
       if (tokenizer === undefined) {
-        const rows = await generateTokens(session, tokens, { maxNew, sampling, stop });
+        const rows = await run({ maxNew, sampling, stop });
         rows.forEach((row, b) => console.log(`row ${b}: ${row.join(' ')}`));
       } else {
         const text = new DecodeStream(tokenizer);
-        await generateTokens(session, tokens, { maxNew, sampling, stop, onToken: (_, id) => process.stdout.write(text.push(id)) });
+        await run({ maxNew, sampling, stop, onToken: (_, id) => process.stdout.write(text.push(id)) });
         process.stdout.write(`${text.end()}\n`);
       }
+      reportReads(values, 'generate', session);
     } finally {
       session.dispose();
       backend.dispose();

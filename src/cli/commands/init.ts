@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { initCheckpoint, type InitDType } from '../../models/deepseek/random-checkpoint.js';
 import { backendList, DEFAULT_BACKEND, openBackend } from '../backends.js';
 import { EXIT, integerOption, numberOption, refuseExisting, UsageError, type Command } from '../command.js';
+import { commandProgress, QUIET_HELP, QUIET_OPTION } from '../progress.js';
 
 const DTYPES: readonly InitDType[] = ['f32', 'bf16', 'fp8'];
 
@@ -30,7 +31,7 @@ function readConfig(path: string): Record<string, unknown> {
 export const init: Command = {
   name: 'init',
   summary: 'write a checkpoint of random weights for a config.json (a model variant to try)',
-  help: `Usage: dsv3 init --config FILE --out DIR [--dtype f32|bf16|fp8] [--seed S] [--std X] [--backend NAME] [--force]
+  help: `Usage: dsv3 init --config FILE --out DIR [--dtype f32|bf16|fp8] [--seed S] [--std X] [--backend NAME] [--force] [--quiet]
 
 Writes DIR/config.json (FILE's settings) and DIR/model.safetensors with every tensor the config implies, under
 Hugging Face's names, so that forward, generate, inspect, compile and quantize run on it.
@@ -49,8 +50,9 @@ does not reshape as they were.
   --std X             the standard deviation of the weights (default ${DEFAULT_STD}, DeepSeek-V3's initialisation)
   --backend NAME      the backend that quantizes the FP8 blocks (default ${DEFAULT_BACKEND}):
 ${backendList('                        ')}
-  --force             replace the checkpoint in DIR if DIR exists: its config.json and model.safetensors
-                      (and its model.safetensors.index.json is removed)`,
+  --force             replace DIR whole if it exists, every file in it (without --force, an existing DIR
+                      stops the command before any work); DIR is built beside it and renamed when complete
+${QUIET_HELP}`,
   options: {
     config: { type: 'string' },
     out: { type: 'string' },
@@ -59,6 +61,7 @@ ${backendList('                        ')}
     std: { type: 'string', default: String(DEFAULT_STD) },
     backend: { type: 'string', default: DEFAULT_BACKEND },
     force: { type: 'boolean', default: false },
+    ...QUIET_OPTION,
   },
   async run(values) {
     const configPath = values.config as string | undefined;
@@ -71,10 +74,11 @@ ${backendList('                        ')}
     const seed = integerOption('init', 'seed', values.seed as string);
     const std = numberOption('init', 'std', values.std as string);
     const force = values.force === true;
-    refuseExisting('init', out, force);
-    const backend = await openBackend(values.backend as string, 'init');
+    refuseExisting('init', out, force, 'folder');
+    const progress = commandProgress(values);
+    const backend = await openBackend(values.backend as string, 'init', progress);
     try {
-      const r = await initCheckpoint(json, configPath, out, { dtype: dtype as InitDType, seed, std, force, backend });
+      const r = await initCheckpoint(json, configPath, out, { dtype: dtype as InitDType, seed, std, force, backend, progress });
       console.log(`wrote ${out}: ${r.tensors} tensors, ${r.parameters.toLocaleString('en-US')} parameters, ${r.bytes.toLocaleString('en-US')} bytes of ${dtype} weights (seed ${seed}, std ${std})`);
       return EXIT.ok;
     } finally {

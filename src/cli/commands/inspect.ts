@@ -1,6 +1,7 @@
 // `dsv3 inspect`: what a config.json describes: its settings, parameter counts, the KV cache each attention
 // form needs per token, and the kernels the compiled CPU backend runs for a decode step. Reads only config.json.
 
+import { inTask } from '../../backends/progress.js';
 import { compile } from '../../compiler/compile.js';
 import { directoryFiles } from '../../io/local-files.js';
 import { loadModelConfig, type ModelConfig } from '../../models/deepseek/config.js';
@@ -10,6 +11,7 @@ import { defaultSettings } from '../../models/deepseek/settings.js';
 import { kvCacheBytesPerToken, parameterCounts } from '../../models/deepseek/stats.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 import { DEFAULT_BACKEND, openKernelBackend } from '../backends.js';
+import { commandProgress, QUIET_HELP, QUIET_OPTION } from '../progress.js';
 import { describeLayerKernels, kernelsByLayer, stepCompile, stepGraph } from './model-step.js';
 
 const count = (n: number) => `${n.toLocaleString('en-US')} (${n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : `${(n / 1e6).toFixed(2)}M`})`;
@@ -47,15 +49,17 @@ async function decodeKernels(c: ModelConfig): Promise<string[]> {
 export const inspect: Command = {
   name: 'inspect',
   summary: 'summarise a config: settings, parameter counts, KV cache per token',
-  help: `Usage: dsv3 inspect --model DIR
+  help: `Usage: dsv3 inspect --model DIR [--quiet]
 
 Reads DIR/config.json and prints its settings, the parameter count (total, and activated per token, counting
 only the top-k routed experts of each MoE layer; the MTP modules separately), and the KV-cache bytes per token
 over the main layers for absorbed MLA (kv_lora + rope per layer), naive MLA (per-head K and V) and standard
 multi-head attention with head dim qk_nope_head_dim (2·heads·head_dim per layer), in bf16 and f32; and the
 kernels one decode step compiles to on the CPU backend (batch 1, with the composites it claims), in all and per
-decoder layer (dsv3 compile --model DIR shows them).`,
-  options: { model: { type: 'string' } },
+decoder layer (dsv3 compile --model DIR shows them).
+
+${QUIET_HELP}`,
+  options: { model: { type: 'string' }, ...QUIET_OPTION },
   async run(values) {
     const dir = values.model as string | undefined;
     if (dir === undefined) throw new UsageError('dsv3 inspect: --model DIR is required');
@@ -68,7 +72,7 @@ decoder layer (dsv3 compile --model DIR shows them).`,
     const [bf16, f32] = [kvCacheBytesPerToken(c, 2), kvCacheBytesPerToken(c, 4)];
     for (const [label, key] of [['absorbed MLA', 'absorbed'], ['naive MLA', 'naive'], ['standard MHA', 'mha']] as const)
       lines.push(`  ${label.padEnd(20)} ${bf16[key].toLocaleString('en-US').padStart(12)} B  ${f32[key].toLocaleString('en-US').padStart(12)} B`);
-    lines.push('', ...(await decodeKernels(c)));
+    lines.push('', ...(await inTask(commandProgress(values), 'compiling a decode step', undefined, () => decodeKernels(c))));
     console.log(lines.join('\n'));
     return EXIT.ok;
   },

@@ -12,6 +12,7 @@ import { GoldenCase, type GoldenRun } from '../../models/deepseek/verify/golden-
 import type { GemmMode } from '../../models/deepseek/settings.js';
 import { comparisonTable, summarize } from '../../models/deepseek/verify/report.js';
 import { verifyRun } from '../../models/deepseek/verify/run-case.js';
+import { formatReadReport, type ReadReport } from '../../models/deepseek/read-report.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 import { backendList, backendNames, openBackends } from '../backends.js';
 import { packageRoot } from '../package-root.js';
@@ -27,7 +28,13 @@ function bundledCases(): string[] {
 /** Whether golden run `run` uses GEMM mode `gemm` (MTP runs use f32 weights, so they count as dequant). */
 const usesGemm = (run: GoldenRun, gemm: GemmMode): boolean => (run.kind === 'standard' ? run.linear.gemm : 'dequant') === gemm;
 
-async function verifyCase(dir: string, backends: readonly Backend[], gemm: GemmMode | undefined, progress: Progress, quiet: boolean): Promise<{ failures: number; checked: number }> {
+/** How a case is run and shown: --quiet, --report-reads. */
+interface CaseOutput {
+  readonly quiet: boolean;
+  readonly reportReads: boolean;
+}
+
+async function verifyCase(dir: string, backends: readonly Backend[], gemm: GemmMode | undefined, progress: Progress, { quiet, reportReads }: CaseOutput): Promise<{ failures: number; checked: number }> {
   const golden = GoldenCase.open(directoryFiles(dir));
   let failures = 0;
   let checked = 0;
@@ -38,15 +45,16 @@ async function verifyCase(dir: string, backends: readonly Backend[], gemm: GemmM
     const selected = runs.filter((r) => gemm === undefined || usesGemm(r, gemm));
     if (selected.length === 0) {
       // A case that compares nothing fails, so that a wrong --gemm or an empty manifest never reads as a pass.
-      console.log(`  FAIL nothing to compare: ${runs.length === 0 ? 'the manifest lists no run this implementation reproduces' : `no run used --gemm ${gemm} (${runs.map((r) => r.name).join(', ')} did not)`}`);
+      console.log(`  FAIL nothing to compare: ${runs.length === 0 ? 'the manifest lists no run this implementation reproduces' : `no run used --gemm ${gemm} (${[...new Set(runs.map((r) => r.name))].join(', ')} did not)`}`);
       failures++;
     }
     for (const backend of backends) {
       for (const run of selected) {
         const title = `  ${backend.name} ${run.name} (${run.attention}${run.kind === 'standard' && run.linear.gemm === 'fp8' ? ', fp8 GEMMs' : ''})`;
         let results: Comparison[];
+        const reads = reportReads ? (r: ReadReport) => console.error(`${title}: ${formatReadReport(r)}`) : undefined;
         try {
-          results = await inTask(progress, `${golden.name}: ${title.trim()}`, undefined, () => verifyRun(golden, run, backend));
+          results = await inTask(progress, `${golden.name}: ${title.trim()}`, undefined, () => verifyRun(golden, run, backend, reads));
         } catch (e) {
           console.log(`${title}: ERROR ${e instanceof Error ? e.message : String(e)}`);
           failures++;
@@ -68,7 +76,7 @@ async function verifyCase(dir: string, backends: readonly Backend[], gemm: GemmM
 export const verify: Command = {
   name: 'verify',
   summary: 'check the model against the official golden outputs on every backend',
-  help: `Usage: dsv3 verify [CASE_DIR...] [--backend NAME]... [--gemm MODE] [--quiet]
+  help: `Usage: dsv3 verify [CASE_DIR...] [--backend NAME]... [--gemm MODE] [--report-reads] [--quiet]
 
 Runs each golden case (default: every model case bundled in spec/golden) the way the official outputs were
 made: a prefill of the stored prompt at position 0, then one-token decode steps. Every stored tensor the run
@@ -89,6 +97,8 @@ the largest |expected|, the elements out of tolerance, the tolerance and the wor
                       what this machine lacks skipped, saying so)
 ${backendList('                        ')}
   --gemm MODE         only the runs whose Linear layers ran as dequant (f32 GEMMs) or fp8 (default: both)
+  --report-reads      print on stderr, per run, the bytes its prefill and decode steps read from each shard
+                      and the lazy minimum (the tensors they needed, once each, only the chosen experts)
 ${QUIET_HELP};
                       and print only the summary line of each run, without the tables and skipped runs
 
@@ -97,7 +107,7 @@ reproduces) fails, and so does a verification that compares nothing at all.
 
 Exit status: 0 when everything passes, 1 when any tensor fails, a run errors or nothing is compared, 2 on bad
 usage or input.`,
-  options: { backend: { type: 'string', multiple: true }, gemm: { type: 'string' }, ...QUIET_OPTION },
+  options: { backend: { type: 'string', multiple: true }, gemm: { type: 'string' }, 'report-reads': { type: 'boolean', default: false }, ...QUIET_OPTION },
   positionals: true,
   async run(values, positionals) {
     const names = (values.backend as string[] | undefined) ?? backendNames();
@@ -110,7 +120,7 @@ usage or input.`,
     let checked = 0;
     try {
       for (const dir of cases) {
-        const r = await verifyCase(dir, backends, gemm, progress, values.quiet === true);
+        const r = await verifyCase(dir, backends, gemm, progress, { quiet: values.quiet === true, reportReads: values['report-reads'] === true });
         failures += r.failures;
         checked += r.checked;
       }

@@ -4,6 +4,7 @@ import { isFloat, isFp8, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import type { OpDef } from '../op.js';
 import { roundToDType, roundToOddF32, type Fp8CastMode } from '../../numerics/index.js';
+import { isDifferentiable } from './vjp-building.js';
 
 export const FP8_CAST_MODES = ['saturate', 'torch'] as const;
 
@@ -30,6 +31,12 @@ export const CAST: CastDef = {
     if (isFloat(to)) return roundToDType(isFloat(from) ? x : to === 'f32' ? Math.fround(x) : roundToOddF32(x), to, mode);
     if (!isFloat(from)) return to === 'u8' ? x & 0xff : x;
     return roundToDType(x, to);
+  },
+  // Between differentiable floats the cotangent is cast back (rounding has derivative 1 as far as gradients go);
+  // from an integer, bool or fp8 operand nothing flows.
+  vjp: (b, node, g) => {
+    const from = node.inputs[0]!.dtype;
+    return [isDifferentiable(from) ? b.op('cast', [g], { dtype: from }) : null];
   },
 };
 

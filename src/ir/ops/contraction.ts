@@ -1,8 +1,16 @@
 // Contractions: batched matmul, and the per-row expert matmul of MoE layers.
 
 import { fail } from '../errors.js';
-import { formatType } from '../graph.js';
+import { formatType, type Value } from '../graph.js';
+import type { GraphBuilder } from '../builder.js';
 import type { OpDef } from '../op.js';
+import { filled } from './vjp-building.js';
+
+/** `v` with its last two axes swapped. */
+function transposed(b: GraphBuilder, v: Value): Value {
+  const r = v.shape.length;
+  return b.op('permute', [v], { perm: [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2] });
+}
 
 const MATMUL: OpDef = {
   name: 'matmul',
@@ -22,6 +30,11 @@ const MATMUL: OpDef = {
     if (k !== k2) fail(`contracted dimensions differ: ${k} vs ${k2} (${what})`);
     return { dtype: a!.dtype, shape: [...batch, m, n] };
   },
+  // d a = g · bᵀ, d b = aᵀ · g.
+  vjp: (b, node, g) => {
+    const [x, y] = node.inputs as [Value, Value];
+    return [b.op('matmul', [g, transposed(b, y)]), b.op('matmul', [transposed(b, x), g])];
+  },
 };
 
 /**
@@ -40,6 +53,17 @@ export const GATHER_MATMUL: OpDef = {
     if (ids!.dtype !== 'i32' || ids!.shape.length !== 1 || ids!.shape[0] !== x!.shape[0]) fail(`ids must be i32 [${x!.shape[0]}] (${what})`);
     if (x!.shape[1] !== w!.shape[1]) fail(`contracted dimensions differ: ${x!.shape[1]} vs ${w!.shape[1]} (${what})`);
     return { dtype: x!.dtype, shape: [x!.shape[0]!, w!.shape[2]!] };
+  },
+  // d x[r] = g[r] · w[ids[r]]ᵀ; d w[e] = Σ over the rows r with ids[r] = e of x[r]ᵀ · g[r]: each row's outer product,
+  // scatter-added into its expert in row order.
+  vjp: (b, node, g) => {
+    const [x, w, ids] = node.inputs as [Value, Value, Value];
+    const [rows, k] = x.shape as [number, number];
+    const n = w.shape[2]!;
+    const dx = b.op('gather_matmul', [g, b.op('permute', [w], { perm: [0, 2, 1] }), ids]);
+    const outer = b.op('matmul', [b.op('reshape', [x], { shape: [rows, k, 1] }), b.op('reshape', [g], { shape: [rows, 1, n] })]);
+    const expertOf = b.op('broadcast', [b.op('reshape', [ids], { shape: [rows, 1, 1] })], { shape: [rows, k, n] });
+    return [dx, b.op('scatter_add', [filled(b, 0, w.type), expertOf, outer], { axis: 0 }), null];
   },
 };
 

@@ -1,9 +1,11 @@
 // Reductions over a set of axes, and the running-sum scan.
 
 import { fail } from '../errors.js';
-import { formatType, type TensorType } from '../graph.js';
+import { formatType, type Node, type TensorType, type Value } from '../graph.js';
+import type { GraphBuilder } from '../builder.js';
 import type { DType } from '../dtype.js';
-import type { OpDef } from '../op.js';
+import type { OpDef, VjpRule } from '../op.js';
+import { filled } from './vjp-building.js';
 
 const NUMBERS: readonly DType[] = ['f32', 'f16', 'bf16', 'i32'];
 
@@ -20,7 +22,37 @@ export function checkAxes(axes: readonly number[], rank: number): void {
   });
 }
 
-function reduction(name: string): OpDef {
+/** `v` (a reduction's result or its cotangent) spread back over the operand's shape: reduced axes kept as 1, broadcast. */
+function spread(b: GraphBuilder, node: Node, v: Value): Value {
+  const x = node.inputs[0]!;
+  const axes = node.attrs.axes as readonly number[];
+  const kept = b.op('reshape', [v], { shape: x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) });
+  return b.op('broadcast', [kept], { shape: [...x.shape] });
+}
+
+const sumRule: VjpRule = (b, node, g) => [spread(b, node, g)];
+
+/** reduce_max / reduce_min: the cotangent is shared evenly among the elements equal to the result (as torch's amax). */
+const extremumRule: VjpRule = (b, node, g) => {
+  const x = node.inputs[0]!;
+  const attrs = { axes: node.attrs.axes!, keepdims: true };
+  const chosen = b.op('eq', [x, spread(b, node, node.outputs[0]!)]);
+  const count = b.op('reduce_sum', [b.op('cast', [chosen], { dtype: x.dtype })], attrs);
+  const keptShape = count.shape;
+  const share = b.op('div', [b.op('reshape', [g], { shape: [...keptShape] }), count]);
+  return [b.op('where', [chosen, b.op('broadcast', [share], { shape: [...x.shape] }), filled(b, 0, x.type)])];
+};
+
+/** cumsum: each element feeds every later running total, so its cotangent is the reversed running sum of g. */
+const cumsumRule: VjpRule = (b, node, g) => {
+  const axis = node.attrs.axis as number;
+  const n = g.shape[axis]!;
+  const reversed = b.op('literal', [], { dtype: 'i32', shape: [n], values: Array.from({ length: n }, (_, i) => n - 1 - i) });
+  const flip = (v: Value) => b.op('take', [v, reversed], { axis });
+  return [flip(b.op('cumsum', [flip(g)], { axis }))];
+};
+
+function reduction(name: string, vjp: VjpRule): OpDef {
   return {
     name,
     family: 'reduce',
@@ -35,13 +67,14 @@ function reduction(name: string): OpDef {
         : x!.shape.filter((_, i) => !axes.includes(i));
       return { dtype: x!.dtype, shape };
     },
+    vjp,
   };
 }
 
 export const REDUCE_OPS: readonly OpDef[] = [
-  reduction('reduce_sum'),
-  reduction('reduce_max'),
-  reduction('reduce_min'),
+  reduction('reduce_sum', sumRule),
+  reduction('reduce_max', extremumRule),
+  reduction('reduce_min', extremumRule),
   {
     name: 'cumsum',
     family: 'scan',
@@ -53,5 +86,6 @@ export const REDUCE_OPS: readonly OpDef[] = [
       if (axis < 0 || axis >= x!.shape.length) fail(`axis ${axis} out of range for ${formatType(x!)}`);
       return x!;
     },
+    vjp: cumsumRule,
   },
 ];

@@ -3,6 +3,7 @@
 import { fail } from '../errors.js';
 import { formatType } from '../graph.js';
 import type { OpDef } from '../op.js';
+import { noGradient } from './vjp-building.js';
 
 export const SORT_OPS: readonly OpDef[] = [
   {
@@ -18,5 +19,7 @@ export const SORT_OPS: readonly OpDef[] = [
       if (k < 0 || k > x!.shape[axis]!) fail(`k = ${k} out of range: axis ${axis} of ${formatType(x!)} has ${x!.shape[axis]} elements`);
       return { dtype: 'i32', shape: x!.shape.map((d, i) => (i === axis ? k : d)) };
     },
+    // The result is indices; the values they pick (a take or gather) carry the gradient.
+    vjp: noGradient,
   },
 ];

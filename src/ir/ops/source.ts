@@ -6,6 +6,7 @@ import type { Attrs, TensorType } from '../graph.js';
 import type { OpDef } from '../op.js';
 import { formatShape, isValidShape, numel, resolveAxis } from '../shape.js';
 import { checkRepresentable } from './representable.js';
+import { noGradient } from './vjp-building.js';
 
 function shapeAttr(attrs: Attrs): number[] {
   const shape = attrs.shape;
@@ -24,6 +25,7 @@ export const SOURCE_OPS: readonly OpDef[] = [
       checkRepresentable(attrs.value as number, dtype);
       return { dtype, shape: shapeAttr(attrs) };
     },
+    vjp: noGradient,
   },
   {
     name: 'literal',
@@ -38,6 +40,7 @@ export const SOURCE_OPS: readonly OpDef[] = [
       values.forEach((v) => checkRepresentable(v, dtype));
       return { dtype, shape };
     },
+    vjp: noGradient,
   },
   {
     name: 'iota',
@@ -51,6 +54,7 @@ export const SOURCE_OPS: readonly OpDef[] = [
       if (resolveAxis(attrs.axis as number, shape.length) !== attrs.axis) fail(`axis ${attrs.axis} out of range for shape ${formatShape(shape)}`);
       return { dtype, shape };
     },
+    vjp: noGradient,
   },
   {
     name: 'weight',
@@ -61,5 +65,6 @@ export const SOURCE_OPS: readonly OpDef[] = [
       if (attrs.name === '') fail('weight name must not be empty');
       return { dtype: attrs.dtype as DType, shape: shapeAttr(attrs) } satisfies TensorType;
     },
+    vjp: noGradient,
   },
 ];

@@ -5,8 +5,9 @@
 // rows stop. Prompts in one batch have the same length (the session keeps one position for all rows).
 
 import type { TensorData } from '../../ir/index.js';
+import { nonFiniteElement } from './non-finite.js';
 import { Sampler, type SamplingOptions } from './sampling.js';
-import type { Session } from './session.js';
+import type { ModelSession } from './session.js';
 
 export interface GenerateOptions {
   readonly maxNew: number;
@@ -20,14 +21,28 @@ export interface GenerateOptions {
 /** The cache positions generating `maxNew` tokens after a `promptLength`-token prompt takes: the last new token is never fed back. */
 export const generationPositions = (promptLength: number, maxNew: number): number => promptLength + maxNew - 1;
 
+/**
+ * A step computed logits that are not finite, so no token can be chosen. `steps` are the token chunks fed so far,
+ * the last one the failing step: what first-non-finite.ts replays to name the value that went non-finite first.
+ */
+export class NonFiniteLogits extends Error {
+  override name = 'NonFiniteLogits';
+  constructor(
+    message: string,
+    readonly steps: readonly (readonly (readonly number[])[])[],
+  ) {
+    super(message);
+  }
+}
+
 /** Row b's logits at the chunk's last position. */
-function lastLogits(logits: TensorData, b: number): ArrayLike<number> {
+function lastLogits(logits: TensorData, b: number): TensorData['data'] {
   const [, S, V] = logits.shape as [number, number, number];
   return logits.data.subarray((b * S + S - 1) * V, (b * S + S) * V);
 }
 
 /** Generates up to `maxNew` tokens after `prompts`; returns each row's new tokens. */
-export async function generate(session: Session, prompts: readonly (readonly number[])[], o: GenerateOptions): Promise<number[][]> {
+export async function generate(session: ModelSession, prompts: readonly (readonly number[])[], o: GenerateOptions): Promise<number[][]> {
   const { vocabSize } = session.model.config;
   const { maxSeqLen } = session;
   if (!Number.isSafeInteger(o.maxNew) || o.maxNew < 1) throw new RangeError(`maxNew must be a positive integer, got ${o.maxNew}`);
@@ -40,17 +55,22 @@ export async function generate(session: Session, prompts: readonly (readonly num
   const stop = new Set(o.stop ?? []);
   const out: number[][] = prompts.map(() => []);
   const done = prompts.map(() => false);
+  const steps: (readonly (readonly number[])[])[] = [prompts];
   let { logits } = await session.forward(prompts);
   for (;;) {
     const next = prompts.map((_, b) => {
       if (done[b]) return out[b]!.at(-1)!;
-      const id = samplers[b]!.next(lastLogits(logits, b));
+      const row = lastLogits(logits, b);
+      const bad = nonFiniteElement({ dtype: logits.dtype, shape: [row.length], data: row });
+      if (bad !== undefined) throw new NonFiniteLogits(`${steps.length === 1 ? 'the prefill' : `decode step ${steps.length - 2}`} computed logits that are not finite: row ${b} holds ${bad}`, steps);
+      const id = samplers[b]!.next(row);
       out[b]!.push(id);
       o.onToken?.(b, id);
       done[b] = stop.has(id) || out[b]!.length === o.maxNew;
       return id;
     });
     if (done.every(Boolean)) return out;
-    ({ logits } = await session.forward(next.map((id) => [id])));
+    steps.push(next.map((id) => [id]));
+    ({ logits } = await session.forward(steps.at(-1)!));
   }
 }

@@ -8,11 +8,22 @@
 import { blockScaleShape } from '../../ops/index.js';
 import { isMoeLayer, hasRouterBias, type ModelConfig } from './config.js';
 
+/**
+ * The dtype a checkpoint stores a weight in, which the graphs declare and widen to f32 (weight-operands.ts): bf16,
+ * f16, or e4m3fn bytes with f32 block scales (a Linear of an FP8 checkpoint). Absent: f32.
+ */
+export type StoredDType = 'bf16' | 'f16' | 'f8e4m3fn';
+
+/** The stored dtype of checkpoint tensor `name` (undefined for f32); a layout made from a config alone has none. */
+export type StoredDTypeOf = (name: string) => StoredDType | undefined;
+
 export interface TensorSlot {
   readonly name: string;
   readonly shape: readonly number[];
   /** A Linear weight, which an FP8 checkpoint may store as F8_E4M3 with block scales. */
   readonly linear?: true;
+  /** How the checkpoint stores it, when narrower than f32. */
+  readonly stored?: StoredDType;
 }
 
 /** A graph weight made of one [out, in] checkpoint tensor per expert, stored transposed as [E, in, out]. */
@@ -76,8 +87,22 @@ export interface ModelLayout {
   readonly ropeSin: TensorSlot;
 }
 
-const slot = (name: string, ...shape: number[]): TensorSlot => ({ name, shape });
-const proj = (name: string, out: number, inDim: number): TensorSlot => ({ name, shape: [out, inDim], linear: true });
+/** Makes the layout's slots, each with its stored dtype. */
+interface Slots {
+  slot(name: string, ...shape: number[]): TensorSlot;
+  proj(name: string, out: number, inDim: number): TensorSlot;
+}
+
+function slotMaker(stored: StoredDTypeOf): Slots {
+  const withStored = (s: TensorSlot): TensorSlot => {
+    const d = stored(s.name);
+    return d === undefined ? s : { ...s, stored: d };
+  };
+  return {
+    slot: (name, ...shape) => withStored({ name, shape }),
+    proj: (name, out, inDim) => withStored({ name, shape: [out, inDim], linear: true }),
+  };
+}
 
 /** The edge of DeepSeek-V3's square FP8 blocks, 128 (`quantization_config.weight_block_size` [128, 128]). */
 export const FP8_BLOCK = 128;
@@ -94,7 +119,7 @@ export function fp8Slots(s: TensorSlot | StackedSlot, block: number): { weight: 
   return { weight: { name: `${s.name}.e4m3fn`, shape }, scale: { name: `${s.name}_scale_inv`, shape: blockScaleShape(shape, block) } };
 }
 
-function mlp(prefix: string, inner: number, dim: number): MlpWeights {
+function mlp({ proj }: Slots, prefix: string, inner: number, dim: number): MlpWeights {
   return {
     gate: proj(`${prefix}.gate_proj.weight`, inner, dim),
     up: proj(`${prefix}.up_proj.weight`, inner, dim),
@@ -102,12 +127,12 @@ function mlp(prefix: string, inner: number, dim: number): MlpWeights {
   };
 }
 
-function stacked(prefix: string, name: string, experts: number, inDim: number, outDim: number): StackedSlot {
+function stacked({ proj }: Slots, prefix: string, name: string, experts: number, inDim: number, outDim: number): StackedSlot {
   const parts = Array.from({ length: experts }, (_, e) => proj(`${prefix}.experts.${e}.${name}.weight`, outDim, inDim));
   return { name: `${prefix}.experts.${name}.stacked`, shape: [experts, inDim, outDim], parts, linear: true };
 }
 
-function attention(c: ModelConfig, p: string): AttentionWeights {
+function attention({ slot, proj }: Slots, c: ModelConfig, p: string): AttentionWeights {
   const qkHead = c.qkNopeHeadDim + c.qkRopeHeadDim;
   const H = c.numAttentionHeads;
   const D = c.hiddenSize;
@@ -123,54 +148,59 @@ function attention(c: ModelConfig, p: string): AttentionWeights {
   };
 }
 
-function moe(c: ModelConfig, p: string): MoeWeights {
+function moe(s: Slots, c: ModelConfig, p: string): MoeWeights {
   const [E, D, I] = [c.nRoutedExperts, c.hiddenSize, c.moeIntermediateSize];
   return {
-    router: slot(`${p}.gate.weight`, E, D),
-    bias: hasRouterBias(c) ? slot(`${p}.gate.e_score_correction_bias`, E) : undefined,
-    experts: { gate: stacked(p, 'gate_proj', E, D, I), up: stacked(p, 'up_proj', E, D, I), down: stacked(p, 'down_proj', E, I, D) },
-    shared: c.nSharedExperts > 0 ? mlp(`${p}.shared_experts`, c.nSharedExperts * I, D) : undefined,
+    router: s.slot(`${p}.gate.weight`, E, D),
+    bias: hasRouterBias(c) ? s.slot(`${p}.gate.e_score_correction_bias`, E) : undefined,
+    experts: { gate: stacked(s, p, 'gate_proj', E, D, I), up: stacked(s, p, 'up_proj', E, D, I), down: stacked(s, p, 'down_proj', E, I, D) },
+    shared: c.nSharedExperts > 0 ? mlp(s, `${p}.shared_experts`, c.nSharedExperts * I, D) : undefined,
   };
 }
 
-function layer(c: ModelConfig, index: number): LayerWeights {
+function layer(s: Slots, c: ModelConfig, index: number): LayerWeights {
   const p = `model.layers.${index}`;
   return {
     index,
-    attnNorm: slot(`${p}.input_layernorm.weight`, c.hiddenSize),
-    ffnNorm: slot(`${p}.post_attention_layernorm.weight`, c.hiddenSize),
-    attn: attention(c, `${p}.self_attn`),
-    ffn: isMoeLayer(c, index) ? { kind: 'moe', moe: moe(c, `${p}.mlp`) } : { kind: 'dense', mlp: mlp(`${p}.mlp`, c.intermediateSize, c.hiddenSize) },
+    attnNorm: s.slot(`${p}.input_layernorm.weight`, c.hiddenSize),
+    ffnNorm: s.slot(`${p}.post_attention_layernorm.weight`, c.hiddenSize),
+    attn: attention(s, c, `${p}.self_attn`),
+    ffn: isMoeLayer(c, index) ? { kind: 'moe', moe: moe(s, c, `${p}.mlp`) } : { kind: 'dense', mlp: mlp(s, `${p}.mlp`, c.intermediateSize, c.hiddenSize) },
   };
 }
 
 /** MTP module k: checkpoint layer num_hidden_layers + k. */
-function mtp(c: ModelConfig, k: number): MtpWeights {
+function mtp(s: Slots, c: ModelConfig, k: number): MtpWeights {
   const L = c.numHiddenLayers + k;
   const p = `model.layers.${L}`;
   const D = c.hiddenSize;
   return {
-    embed: slot(`${p}.embed_tokens.weight`, c.vocabSize, D),
-    enorm: slot(`${p}.enorm.weight`, D),
-    hnorm: slot(`${p}.hnorm.weight`, D),
-    ehProj: proj(`${p}.eh_proj.weight`, D, 2 * D),
-    block: layer(c, L),
-    headNorm: slot(`${p}.shared_head.norm.weight`, D),
-    head: slot(`${p}.shared_head.head.weight`, c.vocabSize, D),
+    embed: s.slot(`${p}.embed_tokens.weight`, c.vocabSize, D),
+    enorm: s.slot(`${p}.enorm.weight`, D),
+    hnorm: s.slot(`${p}.hnorm.weight`, D),
+    ehProj: s.proj(`${p}.eh_proj.weight`, D, 2 * D),
+    block: layer(s, c, L),
+    headNorm: s.slot(`${p}.shared_head.norm.weight`, D),
+    head: s.slot(`${p}.shared_head.head.weight`, c.vocabSize, D),
   };
 }
 
-/** The layout of `c`'s checkpoint, with a rotary table of `ropePositions` rows. */
-export function modelLayout(c: ModelConfig, ropePositions = c.maxPositionEmbeddings): ModelLayout {
+/**
+ * The layout of `c`'s checkpoint, with a rotary table of `ropePositions` rows; `stored` gives each checkpoint
+ * tensor's dtype (all f32 by default). Stacked experts and the rotary table are f32 whatever it says.
+ */
+export function modelLayout(c: ModelConfig, ropePositions = c.maxPositionEmbeddings, stored: StoredDTypeOf = () => undefined): ModelLayout {
   const half = c.qkRopeHeadDim / 2;
+  const s = slotMaker(stored);
+  const f32 = slotMaker(() => undefined);
   return {
-    embed: slot('model.embed_tokens.weight', c.vocabSize, c.hiddenSize),
-    layers: Array.from({ length: c.numHiddenLayers }, (_, i) => layer(c, i)),
-    norm: slot('model.norm.weight', c.hiddenSize),
-    head: slot('lm_head.weight', c.vocabSize, c.hiddenSize),
-    mtp: Array.from({ length: c.numNextnPredictLayers }, (_, k) => mtp(c, k)),
-    ropeCos: slot('rope.cos', ropePositions, half),
-    ropeSin: slot('rope.sin', ropePositions, half),
+    embed: s.slot('model.embed_tokens.weight', c.vocabSize, c.hiddenSize),
+    layers: Array.from({ length: c.numHiddenLayers }, (_, i) => layer(s, c, i)),
+    norm: s.slot('model.norm.weight', c.hiddenSize),
+    head: s.slot('lm_head.weight', c.vocabSize, c.hiddenSize),
+    mtp: Array.from({ length: c.numNextnPredictLayers }, (_, k) => mtp(s, c, k)),
+    ropeCos: f32.slot('rope.cos', ropePositions, half),
+    ropeSin: f32.slot('rope.sin', ropePositions, half),
   };
 }
 
@@ -181,7 +211,7 @@ export interface CheckpointTensor extends TensorSlot {
 
 const checkpointTensor = (s: TensorSlot): CheckpointTensor => ({ ...s, projection: s.linear === true });
 
-function layerTensors(l: LayerWeights): CheckpointTensor[] {
+export function layerTensors(l: LayerWeights): CheckpointTensor[] {
   const q = l.attn.query;
   const attention = [l.attnNorm, l.ffnNorm, l.attn.kvNorm, ...('wq' in q ? [q.wq] : [q.wqA, q.wqB, q.qNorm]), l.attn.wkvA, l.attn.wkvB, l.attn.wo];
   const mlpSlots = (m: MlpWeights) => [m.gate, m.up, m.down];

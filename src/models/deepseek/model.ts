@@ -15,12 +15,12 @@ import { decoderBlock, type BlockInputs, type BlockOutputs, type FeedForward } f
 import type { Named } from '../../composites/named-operands.js';
 import { routerScores } from '../../composites/router.js';
 import { mlaCacheTypes } from '../../composites/mla.js';
-import { mtpBlock } from '../../composites/mtp.js';
+import { mtpBlock, type MtpOutputs } from '../../composites/mtp.js';
 import { mlaAttrs, moeAttrs } from './attrs.js';
 import type { ModelConfig } from './config.js';
 import { fp8Block, type LayerWeights, type ModelLayout } from './layout.js';
 import type { ModelSettings } from './settings.js';
-import { bindWeights, blockWeightSlots, mtpWeightSlots } from './weight-operands.js';
+import { bindWeights, blockWeightSlots, mtpWeightSlots, storedWeight } from './weight-operands.js';
 
 export interface GraphOptions {
   readonly batch: number;
@@ -87,7 +87,96 @@ export function decoderLayer(t: Trace, config: ModelConfig, settings: ModelSetti
 }
 
 /** A layer's capture name as the whole model names it: attn -> attn.<i>, gate.input -> gate.<i>.input. */
-const numbered = (name: string, layer: number): string => name.replace(/^[a-z_]+/, (part) => `${part}.${layer}`);
+export const numbered = (name: string, layer: number): string => name.replace(/^[a-z_]+/, (part) => `${part}.${layer}`);
+
+/** The graph inputs a model chunk reads: the tokens [B, S], the start position (i32 []) and two caches per layer (cacheSpecs order). */
+export interface ModelInputs {
+  readonly tokens: Tensor;
+  readonly startPos: Tensor;
+  readonly caches: readonly Tensor[];
+}
+
+/** What the model computes over a chunk, as tensors of the trace's graph (the graph outputs are picked from these). */
+export interface ModelTensors {
+  readonly embed: Tensor;
+  /** Every decoder layer's results, in layer order. */
+  readonly layers: readonly LayerOutputs[];
+  readonly finalNorm: Tensor;
+  /** [B, S, vocab]. */
+  readonly logits: Tensor;
+  /** With `mtp`, MTP module k's results for each module with a position to predict from (k <= S - 2). */
+  readonly mtp: readonly MtpOutputs[];
+}
+
+/** The model over a chunk in trace `t`; the MTP modules too when `mtp` (GraphOptions.mtp, checked by the caller). */
+export function modelTensors(t: Trace, config: ModelConfig, settings: ModelSettings, layout: ModelLayout, inp: ModelInputs, mtp: boolean): ModelTensors {
+  const S = inp.tokens.shape[1]!;
+  const { table: [ropeCos, ropeSin], cos, sin } = rotaryRows(t, layout, inp.startPos, S);
+  const embed = embedTokens(t, config, layout, inp.tokens);
+  let h = embed;
+  const layers = layout.layers.map((l, i) => {
+    const r = decoderLayer(t, config, settings, l, { x: h, cos, sin, startPos: inp.startPos, caches: [inp.caches[2 * i]!, inp.caches[2 * i + 1]!] });
+    h = r.out;
+    return r;
+  });
+  return { embed, layers, ...modelHead(t, config, settings, layout, { h, tokens: inp.tokens, startPos: inp.startPos, rope: [ropeCos, ropeSin] }, mtp) };
+}
+
+/** The token embeddings [B, S, D] of `tokens` [B, S]. */
+export const embedTokens = (t: Trace, config: ModelConfig, layout: ModelLayout, tokens: Tensor): Tensor => take(storedWeight(t, layout.embed, fp8Block(config)), tokens, 0);
+
+/** What the model computes after its decoder layers, from the last block's output `h`. */
+export interface HeadInputs {
+  readonly h: Tensor;
+  readonly tokens: Tensor;
+  readonly startPos: Tensor;
+  /** The whole rotary table (cos, sin), which the MTP modules slice from position 0. */
+  readonly rope: readonly [Tensor, Tensor];
+}
+
+/** The final norm, the head and, when `mtp`, the MTP modules. */
+export function modelHead(t: Trace, config: ModelConfig, settings: ModelSettings, layout: ModelLayout, inp: HeadInputs, mtp: boolean): Pick<ModelTensors, 'finalNorm' | 'logits' | 'mtp'> {
+  const { h, rope: [ropeCos, ropeSin] } = inp;
+  const [B, S] = inp.tokens.shape as [number, number];
+  const mla = mlaAttrs(config, settings);
+  const finalNorm = rmsNorm(h, storedWeight(t, layout.norm, fp8Block(config)), settings.normEps);
+  const logits = linear(finalNorm, storedWeight(t, layout.head, fp8Block(config)));
+  const modules: MtpOutputs[] = [];
+  if (mtp) {
+    // The paper's chain (spec/techniques.md §MTP): module k at position i combines the hidden state of module k-1
+    // (the main model's for k = 0) at i with the embedding of t_{i+k+1}, and predicts t_{i+k+2}.
+    let hidden = settings.mtpHidden === 'final_norm' ? finalNorm : h;
+    layout.mtp.slice(0, S - 1).forEach((m, k) => {
+      const n = S - 1 - k;
+      const fresh = Object.values(mlaCacheTypes(mla, B, n)).map((shape) => full(hidden, 0, shape));
+      const r = mtpBlock(
+        {
+          tokens: slice(inp.tokens, 1, k + 1),
+          hidden: slice(hidden, 1, 0, n),
+          cos: slice(ropeCos, 0, 0, n),
+          sin: slice(ropeSin, 0, 0, n),
+          startPos: full(inp.startPos, 0),
+          caches: [fresh[0]!, fresh[1]!],
+        },
+        bindWeights(t, mtpWeightSlots(m), settings.gemm, fp8Block(config)),
+        { ...mla, ...moeAttrs(config, settings) },
+      );
+      modules.push(r);
+      hidden = r.hidden;
+    });
+  }
+  return { finalNorm, logits, mtp: modules };
+}
+
+/** The graph outputs of modelHead's results: final_norm, logits, mtp.<k>.logits / .gate.* (and mtp.<k>.block with `captures`). */
+export function headOutputs(r: Pick<ModelTensors, 'finalNorm' | 'logits' | 'mtp'>, captures: boolean): Record<string, Tensor> {
+  const out: Record<string, Tensor> = { final_norm: r.finalNorm, logits: r.logits };
+  r.mtp.forEach((m, k) => {
+    Object.assign(out, { [`mtp.${k}.logits`]: m.logits, [`mtp.${k}.gate.indices`]: m.gate.indices, [`mtp.${k}.gate.weights`]: m.gate.weights });
+    if (captures) out[`mtp.${k}.block`] = m.hidden;
+  });
+  return out;
+}
 
 export function buildModelGraph(config: ModelConfig, settings: ModelSettings, layout: ModelLayout, o: GraphOptions): Graph {
   checkOptions(settings, layout, o);
@@ -97,48 +186,14 @@ export function buildModelGraph(config: ModelConfig, settings: ModelSettings, la
   const startPos = t.input('start_pos', 'i32', []);
   const specs = cacheSpecs(config, settings, B);
   const caches = specs.map((c) => t.input(c.name, 'f32', c.shape));
-  const { table: [ropeCos, ropeSin], cos, sin } = rotaryRows(t, layout, startPos, S);
-  const mla = mlaAttrs(config, settings);
+  const r = modelTensors(t, config, settings, layout, { tokens, startPos, caches }, o.mtp === true);
   const out: Record<string, Tensor> = {};
-
-  let h = take(t.weight(layout.embed.name, 'f32', layout.embed.shape), tokens, 0);
-  if (o.captures) out.embed = h;
-  layout.layers.forEach((l, i) => {
-    const [a, b] = [caches[2 * i]!, caches[2 * i + 1]!];
-    const r = decoderLayer(t, config, settings, l, { x: h, cos, sin, startPos, caches: [a, b] });
-    h = r.out;
-    out[specs[2 * i]!.name] = r.caches[0];
-    out[specs[2 * i + 1]!.name] = r.caches[1];
-    if (r.gate) Object.assign(out, { [`gate.${i}.indices`]: r.gate.indices, [`gate.${i}.weights`]: r.gate.weights });
-    if (o.captures) for (const [name, tensor] of Object.entries(r.captures())) out[numbered(name, i)] = tensor;
+  if (o.captures) out.embed = r.embed;
+  r.layers.forEach((l, i) => {
+    out[specs[2 * i]!.name] = l.caches[0];
+    out[specs[2 * i + 1]!.name] = l.caches[1];
+    if (l.gate) Object.assign(out, { [`gate.${i}.indices`]: l.gate.indices, [`gate.${i}.weights`]: l.gate.weights });
+    if (o.captures) for (const [name, tensor] of Object.entries(l.captures())) out[numbered(name, i)] = tensor;
   });
-  const finalNorm = rmsNorm(h, t.weight(layout.norm.name, 'f32', layout.norm.shape), settings.normEps);
-  out.final_norm = finalNorm;
-  out.logits = linear(finalNorm, t.weight(layout.head.name, 'f32', layout.head.shape));
-
-  if (o.mtp) {
-    // The paper's chain (spec/techniques.md §MTP): module k at position i combines the hidden state of module k-1
-    // (the main model's for k = 0) at i with the embedding of t_{i+k+1}, and predicts t_{i+k+2}.
-    let hidden = settings.mtpHidden === 'final_norm' ? finalNorm : h;
-    layout.mtp.slice(0, S - 1).forEach((m, k) => {
-      const n = S - 1 - k;
-      const fresh = Object.values(mlaCacheTypes(mla, B, n)).map((shape) => full(hidden, 0, shape));
-      const r = mtpBlock(
-        {
-          tokens: slice(tokens, 1, k + 1),
-          hidden: slice(hidden, 1, 0, n),
-          cos: slice(ropeCos, 0, 0, n),
-          sin: slice(ropeSin, 0, 0, n),
-          startPos: full(startPos, 0),
-          caches: [fresh[0]!, fresh[1]!],
-        },
-        bindWeights(t, mtpWeightSlots(m), settings.gemm, fp8Block(config)),
-        { ...mla, ...moeAttrs(config, settings) },
-      );
-      Object.assign(out, { [`mtp.${k}.logits`]: r.logits, [`mtp.${k}.gate.indices`]: r.gate.indices, [`mtp.${k}.gate.weights`]: r.gate.weights });
-      if (o.captures) out[`mtp.${k}.block`] = r.hidden;
-      hidden = r.hidden;
-    });
-  }
-  return t.build(out);
+  return t.build({ ...out, ...headOutputs(r, o.captures === true) });
 }

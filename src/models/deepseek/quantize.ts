@@ -6,15 +6,16 @@
 // reads and writes directories.
 
 import fs from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Backend } from '../../backends/backend.js';
+import type { Progress } from '../../backends/progress.js';
 import { Checkpoint, INDEX_FILE } from '../../io/checkpoint.js';
 import { directoryFiles } from '../../io/local-files.js';
 import { toIRDType, type FileArray } from '../../io/safetensors.js';
 import type { StorageArray } from '../../ir/index.js';
 import { decodeBf16, decodeF16 } from '../../numerics/index.js';
 import type { ScaleFormat } from '../../ops/index.js';
-import { quantizationConfig, writeCheckpoint } from './checkpoint-writer.js';
+import { quantizationConfig, writeCheckpoint, type RowRange } from './checkpoint-writer.js';
 import { loadModelConfig } from './config.js';
 import { checkpointTensors, FP8_BLOCK, modelLayout } from './layout.js';
 import { nonFiniteElement } from './non-finite.js';
@@ -24,9 +25,11 @@ export interface QuantizeOptions {
   readonly scaleFmt: ScaleFormat;
   /** The edge b of the b×b weight blocks (and of the 1×b activation tiles under FP8 GEMMs); default 128, as DeepSeek-V3. */
   readonly block?: number;
-  /** Write into an existing output folder, replacing the files this writes (and dropping a stale shard index). */
+  /** Replace an existing output folder whole (its files, a stale shard index among them, go with it). */
   readonly force: boolean;
   readonly backend: Backend;
+  /** Told of the tensors as they are converted and written. */
+  readonly progress?: Progress;
 }
 
 export interface QuantizeSummary {
@@ -34,18 +37,23 @@ export interface QuantizeSummary {
   readonly copied: number;
 }
 
-/** Tensor `name`, refused when it holds NaN or ±inf: a block's scale is its amax, and a bad weight is not converted. */
-function finiteTensor(ckpt: Checkpoint, name: string): FileArray {
+/**
+ * Rows `rows` of tensor `name`, refused when they hold NaN or ±inf: a block's scale is its amax, and a bad weight is
+ * not converted.
+ */
+function finiteRows(ckpt: Checkpoint, name: string, rows: RowRange): FileArray {
   const { dtype, shape } = ckpt.info(name);
-  const data = ckpt.read(name);
-  const bad = nonFiniteElement({ dtype: toIRDType(dtype, name), shape, data: data as StorageArray });
-  if (bad !== undefined) throw new Error(`${ckpt.location}: tensor "${name}" holds ${bad}; quantize converts only finite weights`);
+  const width = shape.slice(1).reduce((a, b) => a * b, 1);
+  const data = ckpt.readRange(name, rows.start * width, rows.count * width);
+  const bad = nonFiniteElement({ dtype: toIRDType(dtype, name), shape: [rows.count, ...shape.slice(1)], data: data as StorageArray });
+  // The element's index counts rows from the band's first: from the tensor's first in the message.
+  if (bad !== undefined) throw new Error(`${ckpt.location}: tensor "${name}" holds ${bad.replace(/\[(\d+)/, (_, r: string) => `[${Number(r) + rows.start}`)}; quantize converts only finite weights`);
   return data;
 }
 
-function readF32(ckpt: Checkpoint, name: string): Float32Array {
+function readF32(ckpt: Checkpoint, name: string, rows: RowRange): Float32Array {
   const { dtype } = ckpt.info(name);
-  const data = finiteTensor(ckpt, name);
+  const data = finiteRows(ckpt, name, rows);
   if (dtype === 'F32') return data as Float32Array;
   if (dtype === 'BF16') return decodeBf16(data as Uint16Array);
   if (dtype === 'F16') return decodeF16(data as Uint16Array);
@@ -54,6 +62,9 @@ function readF32(ckpt: Checkpoint, name: string): Float32Array {
 
 /** Writes the FP8 checkpoint of `src` to `dst`. */
 export async function quantizeCheckpoint(src: string, dst: string, o: QuantizeOptions): Promise<QuantizeSummary> {
+  // The output folder is replaced whole: it must not hold the input.
+  const inside = relative(resolve(dst), resolve(src));
+  if (!isAbsolute(inside) && inside.split(sep)[0] !== '..') throw new Error(`${dst}: the output folder must not be or contain the input folder ${src}`);
   const files = directoryFiles(src);
   const config = loadModelConfig(files);
   if (config.quantization !== null) throw new Error(`${src}/config.json already has a quantization_config; quantize converts f32, bf16 or f16 checkpoints`);
@@ -64,7 +75,6 @@ export async function quantizeCheckpoint(src: string, dst: string, o: QuantizeOp
   const tensors = checkpointTensors(modelLayout(config));
   const ckpt = Checkpoint.open(files);
   try {
-    if (resolve(src) === resolve(dst)) throw new Error(`${dst}: the output folder must differ from the input folder`);
     const json = JSON.parse(fs.readFileSync(join(src, 'config.json'), 'utf8')) as Record<string, unknown>;
     const others = fs.readdirSync(src).filter((f) => f !== 'config.json' && f !== INDEX_FILE && !f.endsWith('.safetensors'));
     await writeCheckpoint(
@@ -72,9 +82,10 @@ export async function quantizeCheckpoint(src: string, dst: string, o: QuantizeOp
       {
         config: { ...json, quantization_config: quantizationConfig({ scaleFmt: o.scaleFmt, block }) },
         tensors,
-        source: { dtype: (t) => ckpt.info(t.name).dtype, data: (t) => finiteTensor(ckpt, t.name), f32: (t) => readF32(ckpt, t.name) },
+        source: { dtype: (t) => ckpt.info(t.name).dtype, data: (t, rows) => finiteRows(ckpt, t.name, rows), f32: (t, rows) => readF32(ckpt, t.name, rows) },
         fp8: { scaleFmt: o.scaleFmt, block, backend: o.backend },
         copies: others.map((f) => join(src, f)).filter((from) => fs.statSync(from).isFile()),
+        progress: o.progress,
       },
       o.force,
     );

@@ -4,16 +4,20 @@
 // by default; RMSNorm weights 1 and the routers' e_score_correction_bias 0, as Hugging Face initialises them; each
 // MTP module's embed_tokens and shared_head.head are copies of the main embedding and head, as in DeepSeek's release.
 // Each tensor draws from its own stream, seeded by the seed and its name, so a tensor's values do not depend on the
-// other tensors: a variant with one more MTP module keeps every other weight. Node only: it writes files.
+// other tensors: a variant with one more MTP module keeps every other weight (pooled draws, for checkpoints at real
+// size, trade that for speed: random-draws.ts). Tensors are streamed to disk a band of rows at a time, into one
+// file or into shards with an index. Node only: it writes files.
 
 import fs from 'node:fs';
 import { dirname } from 'node:path';
 import type { Backend } from '../../backends/backend.js';
+import type { Progress } from '../../backends/progress.js';
 import { fileDTypeBytes, type FileDType } from '../../io/safetensors.js';
-import { encodeBf16, mulberry32 } from '../../numerics/index.js';
-import { checkpointSpecs, quantizationConfig, writeCheckpoint, type Fp8Target, type TensorSource } from './checkpoint-writer.js';
+import { encodeBf16 } from '../../numerics/index.js';
+import { checkpointSpecs, quantizationConfig, writeCheckpoint, type Fp8Target, type RowRange, type TensorSource } from './checkpoint-writer.js';
 import { parseModelConfig } from './config.js';
 import { checkpointTensors, fp8Block, modelLayout, type CheckpointTensor, type ModelLayout } from './layout.js';
+import { normalDraws, type Draws, type DrawKind } from './random-draws.js';
 
 export type InitDType = 'f32' | 'bf16' | 'fp8';
 
@@ -27,6 +31,12 @@ export interface InitOptions {
   readonly force: boolean;
   /** Quantises the FP8 blocks (dtype fp8). */
   readonly backend: Backend;
+  /** Told of the tensors as they are drawn and written. */
+  readonly progress?: Progress;
+  /** Independent draws for every tensor (the default), or pooled ones (random-draws.ts): benchmarks at real size. */
+  readonly draws?: DrawKind;
+  /** Shards of at most about this many bytes with model.safetensors.index.json, instead of one model.safetensors. */
+  readonly shardBytes?: number;
 }
 
 export interface InitSummary {
@@ -37,36 +47,26 @@ export interface InitSummary {
 
 const elements = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
-/** A 32-bit FNV-1a hash of `text`, mixed with `seed`. */
-function streamSeed(seed: number, text: string): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
-
-/** `n` draws from N(0, std²) (Box–Muller on the stream of `seed` and `name`), rounded to f32. */
-function normal(n: number, std: number, seed: number, name: string): Float32Array {
-  const uniform = mulberry32(streamSeed(seed, name));
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const radius = std * Math.sqrt(-2 * Math.log(1 - uniform()));
-    const angle = 2 * Math.PI * uniform();
-    out[i] = radius * Math.cos(angle);
-    if (i + 1 < n) out[i + 1] = radius * Math.sin(angle);
-  }
-  return out;
-}
-
-/** How each tensor of the layout starts: the normal draws of a tensor (its own or the main one it copies), or a constant. */
-function initialValues(layout: ModelLayout, o: Pick<InitOptions, 'seed' | 'std'>): (t: CheckpointTensor) => Float32Array {
+/**
+ * How each tensor of the layout starts, a band of rows at a time: normal draws (its own, or those of the main tensor
+ * it copies), or a constant.
+ */
+function initialValues(layout: ModelLayout, draws: Draws, stored: FileDType): Pick<TensorSource, 'f32' | 'data'> {
   const copies = new Map(layout.mtp.flatMap((m) => [[m.embed.name, layout.embed.name], [m.head.name, layout.head.name]] as const));
   const biases = new Set([...layout.layers, ...layout.mtp.map((m) => m.block)].flatMap((l) => (l.ffn.kind === 'moe' && l.ffn.moe.bias ? [l.ffn.moe.bias.name] : [])));
-  return (t) => {
-    const n = elements(t.shape);
-    if (biases.has(t.name)) return new Float32Array(n);
-    // The remaining vectors are RMSNorm weights.
-    if (t.shape.length === 1) return new Float32Array(n).fill(1);
-    return normal(n, o.std, o.seed, copies.get(t.name) ?? t.name);
+  // The vectors that are not router biases are RMSNorm weights.
+  const constant = (t: CheckpointTensor): number | undefined => (biases.has(t.name) ? 0 : t.shape.length === 1 ? 1 : undefined);
+  const filled = (value: number, rows: RowRange) => new Float32Array(rows.count).fill(value);
+  return {
+    f32: (t, rows) => {
+      const c = constant(t);
+      return c === undefined ? draws.f32(t, copies.get(t.name) ?? t.name, rows) : filled(c, rows);
+    },
+    data: (t, rows) => {
+      const c = constant(t);
+      if (c !== undefined) return stored === 'BF16' ? encodeBf16(filled(c, rows)) : filled(c, rows);
+      return draws.data(t, copies.get(t.name) ?? t.name, rows);
+    },
   };
 }
 
@@ -92,17 +92,13 @@ export async function initCheckpoint(json: Record<string, unknown>, where: strin
   const stored: FileDType = o.dtype === 'bf16' ? 'BF16' : 'F32';
   const layout = modelLayout(config);
   const tensors = checkpointTensors(layout);
-  const values = initialValues(layout, o);
-  const source: TensorSource = {
-    dtype: () => stored,
-    data: (t) => (stored === 'BF16' ? encodeBf16(values(t)) : values(t)),
-    f32: values,
-  };
+  const draws = normalDraws(o.draws ?? 'independent', o.std, o.seed, stored);
+  const source: TensorSource = { dtype: () => stored, ...initialValues(layout, draws, stored), repeatsViews: draws.repeatsViews };
   const specs = Object.values(checkpointSpecs(tensors, source, fp8));
   const bytes = specs.reduce((sum, s) => sum + elements(s.shape) * fileDTypeBytes(s.dtype), 0);
   const free = freeBytes(dst);
   if (bytes > free) throw new Error(`${dst}: the checkpoint needs ${bytes.toLocaleString('en-US')} bytes, and its disk has ${free.toLocaleString('en-US')} free`);
   const written = fp8 && config.quantization === null ? { ...json, quantization_config: quantizationConfig(fp8) } : json;
-  await writeCheckpoint(dst, { config: written, tensors, source, ...(fp8 ? { fp8 } : {}) }, o.force);
+  await writeCheckpoint(dst, { config: written, tensors, source, ...(fp8 ? { fp8 } : {}), progress: o.progress, shardBytes: o.shardBytes }, o.force);
   return { tensors: specs.length, parameters: tensors.reduce((sum, t) => sum + elements(t.shape), 0), bytes };
 }

@@ -9,6 +9,7 @@ import type { Backend, CompileTime, DeviceTensor, Executable, KernelTime } from 
 import type { LoadedModel } from './loaded-model.js';
 import type { ModelSettings } from './settings.js';
 import { buildModelGraph, cacheSpecs } from './model.js';
+import { readReport, TouchedWeights, type ReadReport } from './read-report.js';
 
 export interface SessionOptions {
   readonly batch: number;
@@ -35,6 +36,17 @@ export interface ForwardResult {
   readonly compiled?: CompileTime;
 }
 
+/** What runs a model chunk by chunk: the resident Session, or the StreamedSession (streamed-session.ts). */
+export interface ModelSession {
+  readonly model: LoadedModel;
+  readonly maxSeqLen: number;
+  readonly position: number;
+  forward(rows: readonly (readonly number[])[], options?: { profile?: boolean }): Promise<ForwardResult>;
+  /** What the calls so far read from the checkpoint, against the lazy minimum (read-report.ts). */
+  readReport(): ReadReport;
+  dispose(): void;
+}
+
 /** Executables are compiled once per chunk length, with or without the MTP module. */
 const executableKey = (seqLen: number, mtp: boolean): string => `${seqLen}${mtp ? '+mtp' : ''}`;
 
@@ -50,30 +62,37 @@ export function kvCacheBytes(model: Pick<LoadedModel, 'config' | 'settings'>, ba
   return cacheSpecs(model.config, { ...model.settings, maxSeqLen }, batch).reduce((n, s) => n + 4 * numel(s.shape), 0);
 }
 
-export class Session {
+/** The model's settings with the cache length of `options` (checked: at most the model's). */
+export function sessionSettings(model: LoadedModel, options: SessionOptions): ModelSettings {
+  const longest = model.settings.maxSeqLen;
+  const maxSeqLen = options.maxSeqLen ?? longest;
+  if (!Number.isSafeInteger(maxSeqLen) || maxSeqLen < 1 || maxSeqLen > longest)
+    throw new RangeError(`maxSeqLen must be an integer in [1, ${longest}] (the model's settings.maxSeqLen, the rows of its rotary table), got ${maxSeqLen}`);
+  const settings = { ...model.settings, maxSeqLen };
+  for (const { name, shape } of [...cacheSpecs(model.config, settings, options.batch), model.weights.layout.ropeCos]) {
+    if (numel(shape) > MAX_ARRAY_ELEMENTS)
+      throw new RangeError(`${name} [${shape.join(', ')}] would hold ${numel(shape)} values, more than one array can (${MAX_ARRAY_ELEMENTS}): size the run with a smaller maxSeqLen (dsv3 --max-seq)`);
+  }
+  return settings;
+}
+
+export class Session implements ModelSession {
   private readonly executables = new Map<string, Executable>();
   private readonly cacheNames: string[];
   /** The model's settings with this session's cache length. */
   private readonly settings: ModelSettings;
   private caches: Record<string, DeviceTensor>;
   private pos = 0;
+  private readonly touched: TouchedWeights;
 
   constructor(
     readonly model: LoadedModel,
     readonly backend: Backend,
     readonly options: SessionOptions,
   ) {
-    const longest = model.settings.maxSeqLen;
-    const maxSeqLen = options.maxSeqLen ?? longest;
-    if (!Number.isSafeInteger(maxSeqLen) || maxSeqLen < 1 || maxSeqLen > longest)
-      throw new RangeError(`maxSeqLen must be an integer in [1, ${longest}] (the model's settings.maxSeqLen, the rows of its rotary table), got ${maxSeqLen}`);
-    this.settings = { ...model.settings, maxSeqLen };
-    const specs = cacheSpecs(model.config, this.settings, options.batch);
-    for (const { name, shape } of [...specs, model.weights.layout.ropeCos]) {
-      if (numel(shape) > MAX_ARRAY_ELEMENTS)
-        throw new RangeError(`${name} [${shape.join(', ')}] would hold ${numel(shape)} values, more than one array can (${MAX_ARRAY_ELEMENTS}): size the run with a smaller maxSeqLen (dsv3 --max-seq)`);
-    }
-    this.cacheNames = specs.map((s) => s.name);
+    this.settings = sessionSettings(model, options);
+    this.cacheNames = cacheSpecs(model.config, this.settings, options.batch).map((s) => s.name);
+    this.touched = new TouchedWeights(model.weights.layout);
     this.caches = this.emptyCaches();
   }
 
@@ -89,7 +108,7 @@ export class Session {
 
   /** Runs a chunk: `rows[b]` are row b's next tokens (the same count for every row); `profile` times its kernels. */
   async forward(rows: readonly (readonly number[])[], { profile = false } = {}): Promise<ForwardResult> {
-    const tokens = this.checkTokens(rows);
+    const tokens = chunkTokens(rows, this.options.batch, this.model.config.vocabSize, this.pos, this.settings.maxSeqLen);
     const seqLen = tokens.shape[1]!;
     const mtp = this.options.mtp === true && this.model.weights.layout.mtp.length > 0 && this.pos === 0 && seqLen >= 2;
     const fresh = !this.executables.has(executableKey(seqLen, mtp));
@@ -98,9 +117,14 @@ export class Session {
     const run = await exe.run({ tokens, start_pos: startPos, ...this.caches }, { donate: this.cacheNames, keep: this.cacheNames, profile });
     this.caches = run.kept;
     this.pos += seqLen;
+    this.touched.modelStep(run.outputs);
     const { logits, ...rest } = run.outputs;
     const compiled = fresh ? exe.compileTime : undefined;
     return { logits: logits!, outputs: rest, ...(run.profile ? { profile: run.profile } : {}), ...(compiled ? { compiled } : {}) };
+  }
+
+  readReport(): ReadReport {
+    return readReport(this.model.weights.checkpoint, this.touched);
   }
 
   /** The current caches, read back to the host (cache.<i>.<name>, [B, maxSeqLen, ...]). */
@@ -139,28 +163,28 @@ export class Session {
     }
     return exe;
   }
+}
 
-  /** The chunk as i32 [B, S], after checking the batch, the lengths, the cache room and every token id. */
-  private checkTokens(rows: readonly (readonly number[])[]): TensorData {
-    const { batch } = this.options;
-    const { vocabSize } = this.model.config;
-    const { maxSeqLen } = this.settings;
-    if (rows.length !== batch) throw new TokenError(`expected ${batch} rows of tokens (the session's batch), got ${rows.length}`);
-    const seqLen = rows[0]!.length;
-    rows.forEach((r, b) => {
-      if (r.length !== seqLen) throw new TokenError(`row ${b} has ${r.length} tokens, row 0 has ${seqLen}; every row must have the same length`);
-    });
-    if (seqLen === 0) throw new TokenError('no tokens given');
-    if (this.pos + seqLen > maxSeqLen)
-      throw new TokenError(`${seqLen} more tokens at position ${this.pos} exceed the cache length ${maxSeqLen} (maxSeqLen)`);
-    const data = new Int32Array(batch * seqLen);
-    rows.forEach((r, b) =>
-      r.forEach((id, s) => {
-        if (!Number.isInteger(id) || id < 0 || id >= vocabSize)
-          throw new TokenError(`token id ${id} at row ${b}, position ${this.pos + s} is out of range: vocab_size is ${vocabSize}`);
-        data[b * seqLen + s] = id;
-      }),
-    );
-    return tensorData('i32', [batch, seqLen], data);
-  }
+/**
+ * A chunk of `rows` at position `pos` as i32 [B, S], after checking the batch, the lengths, the cache room and
+ * every token id.
+ */
+export function chunkTokens(rows: readonly (readonly number[])[], batch: number, vocabSize: number, pos: number, maxSeqLen: number): TensorData {
+  if (rows.length !== batch) throw new TokenError(`expected ${batch} rows of tokens (the session's batch), got ${rows.length}`);
+  const seqLen = rows[0]!.length;
+  rows.forEach((r, b) => {
+    if (r.length !== seqLen) throw new TokenError(`row ${b} has ${r.length} tokens, row 0 has ${seqLen}; every row must have the same length`);
+  });
+  if (seqLen === 0) throw new TokenError('no tokens given');
+  if (pos + seqLen > maxSeqLen)
+    throw new TokenError(`${seqLen} more tokens at position ${pos} exceed the cache length ${maxSeqLen} (maxSeqLen)`);
+  const data = new Int32Array(batch * seqLen);
+  rows.forEach((r, b) =>
+    r.forEach((id, s) => {
+      if (!Number.isInteger(id) || id < 0 || id >= vocabSize)
+        throw new TokenError(`token id ${id} at row ${b}, position ${pos + s} is out of range: vocab_size is ${vocabSize}`);
+      data[b * seqLen + s] = id;
+    }),
+  );
+  return tensorData('i32', [batch, seqLen], data);
 }

@@ -1,9 +1,12 @@
 // The layout's weights as the named operands of the model's composites: which checkpoint tensor each operand name
 // reads (the composites name their operands, src/composites), and the weights declared in a trace under those names.
+// A weight is declared in the dtype its checkpoint stores it in and widened to f32 in the graph, exactly (spec/model.md
+// §Weights in their stored dtype): the compiler fuses the widening into the kernels that read the weight, so
+// memory holds the narrow data only.
 
 import { scaleOperand } from '../../composites/projection.js';
 import { withPrefix } from '../../composites/named-operands.js';
-import type { Tensor, Trace } from '../../ops/index.js';
+import { cast, fp8BlockDequantize, type Tensor, type Trace } from '../../ops/index.js';
 import { fp8Slots, type AttentionWeights, type LayerWeights, type MlpWeights, type MoeWeights, type MtpWeights, type TensorSlot } from './layout.js';
 import type { GemmMode } from './settings.js';
 
@@ -44,14 +47,25 @@ export function mtpWeightSlots(w: MtpWeights): Record<string, TensorSlot> {
 }
 
 /**
- * Declares the weights of `slots` in the trace's graph, under the same keys: f32, except Linear weights under FP8
- * GEMMs, which become their e4m3fn bytes under the key and their block scales (blocks of `block`) under
- * `<key>.scale_inv`.
+ * Weight `s` as f32: declared as stored and widened. bf16 and f16 are cast; an FP8 Linear is dequantised as the
+ * official `weight_dequant` does (e4m3fn · scale_inv per block of `block`, one f32 multiply).
+ */
+export function storedWeight(t: Trace, s: TensorSlot, block: number): Tensor {
+  if (s.stored === undefined) return t.weight(s.name, 'f32', s.shape);
+  if (s.stored !== 'f8e4m3fn') return cast(t.weight(s.name, s.stored, s.shape), 'f32');
+  const { weight, scale } = fp8Slots(s, block);
+  return fp8BlockDequantize(t.weight(weight.name, 'f8e4m3fn', weight.shape), t.weight(scale.name, 'f32', scale.shape), block);
+}
+
+/**
+ * Declares the weights of `slots` in the trace's graph, under the same keys: f32 values (storedWeight), except
+ * Linear weights under FP8 GEMMs, which become their e4m3fn bytes under the key and their block scales (blocks of
+ * `block`) under `<key>.scale_inv`.
  */
 export function bindWeights(t: Trace, slots: Readonly<Record<string, TensorSlot>>, gemm: GemmMode, block: number): Record<string, Tensor> {
   return Object.fromEntries(
     Object.entries(slots).flatMap(([k, s]) => {
-      if (gemm === 'dequant' || s.linear !== true) return [[k, t.weight(s.name, 'f32', s.shape)]];
+      if (gemm === 'dequant' || s.linear !== true) return [[k, storedWeight(t, s, block)]];
       const { weight, scale } = fp8Slots(s, block);
       return [
         [k, t.weight(weight.name, 'f8e4m3fn', weight.shape)],

@@ -1,12 +1,12 @@
 // The model's weights: a checkpoint directory checked against the layout its config implies (every tensor present
-// with the right shape and dtype, nothing unexpected), served to the graphs as f32 through the WeightStore
-// interface. Tensors are read when first asked for and kept; F32/BF16/F16 decode exactly, FP8 dequantises
-// (dequant.ts). The FP8 Linear weights are also served as they are stored, for FP8 GEMMs: the e4m3fn bytes and
-// the block scales under the names of layout.ts's fp8Slots. Routed experts are stacked per projection and
-// also served slice by slice (`sliced`, expert-stack.ts), so that a kernel running only the selected experts
-// reads only those from the checkpoint.
+// with the right shape and dtype, nothing unexpected), served to the graphs through the WeightStore interface in
+// the dtype the checkpoint stores them in (the layout's `stored`; the graphs widen them, weight-operands.ts).
+// Tensors are read when first asked for and kept. An FP8 Linear is served as its e4m3fn bytes and its block scales
+// under the names of layout.ts's fp8Slots. Routed experts are stacked per projection as f32 (FP8 experts
+// dequantised, dequant.ts) and also served slice by slice (`sliced`, expert-stack.ts), so that a kernel running
+// only the selected experts reads only those from the checkpoint.
 
-import { tensorData, type TensorData, type WeightStore } from '../../ir/index.js';
+import { tensorData, type DType, type TensorData, type WeightStore } from '../../ir/index.js';
 import { Checkpoint } from '../../io/checkpoint.js';
 import type { FileSet } from '../../io/file-set.js';
 import type { FileDType } from '../../io/safetensors.js';
@@ -15,11 +15,12 @@ import type { ModelConfig } from './config.js';
 import { dequantizeFp8 } from './dequant.js';
 import { ExpertStack } from './expert-stack.js';
 import { blockScaleShape } from '../../ops/index.js';
-import { checkpointTensors, extentBeyondCheckpoint, fp8Block, fp8Slots, modelLayout, type ModelLayout, type StackedSlot, type TensorSlot } from './layout.js';
+import { checkpointTensors, extentBeyondCheckpoint, fp8Block, fp8Slots, modelLayout, type ModelLayout, type StackedSlot, type StoredDType, type TensorSlot } from './layout.js';
 import { ropeTable } from './rope.js';
 import type { GemmMode } from './settings.js';
 
 const FLOAT_DTYPES: readonly FileDType[] = ['F32', 'BF16', 'F16'];
+const STORED: Partial<Record<FileDType, StoredDType>> = { BF16: 'bf16', F16: 'f16', F8_E4M3: 'f8e4m3fn' };
 const SCALE_SUFFIX = '_scale_inv';
 
 export class WeightError extends Error {
@@ -115,7 +116,7 @@ export class ModelWeights implements WeightStore {
     try {
       const beyond = extentBeyondCheckpoint(config, ckpt.names());
       if (beyond !== undefined) throw new WeightError(`${ckpt.location}: ${beyond}`);
-      const layout = modelLayout(config, ropePositions);
+      const layout = modelLayout(config, ropePositions, (name) => (ckpt.has(name) ? STORED[ckpt.info(name).dtype] : undefined));
       checkCheckpoint(ckpt, layout, config);
       if (gemm === 'fp8') checkFp8Linears(ckpt, layout);
       return new ModelWeights(config, layout, ckpt);
@@ -130,7 +131,7 @@ export class ModelWeights implements WeightStore {
     if (t === undefined) {
       const s = this.slots.get(name);
       const view = this.fp8Views.get(name);
-      if (s !== undefined) t = tensorData('f32', s.shape, this.load(s), `weight "${name}"`);
+      if (s !== undefined) t = this.load(s);
       else if (view !== undefined) t = this.loadFp8(view, name);
       else throw new WeightError(`weight "${name}" is not part of this ${this.config.modelType} model`);
       this.cache.set(name, t);
@@ -150,22 +151,44 @@ export class ModelWeights implements WeightStore {
     return stack;
   }
 
+  /** The checkpoint the weights are read from (its `reads()` tell what a run read). */
+  get checkpoint(): Checkpoint {
+    return this.ckpt;
+  }
+
+  /**
+   * Forgets every weight loaded so far but the rotary table (a streamed layer's, once it has run): the memory is
+   * freed once no executable holds them, and a later `get` reads them again.
+   */
+  releaseLoaded(): void {
+    const rope = [this.layout.ropeCos.name, this.layout.ropeSin.name];
+    for (const name of this.cache.keys()) if (!rope.includes(name)) this.cache.delete(name);
+    this.stacks.clear();
+  }
+
   close(): void {
     this.cache.clear();
     this.stacks.clear();
     this.ckpt.close();
   }
 
-  private load(s: TensorSlot | StackedSlot): Float32Array {
-    if ('parts' in s) return this.sliced(s.name)!.whole().data as Float32Array;
+  /** A graph weight as the graphs declare it: stacked experts and the rotary table f32, the rest as stored. */
+  private load(s: TensorSlot | StackedSlot): TensorData {
+    if ('parts' in s) return this.sliced(s.name)!.whole();
+    const what = `weight "${s.name}"`;
     if (s.name === this.layout.ropeCos.name || s.name === this.layout.ropeSin.name) {
       const table = ropeTable(this.config, s.shape[0]!);
-      return s.name === this.layout.ropeCos.name ? table.cos : table.sin;
+      return tensorData('f32', s.shape, s.name === this.layout.ropeCos.name ? table.cos : table.sin, what);
     }
-    return this.readF32(s);
+    if (s.stored === 'f8e4m3fn') {
+      const { weight, scale } = fp8Slots(s, fp8Block(this.config));
+      throw new WeightError(`${this.ckpt.location}: ${what} is stored in F8_E4M3; the graphs read it as "${weight.name}" and "${scale.name}"`);
+    }
+    const dtype: DType = s.stored ?? 'f32';
+    return tensorData(dtype, s.shape, this.ckpt.read(s.name) as Float32Array | Uint16Array, what);
   }
 
-  /** One checkpoint tensor as f32 values. */
+  /** One expert's checkpoint tensor as f32 values. */
   private readF32(s: TensorSlot): Float32Array {
     const { dtype } = this.ckpt.info(s.name);
     const data = this.ckpt.read(s.name);

@@ -4,7 +4,7 @@
 // results on every run.
 
 import { compositeDef } from '../../../composites/index.js';
-import type { Attrs, Node, SlicedWeight, StorageArray } from '../../../ir/index.js';
+import type { Attrs, Node, SlicedWeight, StorageArray, Value } from '../../../ir/index.js';
 import type { LibraryBody } from '../../../compiler/kernel.js';
 
 /** An operand at run time: a buffer's storage, or the value of a runtime i32 scalar. */
@@ -34,11 +34,21 @@ export function operandSlots(op: string, attrs: Attrs): Readonly<Record<string, 
   return Object.fromEntries(compositeDef(op).operands(attrs).map((name, i) => [name, i]));
 }
 
-/** Whether every operand of `node` is f32, except those named in `i32Scalars`, which are rank-0 i32. */
+/**
+ * Whether `v` is a narrow weight widened in the graph (a cast, or an FP8 block dequantisation, of a weight). A
+ * claimed kernel reads its operands whole, so the compiler would store an f32 copy of the weight for it: exactly
+ * the memory that keeping weights in their stored dtype saves (spec/model.md §Weights in their stored dtype).
+ */
+const widenedWeight = (v: Value): boolean => (v.node?.op === 'cast' || v.node?.op === 'fp8_block_dequantize') && v.node.inputs[0]!.node?.op === 'weight';
+
+/**
+ * Whether every operand of `node` is f32, except those named in `i32Scalars`, which are rank-0 i32, and none is a
+ * widened narrow weight (the composite is then decomposed, and its kernels widen the weight as they read it).
+ */
 export function f32Operands(node: Node, i32Scalars: readonly string[] = []): boolean {
   const slots = operandSlots(node.op, node.attrs);
   const scalars = new Set(i32Scalars.map((n) => slots[n]));
-  return node.inputs.every((v, i) => (scalars.has(i) ? v.dtype === 'i32' && v.shape.length === 0 : v.dtype === 'f32'));
+  return node.inputs.every((v, i) => (scalars.has(i) ? v.dtype === 'i32' && v.shape.length === 0 : v.dtype === 'f32' && !widenedWeight(v)));
 }
 
 /** A runtime scalar operand's value, whether it came as a parameter or in a one-element buffer. */

@@ -3,9 +3,8 @@
 // and routing outputs of the layer. An error in one layer never reaches the next, so under FP8 GEMMs, where a
 // whole run is chaotic, this check stays tight.
 
-import { zeros, type TensorData } from '../../../ir/index.js';
-import type { Backend, DeviceTensor, Executable } from '../../../backends/backend.js';
-import { buildLayerGraph, layerCacheSpecs } from '../layer-graph.js';
+import type { Backend } from '../../../backends/backend.js';
+import { LayerRunner } from '../layer-runner.js';
 import type { LoadedModel } from '../loaded-model.js';
 import { Checker } from './checker.js';
 import type { Comparison } from './compare.js';
@@ -18,34 +17,17 @@ const phases = (golden: GoldenCase): string[] => ['prefill', ...golden.tokens('d
 const inputKey = (run: string, phase: string, layer: number): string => `${run}.${phase}.${layer === 0 ? 'embed' : `block.${layer - 1}`}`;
 
 async function replayLayer(golden: GoldenCase, run: string, model: LoadedModel, backend: Backend, layer: number, check: Checker): Promise<void> {
-  const { config, settings, weights } = model;
-  const batch = golden.tokens('prefill').length;
-  const specs = layerCacheSpecs(config, settings, batch, layer);
-  const cacheNames = specs.map((c) => c.name);
-  const executables = new Map<number, Executable>();
-  let caches: Record<string, DeviceTensor> = Object.fromEntries(specs.map((c) => [c.name, backend.upload(zeros('f32', c.shape))]));
+  const runner = new LayerRunner(model, backend, layer, golden.tokens('prefill').length);
   try {
-    let position = 0;
     for (const phase of phases(golden)) {
-      const x = golden.tensor(inputKey(run, phase, layer));
-      const seqLen = x.shape[1]!;
-      let exe = executables.get(seqLen);
-      if (exe === undefined) {
-        exe = await backend.compile(buildLayerGraph(config, settings, weights.layout, { layer, batch, seqLen }), weights, { donate: cacheNames });
-        executables.set(seqLen, exe);
-      }
-      const start = { dtype: 'i32', shape: [], data: new Int32Array([position]) } satisfies TensorData;
-      const { outputs, kept } = await exe.run({ x, start_pos: start, ...caches }, { donate: cacheNames, keep: cacheNames });
-      caches = kept;
-      position += seqLen;
+      const outputs = await runner.run(golden.tensor(inputKey(run, phase, layer)));
       const prefix = `${run}.${phase}`;
       for (const part of ['block', 'attn', 'ffn']) check.f32(`${prefix}.${part}.${layer}`, outputs[part]);
       check.f32(`${prefix}.gate.${layer}.input`, outputs['gate.input']);
       check.gate(`${prefix}.gate.${layer}`, outputs['gate.indices'], outputs['gate.weights']);
     }
   } finally {
-    for (const t of Object.values(caches)) t.dispose();
-    for (const exe of executables.values()) exe.dispose();
+    runner.dispose();
   }
 }
 

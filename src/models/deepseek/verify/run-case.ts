@@ -8,6 +8,7 @@
 import { tensorData, type TensorData } from '../../../ir/index.js';
 import type { Backend } from '../../../backends/backend.js';
 import { loadModel } from '../loaded-model.js';
+import type { ReadReport } from '../read-report.js';
 import { Session, type ForwardResult } from '../session.js';
 import { stepTensors } from '../step-tensors.js';
 import { Checker } from './checker.js';
@@ -36,7 +37,7 @@ function checkStep(check: Checker, run: string, phase: string, r: ForwardResult)
   }
 }
 
-async function standardRun(golden: GoldenCase, run: GoldenRun & { kind: 'standard' }, backend: Backend): Promise<Comparison[]> {
+async function standardRun(golden: GoldenCase, run: GoldenRun & { kind: 'standard' }, backend: Backend, onReads?: (r: ReadReport) => void): Promise<Comparison[]> {
   const model = loadModel(golden.files, { attention: run.attention, ...run.linear });
   const fp8 = run.linear.gemm === 'fp8';
   const check = new Checker(golden, fp8 ? FP8_END_TO_END_CHECKS : F32_CHECKS);
@@ -46,6 +47,7 @@ async function standardRun(golden: GoldenCase, run: GoldenRun & { kind: 'standar
   try {
     checkStep(check, run.name, 'prefill', await session.forward(prefill));
     for (let s = 0; s < decode[0]!.length; s++) checkStep(check, run.name, `decode.${s}`, await session.forward(decode.map((row) => [row[s]!])));
+    onReads?.(session.readReport());
     for (const [name, cache] of Object.entries(await session.readCaches())) check.f32(`${run.name}.${name}`, firstPositions(cache, session.position));
     const replayed = await replayLayers(golden, run.name, model, backend, fp8 ? FP8_LAYER_CHECKS : F32_CHECKS);
     return [...check.results, ...replayed, ...(await replayLinears(golden, run.name, run.linear, backend))];
@@ -55,13 +57,14 @@ async function standardRun(golden: GoldenCase, run: GoldenRun & { kind: 'standar
   }
 }
 
-async function mtpRun(golden: GoldenCase, run: GoldenRun & { kind: 'mtp' }, backend: Backend): Promise<Comparison[]> {
+async function mtpRun(golden: GoldenCase, run: GoldenRun & { kind: 'mtp' }, backend: Backend, onReads?: (r: ReadReport) => void): Promise<Comparison[]> {
   const check = new Checker(golden, F32_CHECKS);
   const model = loadModel(golden.files, { attention: run.attention, mtpHidden: run.mtpHidden });
   const prefill = golden.tokens('prefill');
   const session = new Session(model, backend, { batch: prefill.length, captures: true, mtp: true });
   try {
     const r = await session.forward(prefill);
+    onReads?.(session.readReport());
     check.f32('main.logits_all', r.logits);
     check.f32('main.final_norm', r.outputs.final_norm);
     check.f32('main.hidden_last_block', r.outputs[`block.${model.config.numHiddenLayers - 1}`]);
@@ -75,7 +78,7 @@ async function mtpRun(golden: GoldenCase, run: GoldenRun & { kind: 'mtp' }, back
   }
 }
 
-/** Every comparison of `run` on `backend`. */
-export async function verifyRun(golden: GoldenCase, run: GoldenRun, backend: Backend): Promise<Comparison[]> {
-  return run.kind === 'mtp' ? mtpRun(golden, run, backend) : standardRun(golden, run, backend);
+/** Every comparison of `run` on `backend`; `onReads` is told what the run's session read (before the replays). */
+export async function verifyRun(golden: GoldenCase, run: GoldenRun, backend: Backend, onReads?: (r: ReadReport) => void): Promise<Comparison[]> {
+  return run.kind === 'mtp' ? mtpRun(golden, run, backend, onReads) : standardRun(golden, run, backend, onReads);
 }
