@@ -4,9 +4,13 @@
 // 8 GB: a checkpoint larger than that streams its layers), and the suite reports the peak resident memory, the
 // tensor bytes read against the lazy minimum, the time of each part (embedding, layer, head) split into reading and
 // the rest, and what a resident run of the same tokens would hold. It closes with the time a whole DeepSeek-V3
-// prefill of 16 tokens would take here, from the per-layer times of the V3-dimension run.
+// prefill of 16 tokens would take here, from the per-layer times of the V3-dimension run. A run is stopped when its
+// resident memory passes $DSV3_BENCH_RSS_LIMIT bytes (default three quarters of the machine's);
+// $DSV3_BENCH_CHECKPOINTS (names, comma-separated) runs only those checkpoints.
 
 import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '../src/numerics/index.js';
 import { printTable } from './harness.js';
@@ -17,11 +21,33 @@ const PROMPT_TOKENS = 16;
 const DECODE_STEPS = 4;
 const DEEPSEEK_V3_LAYERS = { dense: 3, moe: 58 };
 
+/** The resident memory a run may reach before it is stopped, so that it never takes the machine it shares. */
+const RSS_LIMIT = Number(process.env.DSV3_BENCH_RSS_LIMIT ?? 0.75 * os.totalmem());
+
+/** A process's resident memory in bytes, from /proc (Linux); 0 where it cannot be read. */
+function residentMemory(pid: number): number {
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? 0 : Number(kb) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
 function runChild(request: ScaleRunRequest): Promise<ScaleRunResult> {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(new URL('./scale-run.js', import.meta.url)), { execArgv: ['--max-old-space-size=16384'] });
+    const watch = setInterval(() => {
+      const rss = residentMemory(child.pid!);
+      if (rss <= RSS_LIMIT) return;
+      child.kill('SIGKILL');
+      reject(new Error(`stopped when its resident memory reached ${gb(rss)} GB, over the limit of ${gb(RSS_LIMIT)} GB ($DSV3_BENCH_RSS_LIMIT)`));
+    }, 200);
     child.once('message', (m: { result?: ScaleRunResult; error?: string }) => (m.result ? resolve(m.result) : reject(new Error(m.error))));
-    child.once('exit', (code, signal) => (code !== 0 || signal !== null) && reject(new Error(`the run process ended with ${signal ?? `exit code ${code}`}${signal === 'SIGKILL' ? ' (out of memory?)' : ''}`)));
+    child.once('exit', (code, signal) => {
+      clearInterval(watch);
+      if (code !== 0 || signal !== null) reject(new Error(`the run process ended with ${signal ?? `exit code ${code}`}`));
+    });
     child.send(request);
   });
 }
@@ -99,5 +125,6 @@ export async function scaleSuite(): Promise<void> {
       'resident: the weights a resident run of the same tokens holds (the tensors it touched), widened to f32 as today and as stored. ' +
       'reading s: time inside read(2) of the checkpoint; rest s: compiling, decoding weights and computing.',
   );
-  for (const c of SCALE_CHECKPOINTS) await scaleOne(c, memoryBudget);
+  const only = process.env.DSV3_BENCH_CHECKPOINTS?.split(',');
+  for (const c of SCALE_CHECKPOINTS.filter((c) => only === undefined || only.includes(c.name))) await scaleOne(c, memoryBudget);
 }

@@ -43,8 +43,8 @@ export async function wasmSuite(): Promise<void> {
   );
 
   const kernel = compile(gemmGraph(512)).kernels[0]!;
-  const encode = measure(() => void encodeModule(kernelModule(kernel, true, false).module));
-  const bytes = encodeModule(kernelModule(kernel, true, false).module);
+  const encode = measure(() => void encodeModule(kernelModule(kernel, true).module));
+  const bytes = encodeModule(kernelModule(kernel, true).module);
   const compileModule = await measureAsync(async () => void (await WebAssembly.compile(bytes)));
   console.log(`one GEMM kernel module (${bytes.length} bytes): rendered and encoded in ${(encode.best * 1e3).toFixed(3)} ms, compiled by the runtime in ${(compileModule.best * 1e3).toFixed(3)} ms`);
   wasm.dispose();

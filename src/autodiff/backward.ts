@@ -3,7 +3,8 @@
 // operands' cotangents it returns. A composite rule may differentiate part of the composite again (vjpOf): that
 // part is recorded and propagated here the same way.
 
-import { GraphBuilder, knownComposite, PRIMITIVES, type CompositeVjpContext, type Node, type Value } from '../ir/index.js';
+import { compositeDef } from '../composites/index.js';
+import { GraphBuilder, PRIMITIVES, type CompositeVjpContext, type Node, type Value } from '../ir/index.js';
 import { Cotangents } from './cotangents.js';
 import { recordForward, type ForwardTape } from './forward-tape.js';
 
@@ -19,7 +20,8 @@ function vjpOf(
   seeds: readonly (Value | null)[],
   active: ReadonlySet<Value>,
 ): (Value | null)[] {
-  const inner = new GraphBuilder(region);
+  // A graph name has no '/': a region nested in another composite (mtp_block/moe) names its graph with '.'.
+  const inner = new GraphBuilder(region.replaceAll('/', '.'));
   const outputs = build(
     inner,
     operands.map((v, i) => inner.input(`operand${i}`, v.type)),
@@ -48,7 +50,7 @@ function compositeRule(b: GraphBuilder, step: Node, seeds: readonly (Value | nul
     active: step.inputs.map((v) => active.has(v)),
     vjpOf: (build, operands, cotangents) => vjpOf(b, regionOf(step), build, operands, cotangents, active),
   };
-  return knownComposite(step.op)!.vjp!(ctx, step.attrs);
+  return compositeDef(step.op).vjp!(ctx, step.attrs);
 }
 
 /** Walks `tape` backwards from the cotangents already in `cotangents`, adding every active operand's. */

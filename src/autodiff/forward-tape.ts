@@ -5,7 +5,8 @@
 // so its parts' rules apply. A composite off the path stays one region.
 
 import { emit } from '../compiler/rewrite.js';
-import { isComposite, isDifferentiable, knownComposite, walkNodes, type Graph, type GraphBuilder, type Node, type Value } from '../ir/index.js';
+import { COMPOSITES } from '../composites/index.js';
+import { isComposite, isDifferentiable, walkNodes, type Graph, type GraphBuilder, type Node, type Value } from '../ir/index.js';
 
 export interface ForwardTape {
   /** The active primitive nodes, and composite nodes with their own rule, of the rebuilt graph, in order. */
@@ -29,7 +30,7 @@ export function recordForward(graph: Graph, b: GraphBuilder, inputs: readonly Va
   const readsWanted = (n: Node) => n.op === 'weight' && weights.has(n.attrs.name as string);
   const bodyReadsWanted = (n: Node & { body: Graph }) => [...walkNodes(n.body)].some(readsWanted);
   // A rule sees the composite's operands only: a differentiated weight read inside the body needs the decomposition.
-  const ownRule = (n: Node & { body: Graph }) => knownComposite(n.op)?.vjp !== undefined && !bodyReadsWanted(n);
+  const ownRule = (n: Node & { body: Graph }) => COMPOSITES.get(n.op)?.vjp !== undefined && !bodyReadsWanted(n);
 
   const rebuild = (nodes: readonly Node[], env: Map<Value, Value>, region: string | undefined) => {
     for (const n of nodes) {

@@ -10,12 +10,14 @@ import { diff } from './commands/diff.js';
 import { forward } from './commands/forward.js';
 import { generate } from './commands/generate.js';
 import { init } from './commands/init.js';
+import { train } from './commands/train.js';
 import { inspect } from './commands/inspect.js';
 import { quantize } from './commands/quantize.js';
+import { trainStepCommand } from './commands/train-step.js';
 import { verify } from './commands/verify.js';
 import { packageVersion } from './package-root.js';
 
-const COMMANDS: readonly Command[] = [demo, compileCommand, verify, diff, inspect, forward, generate, init, quantize, cast];
+const COMMANDS: readonly Command[] = [demo, compileCommand, verify, diff, inspect, forward, generate, init, quantize, cast, trainStepCommand, train];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

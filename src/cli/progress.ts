@@ -58,6 +58,8 @@ export class TerminalProgress implements Progress {
   }
 
   start(label: string, total?: number): ProgressTask {
+    // A task of no steps (loading the weights of a graph that has none) is over before it could be seen.
+    if (total === 0) return SILENT_PROGRESS.start(label);
     const task: Running = { label, total, done: 0, started: this.now(), shown: false };
     this.running.push(task);
     if (this.timer === undefined) {
@@ -90,7 +92,8 @@ export class TerminalProgress implements Progress {
     if (this.live) {
       if (!force && now - this.lastDraw < REDRAW_MS) return;
       this.lastDraw = now;
-      const columns = this.stream.columns ?? 80;
+      // A terminal that reports no width (0, as a pty nobody sized does) gets the usual 80 columns.
+      const columns = this.stream.columns || 80;
       const line = this.running.length ? this.line() : '';
       this.stream.write(CLEAR_LINE + (line.length < columns ? line : `…${line.slice(line.length - columns + 2)}`));
       return;

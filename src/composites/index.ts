@@ -4,6 +4,7 @@
 
 import { provideComposites, walkNodes, type CompositeDef, type Graph } from '../ir/index.js';
 import { SIGMOID, SILU, SWIGLU } from './activation.js';
+import { CROSS_ENTROPY } from './cross-entropy.js';
 import { FP8_BLOCK_DEQUANTIZE, FP8_BLOCK_QUANTIZE } from './fp8-blocks.js';
 import { FP8_GATHER_GEMM, FP8_GEMM } from './fp8-gemm.js';
 import { FP8_QUANTIZE } from './fp8-quantize.js';
@@ -23,6 +24,7 @@ const ALL: readonly CompositeDef[] = [
   SWIGLU,
   SOFTMAX,
   LOG_SOFTMAX,
+  CROSS_ENTROPY,
   RMS_NORM,
   ROPE,
   FP8_QUANTIZE,

@@ -132,14 +132,21 @@ export const MLA_ATTENTION = composite('mla_attention', {
   results: (a) => ['out', ...mlaCacheNames(a.attention)],
   // Both caches come back with the chunk written at start_pos and every other position unchanged.
   updates: { 1: 4, 2: 5 },
-  decompose: (inputs, a) => {
-    const [cacheA, cacheB] = mlaCacheNames(a.attention);
-    const n = namedInputs(inputs, operands(a));
-    const p = projectInputs(n.x!, n.cos!, n.sin!, n, a);
-    const form = a.attention === 'absorb' ? absorbed : naive;
-    return form(n.x!, p, n.start_pos!, [n[cacheA]!, n[cacheB]!], n, a);
-  },
+  decompose: (inputs, a) => attend(inputs, a),
+  // Recomputes: only the operands and results live from the forward pass to the backward pass, where the layer is
+  // built again from its operands and differentiated (the softmax in it saves its probabilities, the RMSNorms
+  // nothing). Where a backend does not claim `mla_attention`, CSE merges the recomputation into the forward's
+  // decomposition, so nothing runs twice.
+  vjp: ({ operands: inputs, cotangents, vjpOf }, a) => vjpOf((values) => attend(values, a), inputs, cotangents),
 });
+
+function attend(inputs: readonly Tensor[], a: MlaAttrs): Tensor[] {
+  const [cacheA, cacheB] = mlaCacheNames(a.attention);
+  const n = namedInputs(inputs, operands(a));
+  const p = projectInputs(n.x!, n.cos!, n.sin!, n, a);
+  const form = a.attention === 'absorb' ? absorbed : naive;
+  return form(n.x!, p, n.start_pos!, [n[cacheA]!, n[cacheB]!], n, a);
+}
 
 /** Runs one layer's attention; returns [output, updated cache A, updated cache B] (cache names: mlaCacheNames). */
 export function mlaAttention(x: Tensor, cos: Tensor, sin: Tensor, startPos: Tensor, caches: readonly [Tensor, Tensor], weights: Named, a: MlaAttrs): Tensor[] {

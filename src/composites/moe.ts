@@ -18,7 +18,7 @@ import { composite } from './define.js';
 import { mlp } from './mlp.js';
 import { callComposite, namedInputs, withoutPrefix, type Named } from './named-operands.js';
 import { pickProjectionAttrs, projectionOperands, projectRows, PROJECTION_ATTRS, type ProjectionAttrs } from './projection.js';
-import { route, ROUTER_ATTRS } from './router.js';
+import { route, routerScores, routingWeights, ROUTER_ATTRS } from './router.js';
 
 export const MOE_ATTRS = {
   ...ROUTER_ATTRS,
@@ -60,12 +60,31 @@ export const MOE = composite('moe', {
   decompose: (inputs, a) => {
     const n = namedInputs(inputs, operands(a));
     const { indices, weights } = route(n.x!, n.router!, n.router_bias, a);
-    const p = pickProjectionAttrs(a);
-    const routed = dispatch(n.x!, indices, weights, n, p);
-    const y = a.shared ? add(routed, mlp(n.x!, withoutPrefix(n, 'shared.'), p)) : routed;
-    return [y, indices, weights];
+    return [output(n, indices, weights, a), indices, weights];
   },
+  // Recomputes the layer in the backward pass from its operands and the routing it saved (indices [T, k], i32):
+  // the routing weights are the recomputed scores gathered at those experts, normalised and scaled, so the gate
+  // gets its gradient through them, while top-k (and the selection-only bias) passes none. Experts no token
+  // reached get zero gradients. Where a backend does not claim `moe`, CSE merges the recomputation into the
+  // forward's decomposition, so nothing runs twice.
+  vjp: ({ operands: inputs, results: [, savedIndices], cotangents: [gy, , gWeights], vjpOf }, a) =>
+    vjpOf(
+      (values) => {
+        const n = namedInputs(values, operands(a));
+        const weights = routingWeights(routerScores(n.x!, n.router!, a.scoring), values.at(-1)!, a);
+        return [output(n, values.at(-1)!, weights, a), weights];
+      },
+      [...inputs, savedIndices!],
+      [gy ?? null, gWeights ?? null],
+    ).slice(0, inputs.length),
 });
+
+/** The layer's output from its routing: the routed experts' weighted sum, plus the shared experts' MLP. */
+function output(n: Named, indices: Tensor, weights: Tensor, a: MoeAttrs): Tensor {
+  const p = pickProjectionAttrs(a);
+  const routed = dispatch(n.x!, indices, weights, n, p);
+  return a.shared ? add(routed, mlp(n.x!, withoutPrefix(n, 'shared.'), p)) : routed;
+}
 
 /** x [T, D] -> { y [T, D], indices [T, k], weights [T, k] }. */
 export function moe(x: Tensor, weights: Named, a: MoeAttrs): { y: Tensor; indices: Tensor; weights: Tensor } {

@@ -64,11 +64,15 @@ export const ROUTER = composite('router', {
     let selection = n.bias ? add(scores, n.bias) : scores;
     if (a.groups > 1) selection = limitToBestGroups(selection, a);
     const indices = topk(selection, a.topk, -1);
-    let weights = gather(scores, indices, -1);
-    if (a.scoring === 'sigmoid') weights = div(weights, sum(weights, -1, true));
-    return [indices, mul(weights, a.route_scale)];
+    return [indices, routingWeights(scores, indices, a)];
   },
 });
+
+/** The routing weights [T, k] of experts `indices` chosen by `scores` [T, E]: gathered, normalised (sigmoid), scaled. */
+export function routingWeights(scores: Tensor, indices: Tensor, a: RouterAttrs): Tensor {
+  const chosen = gather(scores, indices, -1);
+  return mul(a.scoring === 'sigmoid' ? div(chosen, sum(chosen, -1, true)) : chosen, a.route_scale);
+}
 
 /** x [T, D] -> expert indices [T, k] (i32) and routing weights [T, k]; `a` may hold more attributes (a moe's). */
 export function route(x: Tensor, weight: Tensor, bias: Tensor | undefined, a: RouterAttrs): { indices: Tensor; weights: Tensor } {

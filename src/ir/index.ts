@@ -11,7 +11,7 @@ export { ELEMENTWISE_OPS, elementwiseDef, evaluateElementwise, type BinaryOpName
 export { CAST, type CastDef } from './ops/cast.js';
 export { isDifferentiable } from './ops/vjp-building.js';
 export { PRIMITIVES, primitiveNames } from './primitives.js';
-export { attrsOf, knownComposite, provideComposites, type CompositeDef, type CompositeVjpContext } from './composite.js';
+export { attrsOf, provideComposites, type CompositeDef, type CompositeVjpContext } from './composite.js';
 export { GraphBuilder } from './builder.js';
 export { verify, verifyProblems } from './verify.js';
 export { printGraph } from './print.js';

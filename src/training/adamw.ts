@@ -52,6 +52,18 @@ export class AdamW {
     return this.moments.get(name);
   }
 
+  /** Continues a saved run: `steps` taken and each parameter's moments (copied), as `step` and state() gave them. */
+  restore(steps: number, moments: ReadonlyMap<string, Moments>): void {
+    if (!Number.isSafeInteger(steps) || steps < 0) throw new RangeError(`AdamW.restore: steps must be an integer >= 0, got ${steps}`);
+    if (steps === 0 && moments.size > 0) throw new RangeError('AdamW.restore: moments given for an optimizer that has taken no step');
+    this.moments.clear();
+    for (const [name, { m, v }] of moments) {
+      if (m.length !== v.length) throw new RangeError(`AdamW.restore: the moments of ${name} have ${m.length} and ${v.length} elements`);
+      this.moments.set(name, { m: Float32Array.from(m), v: Float32Array.from(v) });
+    }
+    this.steps = steps;
+  }
+
   /**
    * One step over every parameter, updating `params` in place from `grads` (already clipped), with the learning
    * rate `lr` (a schedule's; default the options'). Every parameter needs a gradient of its own length.

@@ -31,9 +31,13 @@ describe('dsv3 forward --layers', () => {
     const full = path.join(dir, 'full.safetensors');
     const replay = path.join(dir, 'replay.safetensors');
     expect((await runCli('forward', '--model', V3, '--tokens', PROMPT, '--decode', DECODE, '--capture', '--out', full)).code).toBe(0);
-    const r = await runCli('forward', '--model', V3, '--layers', '1..2', '--hidden-in', full, '--out', replay);
+    const r = await runCli('forward', '--model', V3, '--layers', '1..2', '--hidden-in', full, '--out', replay, '--report-reads');
     expect(r.code).toBe(0);
     expect(r.err).toContain('KV caches: 4,480 bytes (layers 1..2, batch 2, 7 positions, f32, absorb attention)');
+    // Only layers 1 and 2 were read, each tensor once, and of their experts only those chosen.
+    const reads = /reads: ([\d,]+) bytes of tensor data against a lazy minimum of ([\d,]+) /.exec(r.err);
+    expect(reads, r.err).not.toBeNull();
+    expect(reads![1]).toBe(reads![2]);
     const whole = tensorBytes(full);
     const replayed = tensorBytes(replay);
     const expected = Object.keys(whole).filter((n) => /^(prefill|decode\.\d)\.(attn|ffn|block|gate)\.[12](\.|$)/.test(n));
@@ -54,6 +58,7 @@ describe('dsv3 forward --layers', () => {
       [['--layers', '1..2'], /--layers needs --hidden-in FILE/],
       [['--hidden-in', good], /--hidden-in is for layer replay and needs --layers/],
       [['--layers', '1', '--hidden-in', good, '--tokens', '1,2'], /--tokens cannot be given with --layers/],
+      [['--layers', '1', '--hidden-in', good, '--memory-budget', '1G'], /--memory-budget cannot be given with --layers/],
       [['--layers', '2', '--hidden-in', good], /no tensor "prefill\.block\.1", the input of layer 2 \(layer 1's block output\).*it holds prefill\.block\.0/],
       [['--layers', '1', '--hidden-in', hiddenFile({ 'prefill.block.0': f32([1, 3, 32]) })], /"prefill\.block\.0" has shape \[1, 3, 32\]; .* must be \[batch, positions, 64\]/],
       [['--layers', '1', '--hidden-in', hiddenFile({ 'prefill.block.0': { dtype: 'I32', shape: [1, 3, D], data: new Int32Array(3 * D) } })], /"prefill\.block\.0" is I32; .* must be a float tensor exact in f32/],

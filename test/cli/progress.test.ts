@@ -70,6 +70,21 @@ describe('on a terminal', () => {
     expect(line).toBe('…ame that goes on 0/9 · 0.0 s');
     expect(line).toHaveLength(29);
   });
+
+  it('shows nothing of a task of no steps (the weights of a graph that has none)', () => {
+    const t = terminal(true);
+    const outer = t.progress.start('writing model.safetensors', 9);
+    const drawn = t.writes.length;
+    t.progress.start('loading weights', 0).end();
+    expect(t.writes).toHaveLength(drawn);
+    outer.end();
+  });
+
+  it('takes a terminal that reports no width as 80 columns wide', () => {
+    const t = terminal(true, 0);
+    t.progress.start('compiling deepseek_prefill').end();
+    expect(t.writes[0]).toBe(`${CLEAR}compiling deepseek_prefill · 0.0 s`);
+  });
 });
 
 describe('without a terminal', () => {

@@ -7,7 +7,7 @@
 import { stridedF32Load } from '../../compiler/affine.js';
 import type { Expr } from '../../compiler/expr.js';
 import type { ContractionBody } from '../../compiler/kernel.js';
-import type { WasmFunction } from './wasm-module.js';
+import type { WasmFunction, WasmModule } from './wasm-module.js';
 
 /** Columns per packed panel of B (two f32x4). */
 export const PANEL = 8;
@@ -50,17 +50,23 @@ export function gemmPlan(body: ContractionBody): GemmPlan | undefined {
   return a && b ? { a, b, paddedN: Math.ceil(body.n / PANEL) * PANEL } : undefined;
 }
 
+/** Operand `o`'s element offset of flat batch `batch` (row-major over the contraction's batch dimensions). */
+function batchOffset(body: ContractionBody, o: StridedOperand, batch: number): number {
+  let offset = o.offset;
+  for (let i = body.batch.length - 1, flat = batch; i >= 0; i--) {
+    offset += (flat % body.batch[i]!) * o.batchStrides[i]!;
+    flat = Math.floor(flat / body.batch[i]!);
+  }
+  return offset;
+}
+
 /**
  * Packs B of flat batch `batch` from `src` (the input's f32 elements) into `dst` at element `at`: panel p holds
  * B[k][8p .. 8p+7] at dst[at + (p·K + k)·8 ..], zero past N.
  */
 export function packB(body: ContractionBody, plan: GemmPlan, src: Float32Array, batch: number, dst: Float32Array, at: number): void {
   const { b } = plan;
-  let offset = b.offset;
-  for (let i = body.batch.length - 1, flat = batch; i >= 0; i--) {
-    offset += (flat % body.batch[i]!) * b.batchStrides[i]!;
-    flat = Math.floor(flat / body.batch[i]!);
-  }
+  const offset = batchOffset(body, b, batch);
   const { k: K, n: N } = body;
   for (let p = 0; p < plan.paddedN / PANEL; p++) {
     for (let kk = 0; kk < K; kk++) {
@@ -72,6 +78,54 @@ export function packB(body: ContractionBody, plan: GemmPlan, src: Float32Array, 
       }
     }
   }
+}
+
+/** Below this many multiply-adds a GEMM runs on the calling thread alone (waking workers costs more). */
+export const PARALLEL_MIN_WORK = 1 << 20;
+
+/** One thread's block of a GEMM: byte offsets from A's buffer, the packed B and the product; its rows and panels. */
+export interface GemmCall {
+  readonly thread: number;
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+  readonly rows: number;
+  readonly panels: number;
+}
+
+/** [start, end) of part `t` of `count` items split evenly into `parts`, in multiples of `unit`. */
+const part = (count: number, parts: number, t: number, unit: number): [number, number] => {
+  const units = Math.ceil(count / unit);
+  return [Math.floor((t * units) / parts) * unit, Math.min(count, Math.floor(((t + 1) * units) / parts) * unit)];
+};
+
+/**
+ * The GEMM's calls split over `threads`: each batch's rows in whole 4-row tiles when there are enough, otherwise its
+ * panels (a matrix-vector product). Every element is computed the same way whichever thread computes it, so results
+ * do not depend on the thread count.
+ */
+export function gemmCalls(body: ContractionBody, plan: GemmPlan, threads: number): GemmCall[] {
+  const { m: M, k: K } = body;
+  const panels = plan.paddedN / PANEL;
+  const batches = body.batch.reduce((x, y) => x * y, 1);
+  const used = batches * M * body.n * K < PARALLEL_MIN_WORK ? 1 : threads;
+  const byRows = M >= TILE_ROWS * used;
+  const calls: GemmCall[] = [];
+  for (let batch = 0; batch < batches; batch++) {
+    const a = batchOffset(body, plan.a, batch) * 4;
+    const b = batch * plan.paddedN * K * 4;
+    const c = batch * M * plan.paddedN * 4;
+    for (let t = 0; t < used; t++) {
+      if (byRows) {
+        const [r0, r1] = part(M, used, t, TILE_ROWS);
+        if (r1 > r0) calls.push({ thread: t, a: a + r0 * plan.a.rowStride * 4, b, c: c + r0 * plan.paddedN * 4, rows: r1 - r0, panels });
+      } else {
+        const [p0, p1] = part(panels, used, t, 1);
+        if (p1 > p0) calls.push({ thread: t, a, b: b + p0 * K * PANEL * 4, c: c + p0 * PANEL * 4, rows: M, panels: p1 - p0 });
+      }
+    }
+  }
+  return calls;
 }
 
 /** acc += x · b, as one fused multiply-add when the runtime has relaxed SIMD. */
@@ -115,12 +169,12 @@ function tileLoop(rows: number, fma: boolean): string[] {
 }
 
 /** gemm(a, ars, acs, b, c, M, panels, K, ldc): C[M, 8·panels] = A · packed B; strides and ldc in bytes. */
-export function gemmFunction(fma: boolean): WasmFunction {
+function gemmFunction(fma: boolean): WasmFunction {
   const i32 = (name: string) => ({ name, type: 'i32' as const });
   const v128 = (name: string) => ({ name, type: 'v128' as const });
   return {
     name: 'gemm',
-    exported: false,
+    exported: true,
     params: ['a', 'ars', 'acs', 'b', 'c', 'M', 'panels', 'K', 'ldc'].map(i32),
     results: [],
     locals: [
@@ -131,3 +185,6 @@ export function gemmFunction(fma: boolean): WasmFunction {
     body: ['i32.const 0 local.set $i', ...tileLoop(TILE_ROWS, fma), ...tileLoop(1, fma)].join('\n'),
   };
 }
+
+/** The module every thread runs GEMM blocks with: `gemm` alone, on the shared memory. */
+export const gemmModule = (fma: boolean, sharedMemory: boolean): WasmModule => ({ imports: [], functions: [gemmFunction(fma)], sharedMemory });

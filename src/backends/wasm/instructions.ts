@@ -2,7 +2,7 @@
 // the assembler of flat WAT instruction text (`local.get $x i32.const 4 i32.add ...`) into code bytes. Only the
 // instructions in the table exist: anything else is an error naming it.
 
-import { sleb, uleb } from './leb128.js';
+import { uleb, type ByteWriter } from './byte-writer.js';
 
 type Immediate = 'none' | 'local' | 'func' | 'i32' | 'f32' | 'f64' | 'label' | 'block' | 'memory' | 'lane';
 
@@ -50,6 +50,7 @@ const TABLE: Readonly<Record<string, Instruction>> = {
   'i32.lt_s': op(0x48),
   'i32.lt_u': op(0x49),
   'i32.gt_s': op(0x4a),
+  'i32.gt_u': op(0x4b),
   'i32.le_s': op(0x4c),
   'i32.ge_s': op(0x4e),
   'i32.ge_u': op(0x4f),
@@ -66,6 +67,7 @@ const TABLE: Readonly<Record<string, Instruction>> = {
   'i32.or': op(0x72),
   'i32.xor': op(0x73),
   'i32.shl': op(0x74),
+  'i32.shr_u': op(0x76),
   'f32.abs': op(0x8b),
   'f32.neg': op(0x8c),
   'f32.ceil': op(0x8d),
@@ -101,9 +103,6 @@ export interface Names {
   readonly func: ReadonlyMap<string, number>;
 }
 
-const f32Bytes = (x: number): number[] => [...new Uint8Array(Float32Array.of(x).buffer)];
-const f64Bytes = (x: number): number[] => [...new Uint8Array(Float64Array.of(x).buffer)];
-
 /** A float literal as WAT writes it: decimal, `inf`, `-inf`, `nan`. */
 export function parseFloatLiteral(text: string): number {
   const value = text === 'nan' ? NaN : text === 'inf' ? Infinity : text === '-inf' ? -Infinity : Number(text);
@@ -114,10 +113,9 @@ export function parseFloatLiteral(text: string): number {
 /** A float as a WAT literal that parses back to the same value. */
 export const floatLiteral = (x: number): string => (Number.isNaN(x) ? 'nan' : x === Infinity ? 'inf' : x === -Infinity ? '-inf' : Object.is(x, -0) ? '-0' : String(x));
 
-/** The code bytes of flat WAT instruction text; `where` names the function in errors. */
-export function assemble(text: string, names: Names, where: string): number[] {
+/** Writes the code bytes of flat WAT instruction text into `out`; `where` names the function in errors. */
+export function assemble(text: string, names: Names, where: string, out: ByteWriter): void {
   const tokens = text.split(/\s+/).filter(Boolean);
-  const out: number[] = [];
   const index = (map: ReadonlyMap<string, number>, token: string | undefined, what: string): number => {
     const i = token?.startsWith('$') ? map.get(token.slice(1)) : undefined;
     if (i === undefined) throw new Error(`wasm assembler (${where}): unknown ${what} "${token}"`);
@@ -127,7 +125,7 @@ export function assemble(text: string, names: Names, where: string): number[] {
     const mnemonic = tokens[t]!;
     const ins = TABLE[mnemonic];
     if (!ins) throw new Error(`wasm assembler (${where}): unknown instruction "${mnemonic}"`);
-    out.push(...ins.opcode);
+    out.write(ins.opcode);
     const next = (): string => {
       const token = tokens[++t];
       if (token === undefined) throw new Error(`wasm assembler (${where}): "${mnemonic}" lacks its immediate`);
@@ -137,33 +135,33 @@ export function assemble(text: string, names: Names, where: string): number[] {
       case 'none':
         break;
       case 'local':
-        out.push(...uleb(index(names.local, next(), 'local')));
+        out.uleb(index(names.local, next(), 'local'));
         break;
       case 'func':
-        out.push(...uleb(index(names.func, next(), 'function')));
+        out.uleb(index(names.func, next(), 'function'));
         break;
       case 'i32':
-        out.push(...sleb(Number(next())));
+        out.sleb(Number(next()));
         break;
       case 'f32':
-        out.push(...f32Bytes(parseFloatLiteral(next())));
+        out.f32(parseFloatLiteral(next()));
         break;
       case 'f64':
-        out.push(...f64Bytes(parseFloatLiteral(next())));
+        out.f64(parseFloatLiteral(next()));
         break;
       case 'label':
       case 'lane':
-        out.push(...uleb(Number(next())));
+        out.uleb(Number(next()));
         break;
       case 'block':
-        out.push(0x40);
+        out.byte(0x40);
         break;
       case 'memory': {
         const offset = tokens[t + 1]?.startsWith('offset=') ? Number(next().slice('offset='.length)) : 0;
-        out.push(...uleb(ins.align!), ...uleb(offset));
+        out.uleb(ins.align!);
+        out.uleb(offset);
         break;
       }
     }
   }
-  return out;
 }

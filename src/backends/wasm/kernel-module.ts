@@ -3,6 +3,7 @@
 
 import type { Kernel } from '../../compiler/kernel.js';
 import { importDeclarations } from './imports.js';
+import { NARROW_FLOAT_FUNCTIONS } from './narrow-floats.js';
 import { KernelScope, WasmWriter } from './render-wasm.js';
 import type { WasmFunction, WasmModule } from './wasm-module.js';
 
@@ -48,8 +49,8 @@ const INTERNAL: Readonly<Record<string, WasmFunction>> = {
 
 /** The module of an exported function `main`: the imports and internal functions its body calls, in order of first call. */
 export function moduleOf(rendered: RenderedKernel, sharedMemory: boolean): { module: WasmModule; imports: string[] } {
-  const { main, functions } = rendered;
-  const own = new Map([...Object.values(INTERNAL), ...functions].map((f) => [f.name, f]));
+  const { main } = rendered;
+  const own = new Map([...Object.values(INTERNAL), ...NARROW_FLOAT_FUNCTIONS].map((f) => [f.name, f]));
   const called = [...new Set([...main.body.matchAll(/call \$(\w+)/g)].map((m) => m[1]!))];
   const internal = called.filter((name) => own.has(name)).map((name) => own.get(name)!);
   const imports = called.filter((name) => !own.has(name));
@@ -59,14 +60,12 @@ export function moduleOf(rendered: RenderedKernel, sharedMemory: boolean): { mod
 /** The rendered kernel function: its WAT body and what it needs. */
 export interface RenderedKernel {
   readonly main: WasmFunction;
-  /** Functions of its own that `main` may call (the GEMM micro-kernels). */
-  readonly functions: readonly WasmFunction[];
   /** The `what` texts of its index checks, by the index the out-of-range import receives. */
   readonly what: readonly string[];
 }
 
 /** Renders kernel `k`'s function from a writer filled by `fill`; `extraParams` (i32) follow the kernel's own. */
-export function renderFunction(k: Kernel, fill: (w: WasmWriter) => void, extraParams: readonly string[] = [], functions: readonly WasmFunction[] = []): RenderedKernel {
+export function renderFunction(k: Kernel, fill: (w: WasmWriter) => void, extraParams: readonly string[] = []): RenderedKernel {
   const scope = new KernelScope(k, extraParams);
   const w = new WasmWriter(scope);
   fill(w);
@@ -79,5 +78,5 @@ export function renderFunction(k: Kernel, fill: (w: WasmWriter) => void, extraPa
     locals: [...scope.locals].map(([name, type]) => ({ name, type })),
     body: w.lines.join('\n'),
   };
-  return { main, functions, what: scope.what };
+  return { main, what: scope.what };
 }

@@ -4,7 +4,9 @@
 // threads) where the runtime allows it; a shared memory never detaches its views when it grows.
 
 import { byteSize, viewStorage, type DType, type StorageArray } from '../../ir/index.js';
+import { FP8_TABLES_AT, FP8_TABLES_BYTES, writeFp8Tables } from './narrow-floats.js';
 import { MAX_PAGES } from './wasm-module.js';
+import { HEADER_SLOTS } from './worker-source.js';
 
 /** A buffer of the wasm backend: `bytes` bytes of the linear memory from byte `ptr`. */
 export interface WasmBuffer {
@@ -15,8 +17,11 @@ export interface WasmBuffer {
 const PAGE = 65536;
 /** Buffers start on 16-byte boundaries, so v128 loads of f32 rows are aligned. */
 const ALIGN = 16;
-/** Address 0 stays unused, so no buffer is at the null pointer. */
-const FIRST = ALIGN;
+const aligned = (bytes: number) => Math.ceil(bytes / ALIGN) * ALIGN;
+/** Where the GEMM threads' job header lives (thread-pool.ts), after the fp8 decode tables. */
+export const THREADS_HEADER_AT = aligned(FP8_TABLES_AT + FP8_TABLES_BYTES);
+/** Address 0 stays unused, so no buffer is at the null pointer; the fp8 decode tables and the job header follow it. */
+const FIRST = aligned(THREADS_HEADER_AT + HEADER_SLOTS * 4);
 
 function createMemory(): { memory: WebAssembly.Memory; shared: boolean } {
   try {
@@ -35,11 +40,12 @@ export class LinearMemory {
 
   constructor() {
     ({ memory: this.memory, shared: this.shared } = createMemory());
+    writeFp8Tables(this.bytes(0, FIRST));
   }
 
   /** A buffer of `bytes` bytes (contents undefined). */
   alloc(bytes: number): WasmBuffer {
-    const size = Math.ceil(bytes / ALIGN) * ALIGN;
+    const size = aligned(bytes);
     const reused = this.freeBySize.get(size)?.pop();
     if (reused !== undefined) return { ptr: reused, bytes };
     const ptr = this.top;
@@ -52,7 +58,7 @@ export class LinearMemory {
   }
 
   free(b: WasmBuffer): void {
-    const size = Math.ceil(b.bytes / ALIGN) * ALIGN;
+    const size = aligned(b.bytes);
     if (size === 0) return;
     const list = this.freeBySize.get(size);
     if (list) list.push(b.ptr);

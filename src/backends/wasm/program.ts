@@ -8,14 +8,24 @@ import { libraryKernel } from '../reference/library.js';
 import { SILENT_PROGRESS, type Progress } from '../progress.js';
 import type { Launch, PreparedProgram } from '../sdk/device-backend.js';
 import { constantStorage, weightStorage } from '../sdk/program-storage.js';
-import { gemmPlan, packB } from './gemm.js';
+import { gemmCalls, gemmPlan, packB } from './gemm.js';
 import { importObject } from './imports.js';
 import { moduleOf, type RenderedKernel } from './kernel-module.js';
 import type { LinearMemory, WasmBuffer } from './linear-memory.js';
 import { renderKernel } from './render-kernel.js';
-import { encodeModule, watText, type WasmModule } from './wasm-module.js';
+import type { ModuleCache } from './module-cache.js';
+import type { GemmThreads } from './thread-pool.js';
+import { watText, type WasmModule } from './wasm-module.js';
 
 type Step = (buffers: readonly WasmBuffer[], params: Readonly<Record<string, number>>) => void;
+
+/** What every program of one wasm backend shares. */
+export interface WasmContext {
+  readonly memory: LinearMemory;
+  readonly modules: ModuleCache;
+  /** The GEMM threads, started by the first program that needs them. */
+  gemmThreads(): Promise<GemmThreads>;
+}
 
 /** A kernel's module, ready to compile, and what its imports need. */
 export interface KernelModule {
@@ -24,14 +34,14 @@ export interface KernelModule {
   readonly what: readonly string[];
 }
 
-export function kernelModule(k: Kernel, sharedMemory: boolean, fma: boolean): KernelModule {
-  const rendered: RenderedKernel = renderKernel(k, fma);
+export function kernelModule(k: Kernel, sharedMemory: boolean): KernelModule {
+  const rendered: RenderedKernel = renderKernel(k);
   return { ...moduleOf(rendered, sharedMemory), what: rendered.what };
 }
 
-/** The WAT of kernel `k`, for dumps; undefined for a library kernel. */
-export const kernelWat = (k: Kernel, sharedMemory: boolean, fma: boolean): string | undefined =>
-  k.body.kind === 'library' ? undefined : watText(kernelModule(k, sharedMemory, fma).module);
+/** The WAT of kernel `k`, for dumps (a GEMM's epilogue; the GEMM itself is gemm.ts's); undefined for a library kernel. */
+export const kernelWat = (k: Kernel, sharedMemory: boolean): string | undefined =>
+  k.body.kind === 'library' ? undefined : watText(kernelModule(k, sharedMemory).module);
 
 type KernelFunction = (...pointersAndParams: number[]) => void;
 
@@ -40,20 +50,23 @@ interface Scratch {
   readonly buffers: WasmBuffer[];
 }
 
-async function compileKernel(k: Kernel, program: Program, resident: readonly (WasmBuffer | undefined)[], memory: LinearMemory, fma: boolean, scratch: Scratch): Promise<Step> {
-  const m = kernelModule(k, memory.shared, fma);
-  const instance = await WebAssembly.instantiate(await WebAssembly.compile(encodeModule(m.module)), importObject(memory.memory, m.imports, m.what));
+async function compileKernel(k: Kernel, program: Program, resident: readonly (WasmBuffer | undefined)[], context: WasmContext, scratch: Scratch): Promise<Step> {
+  const { memory } = context;
+  const m = kernelModule(k, memory.shared);
+  const instance = await WebAssembly.instantiate(await context.modules.compile(m.module), importObject(memory.memory, m.imports, m.what));
   const fn = instance.exports.kernel as KernelFunction;
   const pointers = (buffers: readonly WasmBuffer[]) => [...k.inputs.map((b) => buffers[b.buffer]!.ptr), ...k.outputs.map((b) => buffers[b.buffer]!.ptr)];
   const b = k.body;
   const plan = b.kind === 'contraction' ? gemmPlan(b) : undefined;
   if (b.kind !== 'contraction' || !plan) return (buffers, params) => fn(...pointers(buffers), ...k.params.map((p) => params[p]!));
 
+  const threads = await context.gemmThreads();
+  const calls = gemmCalls(b, plan, threads.threads);
   const batches = numel(b.batch);
   const product = memory.alloc(batches * b.m * plan.paddedN * 4);
   const packed = memory.alloc(batches * plan.paddedN * b.k * 4);
   scratch.buffers.push(product, packed);
-  const bInput = k.inputs[plan.b.slot]!;
+  const [aInput, bInput] = [k.inputs[plan.a.slot]!, k.inputs[plan.b.slot]!];
   const pack = (source: WasmBuffer) => {
     const src = memory.view(source, 'f32', bInput.size) as Float32Array;
     const dst = memory.view(packed, 'f32', batches * plan.paddedN * b.k) as Float32Array;
@@ -63,9 +76,11 @@ async function compileKernel(k: Kernel, program: Program, resident: readonly (Wa
   const role = program.buffers[bInput.buffer]!.role;
   const constantB = role === 'weight' || role === 'constant';
   if (constantB) pack(resident[bInput.buffer]!);
+  const strides = { aRowStride: plan.a.rowStride * 4, aColStride: plan.a.colStride * 4, packed: packed.ptr, product: product.ptr, k: b.k, ldc: plan.paddedN * 4 };
   return (buffers, params) => {
     if (!constantB) pack(buffers[bInput.buffer]!);
-    fn(...pointers(buffers), ...k.params.map((p) => params[p]!), product.ptr, packed.ptr);
+    threads.run(calls, { ...strides, a: buffers[aInput.buffer]!.ptr });
+    fn(...pointers(buffers), ...k.params.map((p) => params[p]!), product.ptr);
   };
 }
 
@@ -89,7 +104,8 @@ export class WasmProgram implements PreparedProgram<WasmBuffer> {
     private readonly release: () => void,
   ) {}
 
-  static async prepare(program: Program, weights: WeightStore, memory: LinearMemory, fma: boolean, progress: Progress = SILENT_PROGRESS): Promise<WasmProgram> {
+  static async prepare(program: Program, weights: WeightStore, context: WasmContext, progress: Progress = SILENT_PROGRESS): Promise<WasmProgram> {
+    const { memory } = context;
     const loading = progress.start('loading weights', program.buffers.filter((b) => b.role === 'weight').length);
     const resident: (WasmBuffer | undefined)[] = [];
     try {
@@ -113,7 +129,7 @@ export class WasmProgram implements PreparedProgram<WasmBuffer> {
     try {
       const steps = await Promise.all(
         program.kernels.map(async (k) => {
-          const step = k.body.kind === 'library' ? libraryStep(k, memory) : await compileKernel(k, program, resident, memory, fma, scratch);
+          const step = k.body.kind === 'library' ? libraryStep(k, memory) : await compileKernel(k, program, resident, context, scratch);
           compiling.advance();
           return step;
         }),

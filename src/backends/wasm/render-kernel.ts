@@ -4,7 +4,7 @@
 
 import type { ContractionBody, Kernel } from '../../compiler/kernel.js';
 import { loopVarName, loops, writeMapOrReduce } from '../../compiler/nest-writer.js';
-import { gemmFunction, gemmPlan, PANEL, type GemmPlan, type StridedOperand } from './gemm.js';
+import { gemmPlan, type GemmPlan } from './gemm.js';
 import { renderFunction, type RenderedKernel } from './kernel-module.js';
 import { get } from './render-wasm.js';
 
@@ -15,50 +15,37 @@ function flatBatch(batch: readonly number[]): string {
   return flat;
 }
 
-/** The byte address of operand `o`'s element (batch, 0, 0), as instructions. */
-function operandOrigin(o: StridedOperand): string {
-  const batchTerms = o.batchStrides.map((s, i) => (s ? ` local.get $${loopVarName(`idx${i}`)} i32.const ${s} i32.mul i32.add` : '')).join('');
-  return `local.get $in${o.slot} i32.const ${o.offset}${batchTerms} i32.const 4 i32.mul i32.add`;
-}
-
 /**
- * A contraction on the SIMD GEMM: per batch, gemm(A in place, packed B at `packed`) into the product at `product`
- * ([batch][M][paddedN]); then the epilogue reads acc0 from the product. Extra parameters: product, packed.
+ * The epilogue of a contraction run on the SIMD GEMM (gemm.ts, which the caller runs first, on its threads): acc0
+ * read from the product ([batch][M][paddedN] f32 at extra parameter `product`), then the stores.
  */
-function renderGemmContraction(k: Kernel, b: ContractionBody, plan: GemmPlan, fma: boolean): RenderedKernel {
+function renderGemmEpilogue(k: Kernel, b: ContractionBody, plan: GemmPlan): RenderedKernel {
   const outDTypes = k.outputs.map((o) => o.dtype);
-  const { m: M, n: N, k: K, batch } = b;
+  const { m: M, n: N, batch } = b;
   const nb = batch.length;
-  const N8 = plan.paddedN;
   return renderFunction(
     k,
     (w) => {
-      w.nest(loops('idx', batch), [], () => {
-        const packed = `local.get $packed ${flatBatch(batch)} i32.const ${N8 * K * 4} i32.mul i32.add`;
-        const product = `local.get $product ${flatBatch(batch)} i32.const ${M * N8 * 4} i32.mul i32.add`;
-        w.line(`${operandOrigin(plan.a)} i32.const ${plan.a.rowStride * 4} i32.const ${plan.a.colStride * 4} ${packed} ${product} i32.const ${M} i32.const ${N8 / PANEL} i32.const ${K} i32.const ${N8 * 4} call $gemm`);
-      });
       const roots = b.stores.flatMap((s) => [s.index, s.value]);
       w.declare(roots, 0);
       w.nest(loops('idx', [...batch, M, N]), roots, () => {
         const [m, n] = [loopVarName(`idx${nb}`), loopVarName(`idx${nb + 1}`)];
         const row = `${flatBatch(batch)} i32.const ${M} i32.mul local.get $${m} i32.add`;
-        w.defineAcc(0, `local.get $product ${row} i32.const ${N8} i32.mul local.get $${n} i32.add i32.const 4 i32.mul i32.add f32.load`, 'f32');
+        w.defineAcc(0, `local.get $product ${row} i32.const ${plan.paddedN} i32.mul local.get $${n} i32.add i32.const 4 i32.mul i32.add f32.load`, 'f32');
         w.declare(roots);
         w.stores(b.stores, outDTypes);
       });
     },
-    ['product', 'packed'],
-    [gemmFunction(fma)],
+    ['product'],
   );
 }
 
-/** Kernel `k`'s function; `fma`: whether the runtime has relaxed SIMD's fused multiply-add. */
-export function renderKernel(k: Kernel, fma: boolean): RenderedKernel {
+/** Kernel `k`'s function (for a contraction on the SIMD GEMM, its epilogue). */
+export function renderKernel(k: Kernel): RenderedKernel {
   const outDTypes = k.outputs.map((o) => o.dtype);
   const b = k.body;
   const plan = b.kind === 'contraction' ? gemmPlan(b) : undefined;
-  if (b.kind === 'contraction' && plan) return renderGemmContraction(k, b, plan, fma);
+  if (b.kind === 'contraction' && plan) return renderGemmEpilogue(k, b, plan);
   return renderFunction(k, (w) => {
     if (b.kind === 'map' || b.kind === 'reduce') {
       writeMapOrReduce(w, b, outDTypes);

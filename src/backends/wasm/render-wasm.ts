@@ -4,10 +4,12 @@
 // functions in float64 rounded once to f32, integers wrapping), so results agree with it bit for bit.
 
 import { byteSize, isFloat, isFp8, type DType } from '../../ir/index.js';
+import type { Fp8CastMode } from '../../numerics/index.js';
 import type { Expr } from '../../compiler/expr.js';
 import type { Accumulator, Kernel, Store } from '../../compiler/kernel.js';
 import { accName, NestWriter, type Loop, type Syntax } from '../../compiler/nest-writer.js';
-import { decodeImport, encodeImport, OUT_OF_RANGE } from './imports.js';
+import { F16_DECODE, F16_ENCODE, OUT_OF_RANGE } from './imports.js';
+import { bf16Encode, fp8Decode, fp8Encode } from './narrow-floats.js';
 import { floatLiteral } from './instructions.js';
 import type { Local, ValType } from './wasm-module.js';
 
@@ -35,7 +37,7 @@ function loadValue(d: DType): string {
     case 'bf16':
       return 'i32.load16_u i32.const 16 i32.shl f32.reinterpret_i32';
     default:
-      return `${byteSize(d) === 2 ? 'i32.load16_u' : 'i32.load8_u'} call $${decodeImport(d)} f32.demote_f64`;
+      return `${loadCode(d)} ${decodeCode(d)}`;
   }
 }
 
@@ -46,8 +48,13 @@ const loadCode = (d: DType): string => (byteSize(d) === 4 ? 'i32.load' : byteSiz
 const storeCode = (d: DType): string => (byteSize(d) === 4 ? 'i32.store' : byteSize(d) === 2 ? 'i32.store16' : 'i32.store8');
 
 /** The storage code of the f32 value `x` (instructions) in float dtype `d`. */
-const encode = (x: string, d: DType, mode?: 'torch' | 'saturate'): string =>
-  d === 'f32' ? `${x} i32.reinterpret_f32` : `${x} f64.promote_f32 call $${encodeImport(d, mode)}`;
+function encode(x: string, d: DType, mode: Fp8CastMode = 'torch'): string {
+  if (d === 'f32') return `${x} i32.reinterpret_f32`;
+  if (d === 'bf16') return `${x} ${bf16Encode}`;
+  if (d === 'f16') return `${x} f64.promote_f32 call $${F16_ENCODE}`;
+  if (isFp8(d)) return `${x} ${fp8Encode(d, mode)}`;
+  throw new Error(`render-wasm: ${d} is not a float dtype to encode`);
+}
 
 const viaF64 = (name: string) => (x: string) => `${x} f64.promote_f32 call $${name} f32.demote_f64`;
 const binary = (instr: string) => (a: string, b: string) => `${a} ${b} ${instr}`;
@@ -162,7 +169,12 @@ function exprCode(e: Expr, a: readonly string[], scope: KernelScope): string {
 }
 
 /** Decodes the i32 code on the stack of narrow float `d` to its f32 value. */
-const decodeCode = (d: DType): string => (d === 'bf16' ? 'i32.const 16 i32.shl f32.reinterpret_i32' : `call $${decodeImport(d)} f32.demote_f64`);
+function decodeCode(d: DType): string {
+  if (d === 'bf16') return 'i32.const 16 i32.shl f32.reinterpret_i32';
+  if (d === 'f16') return `call $${F16_DECODE} f32.demote_f64`;
+  if (isFp8(d)) return fp8Decode(d);
+  throw new Error(`render-wasm: ${d} is not a narrow float dtype to decode`);
+}
 
 function wasmSyntax(scope: KernelScope): Syntax {
   return {
@@ -201,7 +213,7 @@ export class WasmWriter extends NestWriter {
       if (s.bits) this.line(`${at} ${value} ${storeCode(d)}`);
       else if (d === 'f32') this.line(`${at} ${value} f32.store`);
       // Stored values are already rounded to the dtype (or ±inf/NaN), which the non-saturating encoding keeps.
-      else if (isFloat(d)) this.line(`${at} ${encode(value, d, isFp8(d) ? 'torch' : undefined)} ${storeCode(d)}`);
+      else if (isFloat(d)) this.line(`${at} ${encode(value, d)} ${storeCode(d)}`);
       else this.line(`${at} ${value} ${storeCode(d)}`);
     }
   }

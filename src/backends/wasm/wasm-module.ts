@@ -3,7 +3,7 @@
 // description prints as WAT (for dumps; wabt's wat2wasm accepts it) and encodes to the binary format.
 
 import { assemble, type Names } from './instructions.js';
-import { uleb } from './leb128.js';
+import { ByteWriter } from './byte-writer.js';
 
 export type ValType = 'i32' | 'i64' | 'f32' | 'f64' | 'v128';
 
@@ -61,13 +61,6 @@ export function watText(m: WasmModule): string {
 
 const VALTYPE: Record<ValType, number> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b };
 
-const utf8 = (s: string): number[] => {
-  const bytes = [...new TextEncoder().encode(s)];
-  return [...uleb(bytes.length), ...bytes];
-};
-const vector = (items: readonly number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-
 /** The module in the binary format. */
 export function encodeModule(m: WasmModule): Uint8Array<ArrayBuffer> {
   const types: string[] = [];
@@ -80,25 +73,56 @@ export function encodeModule(m: WasmModule): Uint8Array<ArrayBuffer> {
   const functionTypes = m.functions.map((f) => typeIndex(f.params.map((p) => p.type), f.results));
   const functionIndex = new Map([...m.imports.map((f) => f.name), ...m.functions.map((f) => f.name)].map((n, i) => [n, i]));
 
-  const typeEntries = types.map((key) => {
-    const [params, results] = key.split('->').map((s) => (s ? (s.split(',') as ValType[]) : []));
-    return [0x60, ...vector(params!.map((t) => [VALTYPE[t]])), ...vector(results!.map((t) => [VALTYPE[t]]))];
+  const out = new ByteWriter();
+  out.write([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+  const section = (id: number, fill: (w: ByteWriter) => void) => {
+    out.byte(id);
+    out.sized(fill);
+  };
+  const valTypes = (w: ByteWriter, list: readonly ValType[]) => w.vector(list, (t) => w.byte(VALTYPE[t]));
+  section(1, (w) =>
+    w.vector(types, (key) => {
+      const [params, results] = key.split('->').map((s) => (s ? (s.split(',') as ValType[]) : []));
+      w.byte(0x60);
+      valTypes(w, params!);
+      valTypes(w, results!);
+    }),
+  );
+  section(2, (w) => {
+    w.uleb(m.imports.length + 1);
+    w.name('env');
+    w.name('memory');
+    w.write([0x02, m.sharedMemory ? 0x03 : 0x01]);
+    w.uleb(0);
+    w.uleb(MAX_PAGES);
+    m.imports.forEach((f, i) => {
+      w.name('js');
+      w.name(f.name);
+      w.byte(0x00);
+      w.uleb(importTypes[i]!);
+    });
   });
-  const memoryImport = [...utf8('env'), ...utf8('memory'), 0x02, m.sharedMemory ? 0x03 : 0x01, ...uleb(0), ...uleb(MAX_PAGES)];
-  const imports = [memoryImport, ...m.imports.map((f, i) => [...utf8('js'), ...utf8(f.name), 0x00, ...uleb(importTypes[i]!)])];
-  const exports = m.functions.flatMap((f) => (f.exported ? [[...utf8(f.name), 0x00, ...uleb(functionIndex.get(f.name)!)]] : []));
-  const bodies = m.functions.map((f) => {
-    const locals = new Map([...f.params, ...f.locals].map((l, i) => [l.name, i]));
-    const names: Names = { local: locals, func: functionIndex };
-    const code = [...vector(f.locals.map((l) => [1, VALTYPE[l.type]])), ...assemble(f.body, names, f.name), 0x0b];
-    return [...uleb(code.length), ...code];
-  });
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vector(typeEntries)),
-    ...section(2, vector(imports)),
-    ...section(3, vector(functionTypes.map((t) => uleb(t)))),
-    ...section(7, vector(exports)),
-    ...section(10, vector(bodies)),
-  ]);
+  section(3, (w) => w.vector(functionTypes, (t) => w.uleb(t)));
+  const exported = m.functions.filter((f) => f.exported);
+  section(7, (w) =>
+    w.vector(exported, (f) => {
+      w.name(f.name);
+      w.byte(0x00);
+      w.uleb(functionIndex.get(f.name)!);
+    }),
+  );
+  section(10, (w) =>
+    w.vector(m.functions, (f) =>
+      w.sized((code) => {
+        const names: Names = { local: new Map([...f.params, ...f.locals].map((l, i) => [l.name, i])), func: functionIndex };
+        code.vector(f.locals, (l) => {
+          code.uleb(1);
+          code.byte(VALTYPE[l.type]);
+        });
+        assemble(f.body, names, f.name, code);
+        code.byte(0x0b);
+      }),
+    ),
+  );
+  return out.result();
 }

@@ -8,6 +8,7 @@ import type { ModelConfig } from '../../models/deepseek/config.js';
 import { checkLayerRange, readHiddenIn, replayLayerRange, replayPositions, type LayerRange } from '../../models/deepseek/layer-range-replay.js';
 import type { LoadedModel } from '../../models/deepseek/loaded-model.js';
 import { nonFiniteOutputs } from '../../models/deepseek/non-finite.js';
+import { formatReadReport, readReport, TouchedWeights, type ReadReport } from '../../models/deepseek/read-report.js';
 import { kvCacheBytes } from '../../models/deepseek/session.js';
 import type { Backend } from '../../backends/backend.js';
 import { CheckFailure, UsageError, type Options } from '../command.js';
@@ -24,13 +25,15 @@ export const LAYERS_HELP = `  --layers A..B       layer replay: run only decoder
                       prefill.block.<A-1> (prefill.embed for A = 0) and decode.<s>.block.<A-1> for each decode
                       step s from 0, each [batch, positions, hidden_size] in a float dtype exact in f32 (F32,
                       BF16, F16, FP8); the prefill runs at position 0 and each step at the positions after the
-                      ones before; other tensors in the file are ignored`;
+                      ones before; other tensors in the file are ignored; --report-reads says what the
+                      replay read, against the least it had to`;
 
 /** The options that make no sense for a replay, and why. */
 const NOT_WITH_LAYERS: Readonly<Record<string, string>> = {
   tokens: 'the layers run on the --hidden-in hidden states, not on tokens',
   decode: 'the decode steps are the decode.<s> phases of --hidden-in',
   profile: 'a replay is not profiled',
+  'memory-budget': 'a replay holds only the weights of layers A..B',
 };
 
 /** --layers A..B or A, in decimal digits, checked against the model. */
@@ -53,6 +56,16 @@ function announceLayerCaches(values: Values, model: LoadedModel, batch: number, 
   // Every layer's caches have the same shape.
   const bytes = (kvCacheBytes(model, batch) / config.numHiddenLayers) * (range.last - range.first + 1);
   console.error(`dsv3 forward: KV caches: ${bytes.toLocaleString('en-US')} bytes (layers ${range.first}..${range.last}, batch ${batch}, ${settings.maxSeqLen} positions, f32, ${settings.attention} attention)`);
+}
+
+/** What the replay read from the checkpoint, against the least it had to: layers `range`, the experts chosen there. */
+function replayReads(model: LoadedModel, range: LayerRange, results: Readonly<Record<string, TensorData>>): ReadReport {
+  const touched = new TouchedWeights(model.weights.layout);
+  for (let i = range.first; i <= range.last; i++) {
+    touched.layer(i);
+    for (const [name, t] of Object.entries(results)) if (name.endsWith(`.gate.${i}.indices`)) touched.layer(i, t);
+  }
+  return readReport(model.weights.checkpoint, touched);
 }
 
 /**
@@ -82,6 +95,7 @@ export async function replayedLayers(values: Values, config: ModelConfig, load: 
       const results = await replayLayerRange(model, backend, range, phases);
       const bad = nonFiniteOutputs(results);
       if (bad.length > 0) throw new CheckFailure(`the replayed layers computed outputs that are not finite: ${bad.slice(0, 3).join(', ')}${bad.length > 3 ? ` and ${bad.length - 3} more` : ''}`);
+      if (values['report-reads'] === true) console.error(`dsv3 forward: ${formatReadReport(replayReads(model, range, results))}`);
       return results;
     } finally {
       backend.dispose();

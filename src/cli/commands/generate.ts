@@ -6,12 +6,15 @@ import { directoryFiles } from '../../io/local-files.js';
 import { firstNonFinite } from '../../models/deepseek/first-non-finite.js';
 import { generate as generateTokens, generationPositions, NonFiniteLogits, type GenerateOptions } from '../../models/deepseek/generate.js';
 import type { LoadedModel } from '../../models/deepseek/loaded-model.js';
+import { Session } from '../../models/deepseek/session.js';
+import { generateSpeculative, type SpeculativeResult } from '../../models/deepseek/speculative.js';
 import { DecodeStream, loadTokenizer, TOKENIZER_FILE, type TextTokenizer } from '../../models/deepseek/tokenizer.js';
 import { CheckFailure, EXIT, integerOption, numberOption, UsageError, type Command } from '../command.js';
 import { openBackend } from '../backends.js';
 import { commandProgress } from '../progress.js';
 import { announceCaches, type RunLength } from '../run-length.js';
 import { openPlannedSession, reportReads } from '../memory-plan.js';
+import { jsonReport, SPECULATIVE_HELP, speculativeDepth, speculativeSummary } from '../speculative-option.js';
 import { MODEL_HELP, MODEL_OPTIONS, modelArg, modelArgs, modelDir, parseTokenRows } from './forward.js';
 
 /** The option `name` through `parse`, or undefined when it is not given. */
@@ -43,7 +46,8 @@ export const generate: Command = {
   name: 'generate',
   summary: 'generate tokens after each prompt row (greedy or seeded sampling)',
   help: `Usage: dsv3 generate --model DIR (--tokens ROWS | --prompt TEXT) --max-new N [--temperature T] [--top-k K]
-                     [--top-p P] [--seed S] [--stop IDS] [--attn MODE] [--gemm MODE] [--backend NAME] [--max-seq N] [--quiet]
+                     [--top-p P] [--seed S] [--stop IDS] [--speculative mtp[:D]] [--json] [--attn MODE]
+                     [--gemm MODE] [--backend NAME] [--max-seq N] [--quiet]
 
 With --tokens, prints one line per row with its new token ids. A row ends at a stop token (printed as its last
 token) or after N tokens; rows that end early wait, emitting nothing, until every row is done.
@@ -59,7 +63,8 @@ ${MODEL_HELP}
   --top-p P           then only among the fewest most likely tokens whose probability reaches P (needs
                       --temperature T > 0)
   --seed S            PRNG seed (default 0); row b uses seed S + b, so runs repeat exactly
-  --stop IDS          comma-separated token ids that end a row`,
+  --stop IDS          comma-separated token ids that end a row
+${SPECULATIVE_HELP}`,
   options: {
     ...MODEL_OPTIONS,
     'max-new': { type: 'string' },
@@ -69,6 +74,8 @@ ${MODEL_HELP}
     seed: { type: 'string' },
     stop: { type: 'string' },
     prompt: { type: 'string' },
+    speculative: { type: 'string' },
+    json: { type: 'boolean', default: false },
   },
   async run(values) {
     const integer = (name: string, min?: number) => optional(values, name, (text) => integerOption('generate', name, text, min));
@@ -88,21 +95,38 @@ ${MODEL_HELP}
       ...(topP === undefined ? {} : { topP }),
     };
     const stop = values.stop === undefined ? [] : parseTokenRows(values.stop as string, 'stop', 'generate')[0]!;
+    const speculative = values.speculative as string | undefined;
+    // The MTP modules' reads are not counted: a report would say less than the run read.
+    if (speculative !== undefined && values['report-reads'] === true) throw new UsageError('dsv3 generate: --report-reads does not count what --speculative reads; use one or the other');
     const { model, tokens, tokenizer } = promptArgs(values, (prompt) => ({ positions: generationPositions(prompt, maxNew), why: `a ${prompt}-token prompt and ${maxNew} new tokens` }));
+    const depth = speculative === undefined ? undefined : speculativeDepth(speculative, model);
     const backend = await openBackend(values.backend as string, 'generate', commandProgress(values));
     announceCaches(values, 'generate', model, tokens.length);
     const session = openPlannedSession(values, 'generate', model, backend, { batch: tokens.length });
+    let compileSeconds = 0;
+    let spec: SpeculativeResult | undefined;
+    const generateRows = async (o: GenerateOptions): Promise<number[][]> => {
+      if (depth === undefined) return generateTokens(session, tokens, { ...o, onForward: (r) => (compileSeconds += r.compiled ? r.compiled.compiler + r.compiled.device : 0) });
+      if (!(session instanceof Session)) throw new UsageError('dsv3 generate: --speculative needs a resident run, and this checkpoint is streamed (see --memory-budget)');
+      spec = await generateSpeculative(session, tokens, { ...o, depth });
+      compileSeconds = spec.seconds.compile;
+      return spec.tokens;
+    };
     // Logits that are not finite fail the run, naming the first value that went non-finite (as forward does).
     const run = async (o: GenerateOptions): Promise<number[][]> => {
       try {
-        return await generateTokens(session, tokens, o);
+        return await generateRows(o);
       } catch (e) {
         if (!(e instanceof NonFiniteLogits)) throw e;
         throw new CheckFailure(`${e.message}\n${await firstNonFinite(model, e.steps, { mtp: false })}`, { cause: e });
       }
     };
     try {
-      if (tokenizer === undefined) {
+      const started = performance.now();
+      if (values.json === true) {
+        const rows = await run({ maxNew, sampling, stop });
+        console.log(jsonReport(rows, (performance.now() - started) / 1000 - compileSeconds, spec));
+      } else if (tokenizer === undefined) {
         const rows = await run({ maxNew, sampling, stop });
         rows.forEach((row, b) => console.log(`row ${b}: ${row.join(' ')}`));
       } else {
@@ -110,6 +134,7 @@ ${MODEL_HELP}
         await run({ maxNew, sampling, stop, onToken: (_, id) => process.stdout.write(text.push(id)) });
         process.stdout.write(`${text.end()}\n`);
       }
+      if (spec !== undefined && values.json !== true) console.error(speculativeSummary(spec, (performance.now() - started) / 1000 - compileSeconds));
       reportReads(values, 'generate', session);
     } finally {
       session.dispose();

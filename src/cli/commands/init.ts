@@ -9,22 +9,23 @@ import { commandProgress, QUIET_HELP, QUIET_OPTION } from '../progress.js';
 const DTYPES: readonly InitDType[] = ['f32', 'bf16', 'fp8'];
 
 /** The paper's initialisation (DeepSeek-V3 §4.2). */
-const DEFAULT_STD = 0.006;
+export const DEFAULT_STD = 0.006;
 
-function readConfig(path: string): Record<string, unknown> {
+/** A config.json given as --config FILE to `command`, read as a JSON object. */
+export function readConfig(command: string, path: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`dsv3 init: --config ${path}: cannot read (${(e as Error).message})`);
+    throw new UsageError(`dsv3 ${command}: --config ${path}: cannot read (${(e as Error).message})`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`dsv3 init: --config ${path}: not valid JSON (${(e as Error).message})`);
+    throw new UsageError(`dsv3 ${command}: --config ${path}: not valid JSON (${(e as Error).message})`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UsageError(`dsv3 init: --config ${path}: expected a JSON object`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UsageError(`dsv3 ${command}: --config ${path}: expected a JSON object`);
   return json as Record<string, unknown>;
 }
 
@@ -68,7 +69,7 @@ ${QUIET_HELP}`,
     const out = values.out as string | undefined;
     if (configPath === undefined) throw new UsageError('dsv3 init: --config FILE is required');
     if (out === undefined) throw new UsageError('dsv3 init: --out DIR is required');
-    const json = readConfig(configPath);
+    const json = readConfig('init', configPath);
     const dtype = (values.dtype as string | undefined) ?? (json.quantization_config ? 'fp8' : 'f32');
     if (!(DTYPES as readonly string[]).includes(dtype)) throw new UsageError(`dsv3 init: --dtype must be ${DTYPES.join(', ')}, got "${dtype}"`);
     const seed = integerOption('init', 'seed', values.seed as string);

@@ -127,6 +127,8 @@ export interface CheckpointContent {
   readonly fp8?: Fp8Target;
   /** Files copied into the folder as they are (a tokenizer, a generation config). */
   readonly copies?: readonly string[];
+  /** Writes more files into the folder before it is put in place (a training run's optimizer state, folder.file(name)). */
+  readonly extraFiles?: (folder: OutputFolder) => void;
   /** Told of the tensors as they are written (a task of one step per tensor). */
   readonly progress?: Progress;
   /**
@@ -236,6 +238,7 @@ export async function writeCheckpoint(dst: string, content: CheckpointContent, f
     await writeTensors(folder, content);
     writeFileAtomic(folder.file('config.json'), `${JSON.stringify(content.config, null, 2)}\n`, { overwrite: true });
     for (const from of content.copies ?? []) writeFileAtomic(folder.file(basename(from)), fs.readFileSync(from), { overwrite: true });
+    content.extraFiles?.(folder);
     folder.commit();
   } catch (e) {
     folder.abort();

@@ -53,7 +53,7 @@ const TILE = 32;
  * dst[offset + c * rows + r] = src[r * cols + c] << shift: the transpose of the row-major [rows, cols] bit patterns
  * of src (shifted into f32 position: 16 for bf16, 0 for f32), tile by tile.
  */
-function transposeInto(src: Uint16Array | Uint32Array, shift: number, rows: number, cols: number, dst: Uint32Array, offset: number): void {
+export function transposeInto(src: Uint16Array | Uint32Array, shift: number, rows: number, cols: number, dst: Uint32Array, offset: number): void {
   for (let r0 = 0; r0 < rows; r0 += TILE) {
     const r1 = Math.min(r0 + TILE, rows);
     for (let c0 = 0; c0 < cols; c0 += TILE) {

@@ -7,7 +7,7 @@
 import type { TensorData } from '../../ir/index.js';
 import { nonFiniteElement } from './non-finite.js';
 import { Sampler, type SamplingOptions } from './sampling.js';
-import type { ModelSession } from './session.js';
+import type { ForwardResult, ModelSession } from './session.js';
 
 export interface GenerateOptions {
   readonly maxNew: number;
@@ -16,6 +16,8 @@ export interface GenerateOptions {
   readonly stop?: readonly number[];
   /** Called with each new token as soon as it is chosen, in row order within a step (to stream the output). */
   readonly onToken?: (row: number, id: number) => void;
+  /** Called with the result of every chunk the session runs, as it comes (for its compile time, say). */
+  readonly onForward?: (r: ForwardResult) => void;
 }
 
 /** The cache positions generating `maxNew` tokens after a `promptLength`-token prompt takes: the last new token is never fed back. */
@@ -35,14 +37,14 @@ export class NonFiniteLogits extends Error {
   }
 }
 
-/** Row b's logits at the chunk's last position. */
-function lastLogits(logits: TensorData, b: number): TensorData['data'] {
+/** Row b's logits at chunk position s (default: the last) [vocab]. */
+export function rowLogits(logits: TensorData, b: number, s = logits.shape[1]! - 1): TensorData['data'] {
   const [, S, V] = logits.shape as [number, number, number];
-  return logits.data.subarray((b * S + S - 1) * V, (b * S + S) * V);
+  return logits.data.subarray((b * S + s) * V, (b * S + s + 1) * V);
 }
 
-/** Generates up to `maxNew` tokens after `prompts`; returns each row's new tokens. */
-export async function generate(session: ModelSession, prompts: readonly (readonly number[])[], o: GenerateOptions): Promise<number[][]> {
+/** Checks `o` against the session (stop ids, cache room for the prompts and maxNew tokens); returns each row's Sampler (seed + b). */
+export function generationSamplers(session: ModelSession, prompts: readonly (readonly number[])[], o: GenerateOptions): Sampler[] {
   const { vocabSize } = session.model.config;
   const { maxSeqLen } = session;
   if (!Number.isSafeInteger(o.maxNew) || o.maxNew < 1) throw new RangeError(`maxNew must be a positive integer, got ${o.maxNew}`);
@@ -51,16 +53,26 @@ export async function generate(session: ModelSession, prompts: readonly (readonl
   const needed = session.position + generationPositions(promptLen, o.maxNew);
   if (needed > maxSeqLen)
     throw new RangeError(`a ${promptLen}-token prompt at position ${session.position} plus ${o.maxNew} new tokens needs ${needed} cache positions; maxSeqLen is ${maxSeqLen}`);
-  const samplers = prompts.map((_, b) => new Sampler({ ...o.sampling, seed: o.sampling.seed + b }, vocabSize));
+  return prompts.map((_, b) => new Sampler({ ...o.sampling, seed: o.sampling.seed + b }, vocabSize));
+}
+
+/** Generates up to `maxNew` tokens after `prompts`; returns each row's new tokens. */
+export async function generate(session: ModelSession, prompts: readonly (readonly number[])[], o: GenerateOptions): Promise<number[][]> {
+  const samplers = generationSamplers(session, prompts, o);
   const stop = new Set(o.stop ?? []);
   const out: number[][] = prompts.map(() => []);
   const done = prompts.map(() => false);
   const steps: (readonly (readonly number[])[])[] = [prompts];
-  let { logits } = await session.forward(prompts);
+  const forward = async (rows: readonly (readonly number[])[]): Promise<ForwardResult> => {
+    const r = await session.forward(rows);
+    o.onForward?.(r);
+    return r;
+  };
+  let { logits } = await forward(prompts);
   for (;;) {
     const next = prompts.map((_, b) => {
       if (done[b]) return out[b]!.at(-1)!;
-      const row = lastLogits(logits, b);
+      const row = rowLogits(logits, b);
       const bad = nonFiniteElement({ dtype: logits.dtype, shape: [row.length], data: row });
       if (bad !== undefined) throw new NonFiniteLogits(`${steps.length === 1 ? 'the prefill' : `decode step ${steps.length - 2}`} computed logits that are not finite: row ${b} holds ${bad}`, steps);
       const id = samplers[b]!.next(row);
@@ -71,6 +83,6 @@ export async function generate(session: ModelSession, prompts: readonly (readonl
     });
     if (done.every(Boolean)) return out;
     steps.push(next.map((id) => [id]));
-    ({ logits } = await session.forward(steps.at(-1)!));
+    ({ logits } = await forward(steps.at(-1)!));
   }
 }

@@ -51,7 +51,7 @@ const elements = (shape: readonly number[]): number => shape.reduce((a, b) => a 
  * How each tensor of the layout starts, a band of rows at a time: normal draws (its own, or those of the main tensor
  * it copies), or a constant.
  */
-function initialValues(layout: ModelLayout, draws: Draws, stored: FileDType): Pick<TensorSource, 'f32' | 'data'> {
+export function initialValues(layout: ModelLayout, draws: Draws, stored: FileDType): Pick<TensorSource, 'f32' | 'data'> {
   const copies = new Map(layout.mtp.flatMap((m) => [[m.embed.name, layout.embed.name], [m.head.name, layout.head.name]] as const));
   const biases = new Set([...layout.layers, ...layout.mtp.map((m) => m.block)].flatMap((l) => (l.ffn.kind === 'moe' && l.ffn.moe.bias ? [l.ffn.moe.bias.name] : [])));
   // The vectors that are not router biases are RMSNorm weights.

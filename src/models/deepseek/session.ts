@@ -134,6 +134,17 @@ export class Session implements ModelSession {
     return out;
   }
 
+  /**
+   * Forgets the positions from `position` on without touching the caches: the next chunk is written there, over
+   * whatever they hold, and attention never reads a position past its query's (mla.ts), so what is left beyond
+   * the position is never seen (speculative decoding rolls back rejected drafts this way).
+   */
+  rewind(position: number): void {
+    if (!Number.isSafeInteger(position) || position < 0 || position > this.pos)
+      throw new RangeError(`rewind: position must be an integer in [0, ${this.pos}] (the positions held), got ${position}`);
+    this.pos = position;
+  }
+
   /** Forgets every position (caches back to zero); compiled graphs are kept. */
   reset(): void {
     for (const t of Object.values(this.caches)) t.dispose();

@@ -157,6 +157,16 @@ export class ModelWeights implements WeightStore {
   }
 
   /**
+   * Checkpoint tensor `name` as f32 values (bf16 and f16 widened, FP8 dequantised with its block scales), as
+   * training's master copy starts from. An f32 tensor may be the checkpoint's own storage: copy before writing.
+   */
+  float32(name: string): Float32Array {
+    const s = this.slots.get(name);
+    if (s === undefined || 'parts' in s || !this.ckpt.has(name)) throw new WeightError(`"${name}" is not a checkpoint tensor of this ${this.config.modelType} model`);
+    return this.readF32(s);
+  }
+
+  /**
    * Forgets every weight loaded so far but the rotary table (a streamed layer's, once it has run): the memory is
    * freed once no executable holds them, and a later `get` reads them again.
    */

@@ -2,7 +2,8 @@
 // (layout: spec/golden/README.md). This reads the inputs and expected tensors and lists the runs this
 // implementation reproduces: the f32 runs in either attention form, with f32 GEMMs (gemm_impl "bf16" means
 // dequantise, then an f32 GEMM) or FP8 GEMMs (gemm_impl "fp8", with the run's scale_fmt and its reach), and the
-// MTP case's two wirings. The float64 runs are accuracy references of other code, not reproduced.
+// MTP case's two wirings; a training case (its manifest has hyperparameters) is one training step. The float64
+// runs are accuracy references of other code, not reproduced.
 // The folder is a FileSet: a directory (directoryFiles, Node) or the case's files in memory (memoryFiles).
 
 import type { TensorData } from '../../../ir/index.js';
@@ -20,7 +21,43 @@ export interface GoldenGemm {
 
 export type GoldenRun =
   | { readonly kind: 'standard'; readonly name: string; readonly attention: AttentionMode; readonly linear: GoldenGemm }
-  | { readonly kind: 'mtp'; readonly name: string; readonly attention: AttentionMode; readonly mtpHidden: MtpHidden };
+  | { readonly kind: 'mtp'; readonly name: string; readonly attention: AttentionMode; readonly mtpHidden: MtpHidden }
+  | { readonly kind: 'training'; readonly name: string; readonly attention: AttentionMode; readonly hyperparameters: TrainingHyperparameters };
+
+/** A training case's step (its manifest's `hyperparameters`; spec/golden/v3-tiny-train). */
+export interface TrainingHyperparameters {
+  readonly mtpLambda: number;
+  readonly balanceAlpha: number;
+  readonly biasGamma: number;
+  readonly lr: number;
+  readonly betas: readonly [number, number];
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly maxGradNorm: number;
+}
+
+/** The manifest's hyperparameters of a training case, or undefined for a case of another kind. */
+function trainingHyperparameters(manifest: Record<string, unknown>, where: string): TrainingHyperparameters | undefined {
+  const h = manifest.hyperparameters as Record<string, unknown> | undefined;
+  if (h === undefined) return undefined;
+  const number = (key: string): number => {
+    const x = h[key];
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new Error(`${where}: hyperparameters.${key} must be a number, got ${JSON.stringify(x)}`);
+    return x;
+  };
+  const betas = h.betas;
+  if (!Array.isArray(betas) || betas.length !== 2 || !betas.every((b) => typeof b === 'number')) throw new Error(`${where}: hyperparameters.betas must be two numbers, got ${JSON.stringify(betas)}`);
+  return {
+    mtpLambda: number('mtp_lambda'),
+    balanceAlpha: number('balance_alpha'),
+    biasGamma: number('bias_update_gamma'),
+    lr: number('lr'),
+    betas: [betas[0], betas[1]],
+    eps: number('eps'),
+    weightDecay: number('weight_decay'),
+    maxGradNorm: number('max_grad_norm'),
+  };
+}
 
 export interface SkippedRun {
   readonly name: string;
@@ -90,15 +127,18 @@ export class GoldenCase {
     return this.expected.names().flatMap((n) => (n.startsWith(prefix) && n.endsWith('.x') ? [n.slice(prefix.length, -2)] : []));
   }
 
-  /** Token rows: prefill [B][S] and decode [B][steps] (step s feeds column s). */
-  tokens(which: 'prefill' | 'decode'): number[][] {
-    const t = this.tensor(`inputs.${which}_tokens`);
+  /** Token rows: prefill [B][S], decode [B][steps] (step s feeds column s), or a training case's batch [B][T]. */
+  tokens(which: 'prefill' | 'decode' | 'training'): number[][] {
+    const t = this.tensor(which === 'training' ? 'inputs.tokens' : `inputs.${which}_tokens`);
     const [rows, cols] = t.shape as [number, number];
     return Array.from({ length: rows }, (_, r) => Array.from(t.data.subarray(r * cols, (r + 1) * cols), Number));
   }
 
   /** The stored runs to reproduce, and those this implementation does not reproduce, with the reason. */
   runs(): { runs: GoldenRun[]; skipped: SkippedRun[] } {
+    // The training case's stored step is its float32 absorb run (the f64 and naive runs are accuracy references).
+    const hyperparameters = trainingHyperparameters(this.manifest, this.files.pathOf('manifest.json'));
+    if (hyperparameters !== undefined) return { runs: [{ kind: 'training', name: 'train', attention: 'absorb', hyperparameters }], skipped: [] };
     if (this.manifest.mtp !== undefined) {
       const wirings = [['mtp', 'last_block'], ['mtp_hpost', 'final_norm']] as const;
       return { runs: wirings.flatMap(([name, mtpHidden]) => ATTENTION_MODES.map((attention) => ({ kind: 'mtp' as const, name, attention, mtpHidden }))), skipped: [] };

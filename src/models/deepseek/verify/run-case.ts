@@ -3,7 +3,8 @@
 // routing, and the caches after the last step; for the MTP case, the main model's outputs and the MTP logits
 // and routing. Standard runs also replay each layer on the stored input of that layer (layer-replay.ts) and each
 // captured Linear call on its stored input (linear-replay.ts). Runs with FP8 GEMMs compare whole-run tensors
-// within the FP8 end-to-end bound, replayed layers within FP8_LAYER_CHECKS and FP8 Linear calls bit for bit.
+// within the FP8 end-to-end bound, replayed layers within FP8_LAYER_CHECKS and FP8 Linear calls bit for bit. A
+// training case runs one training step (training-run.ts).
 
 import { tensorData, type TensorData } from '../../../ir/index.js';
 import type { Backend } from '../../../backends/backend.js';
@@ -16,6 +17,7 @@ import type { Comparison } from './compare.js';
 import type { GoldenCase, GoldenRun } from './golden-case.js';
 import { replayLayers } from './layer-replay.js';
 import { replayLinears } from './linear-replay.js';
+import { verifyTrainingRun } from './training-run.js';
 import { F32_CHECKS, FP8_END_TO_END_CHECKS, FP8_LAYER_CHECKS } from './tolerance.js';
 
 /** The first `positions` entries of a [B, T, ...] cache. */
@@ -80,5 +82,6 @@ async function mtpRun(golden: GoldenCase, run: GoldenRun & { kind: 'mtp' }, back
 
 /** Every comparison of `run` on `backend`; `onReads` is told what the run's session read (before the replays). */
 export async function verifyRun(golden: GoldenCase, run: GoldenRun, backend: Backend, onReads?: (r: ReadReport) => void): Promise<Comparison[]> {
+  if (run.kind === 'training') return verifyTrainingRun(golden, run, backend);
   return run.kind === 'mtp' ? mtpRun(golden, run, backend, onReads) : standardRun(golden, run, backend, onReads);
 }
