@@ -7,6 +7,7 @@ import { fp8AccumulationSuite } from './fp8-accumulation.js';
 import { loadSuite } from './load.js';
 import { modelSuite } from './model.js';
 import { scaleSuite } from './scale.js';
+import { speculativeSuite } from './speculative.js';
 import { wasmSuite } from './wasm.js';
 import { webgpuSuite } from './webgpu.js';
 
@@ -19,6 +20,7 @@ const SUITES: Record<string, () => void | Promise<void>> = {
   'fp8-accumulation': fp8AccumulationSuite,
   scale: scaleSuite,
   wasm: wasmSuite,
+  spec: speculativeSuite,
 };
 
 const requested = process.argv.slice(2);

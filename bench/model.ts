@@ -24,7 +24,7 @@ import { writeSyntheticCheckpoint } from './synthetic-checkpoint.js';
 import { directoryFiles } from '../src/io/local-files.js';
 
 /** A DeepSeek-V3-shaped model at dim 1024: 8 layers (1 dense), 64 routed experts (top 6) + 1 shared. */
-const SYNTHETIC_V3 = {
+export const SYNTHETIC_V3 = {
   architectures: ['DeepseekV3ForCausalLM'],
   model_type: 'deepseek_v3',
   vocab_size: 16384,
@@ -83,7 +83,8 @@ interface BackendEntry {
 }
 
 /** Whether a backend's kernels run on a GPU adapter that is software (lavapipe): slow pipelines, kernels on the CPU. */
-const onSoftwareGpu = (b: Backend): boolean => isDrivenBackend(b) && 'context' in b.device && isSoftwareAdapter((b.device as WebGpuDeviceBackend).context.gpu.adapter);
+/** Whether `b` is WebGPU on a software adapter (lavapipe), where pipelines compile slowly and kernels run on the CPU. */
+export const onSoftwareGpu = (b: Backend): boolean => isDrivenBackend(b) && 'context' in b.device && isSoftwareAdapter((b.device as WebGpuDeviceBackend).context.gpu.adapter);
 
 /** A registered backend as a row: labelled with where it runs, on the CPU clock when the host does the work. */
 function row(backend: Backend, variant?: string): BackendEntry {

@@ -65,6 +65,8 @@ class Clock {
     } finally {
       this.entry().seconds += (performance.now() - start) / 1000;
       this.part = outer;
+      // Tells the suite how far the run got, should it have to stop it.
+      process.send?.({ done: `${this.step} ${part}` });
     }
   }
 

@@ -37,13 +37,18 @@ function residentMemory(pid: number): number {
 function runChild(request: ScaleRunRequest): Promise<ScaleRunResult> {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(new URL('./scale-run.js', import.meta.url)), { execArgv: ['--max-old-space-size=16384'] });
+    let done = 'nothing';
     const watch = setInterval(() => {
       const rss = residentMemory(child.pid!);
       if (rss <= RSS_LIMIT) return;
       child.kill('SIGKILL');
-      reject(new Error(`stopped when its resident memory reached ${gb(rss)} GB, over the limit of ${gb(RSS_LIMIT)} GB ($DSV3_BENCH_RSS_LIMIT)`));
+      reject(new Error(`stopped when its resident memory reached ${gb(rss)} GB, over the limit of ${gb(RSS_LIMIT)} GB ($DSV3_BENCH_RSS_LIMIT), after ${done}`));
     }, 200);
-    child.once('message', (m: { result?: ScaleRunResult; error?: string }) => (m.result ? resolve(m.result) : reject(new Error(m.error))));
+    child.on('message', (m: { result?: ScaleRunResult; error?: string; done?: string }) => {
+      if (m.done !== undefined) done = m.done;
+      else if (m.result) resolve(m.result);
+      else reject(new Error(m.error));
+    });
     child.once('exit', (code, signal) => {
       clearInterval(watch);
       if (code !== 0 || signal !== null) reject(new Error(`the run process ended with ${signal ?? `exit code ${code}`}`));

@@ -58,7 +58,7 @@ export function propagate(b: GraphBuilder, tape: ForwardTape, cotangents: Cotang
   for (const step of [...tape.steps].reverse()) {
     const seeds = step.outputs.map((v) => cotangents.get(v) ?? null);
     if (seeds.every((g) => g === null)) continue;
-    b.origin = step.origin ? `grad/${step.origin}` : 'grad';
+    b.origin = step.body ? `grad/${regionOf(step)}` : step.origin ? `grad/${step.origin}` : 'grad';
     const parts = step.body ? compositeRule(b, step, seeds, tape.active) : PRIMITIVES.get(step.op)!.vjp(b, step, seeds[0]!);
     if (parts.length !== step.inputs.length) throw new Error(`autodiff: the rule of ${step.op} gave ${parts.length} cotangents for ${step.inputs.length} operands`);
     parts.forEach((part, i) => {

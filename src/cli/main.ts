@@ -10,6 +10,7 @@ import { diff } from './commands/diff.js';
 import { forward } from './commands/forward.js';
 import { generate } from './commands/generate.js';
 import { init } from './commands/init.js';
+import { report } from './commands/report.js';
 import { train } from './commands/train.js';
 import { inspect } from './commands/inspect.js';
 import { quantize } from './commands/quantize.js';
@@ -17,7 +18,7 @@ import { trainStepCommand } from './commands/train-step.js';
 import { verify } from './commands/verify.js';
 import { packageVersion } from './package-root.js';
 
-const COMMANDS: readonly Command[] = [demo, compileCommand, verify, diff, inspect, forward, generate, init, quantize, cast, trainStepCommand, train];
+const COMMANDS: readonly Command[] = [demo, compileCommand, verify, diff, inspect, forward, generate, init, quantize, cast, trainStepCommand, train, report];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -26,6 +26,8 @@ export interface CompileOptions {
   readonly inPlace?: boolean;
   /** Runs the graph verifier after every pass, and the kernel-IR verifier on the program (default true). */
   readonly verifyEachPass?: boolean;
+  /** Claimed composites read bf16 and f16 weights as stored and widen them themselves (FusionOptions; default false). */
+  readonly narrowClaimedWeights?: boolean;
 }
 
 /** Every stage of a compile: the graph after the passes, the fusion (with each kernel's graph values), the program. */
@@ -47,7 +49,12 @@ export function compileStages(graph: Graph, options: CompileOptions = {}): Compi
     if (verifyEachPass) verify(g);
     dump?.(`${String(i + 1).padStart(2, '0')}-${pass.name}`, printGraph(g));
   });
-  const fused = fuseWithinLimits(g, { donated: options.donated ?? new Set(), claimedUpdatesInPlace: options.inPlace ?? true, maxBuffersPerKernel });
+  const fused = fuseWithinLimits(g, {
+    donated: options.donated ?? new Set(),
+    claimedUpdatesInPlace: options.inPlace ?? true,
+    maxBuffersPerKernel,
+    narrowClaimedWeights: options.narrowClaimedWeights ?? false,
+  });
   const planned = planMemory(fused, options.inPlace ?? true);
   const shapeOf = (v: { shape: readonly number[] }) => [...v.shape];
   const program: Program = {

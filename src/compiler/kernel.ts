@@ -80,6 +80,11 @@ export interface LibraryBody {
   readonly operands: readonly ({ readonly kind: 'buffer'; readonly slot: number } | { readonly kind: 'param'; readonly name: string })[];
   /** The op's operand and result shapes. */
   readonly inputShapes: readonly (readonly number[])[];
+  /**
+   * The operands (by index) given as a bf16 or f16 weight that the op reads widened to f32: the buffer holds the
+   * weight as stored and the kernel widens it as it reads (CompileOptions.narrowClaimedWeights).
+   */
+  readonly widened?: readonly number[];
   readonly outputShapes: readonly (readonly number[])[];
 }
 

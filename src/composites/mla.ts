@@ -61,6 +61,18 @@ export const mlaWeightNames = (a: MlaAttrs): string[] => [
   ...projectionOperands(['wkv_b', 'wo'], a),
 ];
 
+/** The f32 shape of each weight of mlaWeightNames for model dimension `dim` (Linear weights are [out, in]). */
+export function mlaWeightShapes(a: MlaAttrs, dim: number): Record<string, readonly number[]> {
+  const qk = a.heads * (a.qk_nope + a.qk_rope);
+  return {
+    ...(a.q_lora > 0 ? { wq_a: [a.q_lora, dim], q_norm: [a.q_lora], wq_b: [qk, a.q_lora] } : { wq: [qk, dim] }),
+    wkv_a: [a.kv_lora + a.qk_rope, dim],
+    kv_norm: [a.kv_lora],
+    wkv_b: [a.heads * (a.qk_nope + a.v_head), a.kv_lora],
+    wo: [dim, a.heads * a.v_head],
+  };
+}
+
 const operands = (a: MlaAttrs): string[] => ['x', 'cos', 'sin', 'start_pos', ...mlaCacheNames(a.attention), ...mlaWeightNames(a)];
 
 /** x through attention projection `name`, as the official module of that name runs it. */

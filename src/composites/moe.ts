@@ -36,6 +36,18 @@ export const moeWeightNames = (a: MoeAttrs): string[] => [
   ...projectionOperands(a.shared ? ['shared.gate', 'shared.up', 'shared.down'] : [], a),
 ];
 
+/** The f32 shape of each weight of moeWeightNames: `experts` routed experts and MLPs of width `hidden` on `dim`. */
+export function moeWeightShapes(a: MoeAttrs, dim: number, hidden: number, experts: number): Record<string, readonly number[]> {
+  return {
+    router: [experts, dim],
+    ...(a.router_bias ? { router_bias: [experts] } : {}),
+    experts_gate: [experts, dim, hidden],
+    experts_up: [experts, dim, hidden],
+    experts_down: [experts, hidden, dim],
+    ...(a.shared ? { 'shared.gate': [hidden, dim], 'shared.up': [hidden, dim], 'shared.down': [dim, hidden] } : {}),
+  };
+}
+
 const operands = (a: MoeAttrs): string[] => ['x', ...moeWeightNames(a)];
 
 /** The routed experts' weighted sum per token, expert by expert in id order. */

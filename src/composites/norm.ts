@@ -22,7 +22,7 @@ export const RMS_NORM = composite('rms_norm', {
     const gn = mul(g!, n);
     const leading = x!.shape.slice(0, -1).map((_, i) => i);
     return [
-      active[0] ? mul(inv, add(gw, mul(n, mean(mul(gw, n), -1, true)))) : null,
+      active[0] ? mul(inv, sub(gw, mul(n, mean(mul(gw, n), -1, true)))) : null,
       active[1] ? (leading.length > 0 ? sum(gn, leading) : gn) : null,
     ];
   },

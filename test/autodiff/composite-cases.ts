@@ -5,8 +5,8 @@
 
 import type { F64Tensor } from '../../src/backends/reference/index.js';
 import { CROSS_ENTROPY } from '../../src/composites/cross-entropy.js';
-import { MLA_ATTENTION, mlaCacheTypes, mlaWeightNames, type MlaAttrs } from '../../src/composites/mla.js';
-import { MOE, moeWeightNames, type MoeAttrs } from '../../src/composites/moe.js';
+import { MLA_ATTENTION, mlaCacheTypes, mlaWeightNames, mlaWeightShapes, type MlaAttrs } from '../../src/composites/mla.js';
+import { MOE, moeWeightNames, moeWeightShapes, type MoeAttrs } from '../../src/composites/moe.js';
 import { RMS_NORM } from '../../src/composites/norm.js';
 import { LOG_SOFTMAX, SOFTMAX } from '../../src/composites/softmax.js';
 import { numel, type CompositeDef, type DType, type GraphBuilder, type Shape, type Value } from '../../src/ir/index.js';
@@ -70,16 +70,7 @@ export const COMPOSITE_CASES: Readonly<Record<string, (d: Draw) => CompositeCase
       router_bias: d.bool(),
       shared: d.bool(),
     };
-    const shapes: Record<string, Shape> = {
-      router: [experts, dim],
-      router_bias: [experts],
-      experts_gate: [experts, dim, hidden],
-      experts_up: [experts, dim, hidden],
-      experts_down: [experts, hidden, dim],
-      'shared.gate': [hidden, dim],
-      'shared.up': [hidden, dim],
-      'shared.down': [dim, hidden],
-    };
+    const shapes = moeWeightShapes(a, dim, hidden, experts);
     // Biases 4·2^i apart (distinct subset sums too, for group scores) outweigh every score difference (< 2).
     const bias: F64Tensor = { shape: [experts], data: Float64Array.from(d.permutation(experts), (i) => 4 * 2 ** i) };
     const operand = (n: string): Operand => (n === 'router_bias' ? [n, 'f32', bias] : f32(d, n, shapes[n]!));
@@ -100,17 +91,7 @@ export const COMPOSITE_CASES: Readonly<Record<string, (d: Draw) => CompositeCase
     };
     const startPos = d.int(0, 2);
     const cacheShapes = Object.entries(mlaCacheTypes(a, batch, startPos + chunk + d.int(0, 1)));
-    const qk = a.qk_nope + a.qk_rope;
-    const shapes: Record<string, Shape> = {
-      wq: [heads * qk, dim],
-      wq_a: [a.q_lora, dim],
-      q_norm: [a.q_lora],
-      wq_b: [heads * qk, a.q_lora],
-      wkv_a: [a.kv_lora + a.qk_rope, dim],
-      kv_norm: [a.kv_lora],
-      wkv_b: [heads * (a.qk_nope + a.v_head), a.kv_lora],
-      wo: [dim, heads * a.v_head],
-    };
+    const shapes = mlaWeightShapes(a, dim);
     return compositeCheck(
       d,
       MLA_ATTENTION,

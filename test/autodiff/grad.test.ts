@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { grad } from '../../src/autodiff/index.js';
 import { evaluateFloat64, type F64Tensor } from '../../src/backends/reference/index.js';
-import { GraphBuilder, walkNodes, type Graph, type Value } from '../../src/ir/index.js';
-import { softmax, Tensor } from '../../src/ops/index.js';
+import { GraphBuilder, type Graph, type Value } from '../../src/ir/index.js';
+import { silu, softmax, Tensor } from '../../src/ops/index.js';
 
 const f64 = (shape: number[], values: number[]): F64Tensor => ({ shape, data: Float64Array.from(values) });
 const values = (t: F64Tensor | undefined) => [...t!.data];
@@ -73,16 +73,20 @@ describe('grad', () => {
     expect(values(evaluateFloat64(grad(g, ['y'], { inputs: ['x'] }), { x: f64([2], [0, 4]) })['grad.x'])).toEqual([Infinity, 0.25]);
   });
 
-  it('opens a composite on the gradient path and keeps one off it', () => {
+  it('opens a composite on the gradient path, keeps one off it, and keeps one with its own rule one region', () => {
     const b = new GraphBuilder('g');
     const x = b.input('x', { dtype: 'f32', shape: [2, 3] });
     const c = b.input('c', { dtype: 'f32', shape: [2, 3] });
-    const weights = softmax(new Tensor(b, c), 1).value;
-    const g = b.build({ y: b.op('mul', [softmax(new Tensor(b, x), 1).value, weights]) });
+    const off = silu(new Tensor(b, c)).value;
+    const opened = silu(new Tensor(b, x)).value;
+    const ruled = softmax(new Tensor(b, x), 1).value;
+    const g = b.build({ y: b.op('mul', [b.op('mul', [opened, off]), ruled]) });
     const gradient = grad(g, ['y'], { inputs: ['x'] });
-    expect(gradient.nodes.filter((n) => n.body).map((n) => n.op)).toEqual(['softmax']);
-    expect(gradient.nodes.some((n) => n.origin === 'softmax' && n.op === 'exp')).toBe(true);
-    expect([...walkNodes(gradient)].some((n) => n.origin?.startsWith('grad/softmax'))).toBe(true);
+    expect(gradient.nodes.filter((n) => n.body).map((n) => n.op)).toEqual(['silu', 'softmax']);
+    expect(gradient.nodes.some((n) => n.origin?.startsWith('silu') && n.op === 'exp')).toBe(true);
+    expect(gradient.nodes.some((n) => n.origin?.startsWith('grad/silu'))).toBe(true);
+    expect(gradient.nodes.some((n) => n.origin === 'grad/softmax')).toBe(true);
+    expect(gradient.nodes.some((n) => n.origin === 'softmax')).toBe(false);
   });
 
   it('refuses what it cannot differentiate, naming it', () => {

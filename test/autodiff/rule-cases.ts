@@ -32,8 +32,13 @@ export class Draw {
   shape(minRank = 0, maxRank = 3): number[] {
     return Array.from({ length: this.int(minRank, maxRank) }, () => this.int(1, 3));
   }
+  /**
+   * Values uniform in [-2, 2] (steps of 2^-19) mapped through `domain`. Not fast-check's double: it is uniform over
+   * the representable doubles, so most draws would be tiny (1e-300), and every derivative check on them vacuous.
+   */
   floats(shape: Shape, domain: Domain = any): F64Tensor {
-    const data = Float64Array.from({ length: numel(shape) }, () => domain(this.g(this.fcApi.double, { min: -2, max: 2, noNaN: true })));
+    const uniform = this.fcApi.noBias(this.fcApi.integer({ min: -(2 ** 20), max: 2 ** 20 }));
+    const data = Float64Array.from({ length: numel(shape) }, () => domain(this.g(() => uniform) / 2 ** 19));
     return { shape: [...shape], data };
   }
   /** Values at least 0.1 apart (no ties for a max, a min or topk to split, whatever the shrinking does). */

@@ -2,7 +2,7 @@
 // request (a request for x.js under src/ or test/ serves x.ts compiled to an ES module), so the page runs the same
 // WebGPU code as Node without a bundler. The few npm packages src/ imports by name reach the page through an
 // import map, served as their own browser ES modules. The golden cases under spec/golden are served as they are,
-// for pages that load a checkpoint from bytes they fetch.
+// for pages that load a checkpoint from bytes they fetch. Every response carries the cross-origin isolation headers.
 
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -51,7 +51,9 @@ export async function startJobServer(): Promise<JobServer> {
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     const reply = (status: number, type: string, body: string | Buffer): void => {
-      response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      // Cross-origin isolated (every resource here is same-origin), so the page has SharedArrayBuffer and the wasm
+      // backend its worker threads.
+      response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
       response.end(body);
     };
     const send = (file: string, type: string): void => {

@@ -69,7 +69,7 @@ describe('dsv3 train-step', () => {
     await refused(['--betas', '0.9'], /--betas takes two numbers/);
     await refused(['--betas', '0.9,1'], /--betas must both lie in \[0, 1\)/);
     await refused(['--clip', '0'], /--clip must be > 0/);
-    await refused(['--lr', '-1'], /--lr must be >= 0/);
+    await refused(['--lr=-1'], /--lr must be >= 0/);
     await refused(['--eps', 'Infinity'], /--eps must be a decimal number/);
     await refused(['--attn', 'flash'], /--attn must be absorb or naive/);
     fs.writeFileSync(out, 'keep');
@@ -87,8 +87,8 @@ describe('dsv3 train-step', () => {
     fs.copyFileSync(path.join(CASE, 'config.json'), path.join(dir, 'config.json'));
     const out = path.join(dir, 'step.safetensors');
     const r = await runCli('train-step', '--model', dir, '--tokens', '4,486,292,467', '--out', out, ...CPU);
-    expect(r.code).toBe(1);
     expect(r.err).toMatch(/computed loss\.\S+ that is not finite: NaN at \[\]; the parameters are unchanged/);
+    expect(r.code).toBe(1);
     expect(fs.existsSync(out)).toBe(false);
   }, 600_000);
 });

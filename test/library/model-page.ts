@@ -14,7 +14,7 @@ export interface ModelPageApi {
 
 const CASE_FILES = ['config.json', 'model.safetensors', 'expected.safetensors', 'manifest.json'];
 
-async function fetchCase(caseUrl: string): Promise<FileSet> {
+export async function fetchCase(caseUrl: string): Promise<FileSet> {
   const files = await Promise.all(
     CASE_FILES.map(async (name) => {
       const response = await fetch(`${caseUrl}/${name}`);

@@ -31,7 +31,7 @@ describe('ExpertStack', () => {
           const E = 3;
           const n = inDim * outDim;
           const experts = [0, 2].map((k) => bits.slice((k / 2) * n, (k / 2 + 1) * n));
-          const tensors: ExpertTensor[] = experts.map((b) => (kind === 'bf16' ? { bf16: Uint16Array.from(b) } : { f32: new Float32Array(Uint32Array.from(b).buffer) }));
+          const tensors: ({ bf16: Uint16Array } | { f32: Float32Array })[] = experts.map((b) => (kind === 'bf16' ? { bf16: Uint16Array.from(b) } : { f32: new Float32Array(Uint32Array.from(b).buffer) }));
           const stack = new ExpertStack(slot(E, inDim, outDim), (part) => tensors[Number(part.name.split('.')[1]) / 2]!);
           stack.load(0);
           stack.load(2);
@@ -49,5 +49,23 @@ describe('ExpertStack', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('holds a bf16 or f16 stack in its own dtype: the experts\' bits transposed, not widened', () => {
+    for (const dtype of ['bf16', 'f16'] as const) {
+      const [E, inDim, outDim] = [2, 37, 41];
+      const bits = Uint16Array.from({ length: inDim * outDim }, (_, i) => (i * 40503) & 0xffff);
+      const read = (): ExpertTensor => (dtype === 'bf16' ? { bf16: bits } : { f16: bits });
+      const stack = new ExpertStack({ ...slot(E, inDim, outDim), stored: dtype }, read);
+      stack.load(1);
+      expect(stack.tensor.dtype).toBe(dtype);
+      const got = stack.tensor.data as Uint16Array;
+      const want = Array.from({ length: inDim * outDim }, (_, j) => bits[(j % outDim) * inDim + Math.floor(j / outDim)]);
+      expect(Array.from(got.subarray(inDim * outDim))).toEqual(want);
+      expect(got.subarray(0, inDim * outDim).every((b) => b === 0)).toBe(true);
+      expect(() => new ExpertStack({ ...slot(E, inDim, outDim), stored: dtype }, () => ({ f32: new Float32Array(inDim * outDim) })).load(0)).toThrow(
+        `a ${dtype} stack takes ${dtype} bits`,
+      );
+    }
   });
 });

@@ -77,8 +77,11 @@ describe('ModelWeights', () => {
     using expected = SafetensorsFile.open(fileBytes(path.join(dir, 'expected.safetensors')));
     const x = expected.read('linear_unit.x') as Float32Array;
     for (const [short, name] of [['wq_a', 'q_a_proj'], ['wkv_a', 'kv_a_proj_with_mqa']]) {
-      const weight = w.get(`model.layers.0.self_attn.${name}.weight`);
-      const [out, k] = weight.shape as [number, number];
+      // FP8 Linears are served as stored (bytes and block scales); the graphs dequantise them as dequant.ts does.
+      const bytes = w.get(`model.layers.0.self_attn.${name}.weight.e4m3fn`);
+      const [out, k] = bytes.shape as [number, number];
+      const scales = w.get(`model.layers.0.self_attn.${name}.weight_scale_inv`).data as Float32Array;
+      const weight = { data: dequantizeFp8(bytes.data as Uint8Array, scales, out, k, 128) };
       const want = expected.read(`linear_unit.bf16.${short}`) as Float32Array;
       let worst = 0;
       for (let r = 0; r < 3; r++)

@@ -17,11 +17,11 @@ import {
   tiedParameters,
   updateRouterBias,
 } from '../../src/training/index.js';
-import { HYPER, loadTrainModel, openTrainCase, TRAIN_MODEL } from './train-golden.js';
+import { HYPER, loadTrainModel, openTrainCase, TRAIN_CASE } from './train-golden.js';
 
 const golden = openTrainCase();
 const model = loadTrainModel();
-const checkpoint = SafetensorsFile.open(directoryFiles(TRAIN_MODEL).open('model.safetensors'));
+const checkpoint = SafetensorsFile.open(directoryFiles(TRAIN_CASE).open('model.safetensors'));
 afterAll(() => {
   checkpoint.close();
   model.weights.close();

@@ -13,7 +13,7 @@ import { loadModel } from '../../src/models/deepseek/loaded-model.js';
 import { compareF32, compareIndices } from '../../src/models/deepseek/verify/compare.js';
 import { copyTiedParameters, expertCounts, tiedParameters, updateRouterBias } from '../../src/training/index.js';
 import { tempDir } from '../io/temp-dir.js';
-import { HYPER, loadTrainModel, openTrainCase, runLosses, TRAIN_MODEL } from './train-golden.js';
+import { HYPER, loadTrainModel, openTrainCase, runLosses, TRAIN_CASE } from './train-golden.js';
 
 const MOE_LAYERS = [1, 2, 3];
 
@@ -23,7 +23,7 @@ it('the checkpoint after the golden step gives the golden step-2 losses and rout
   const dir = tempDir();
   const backend = cpuBackend();
   try {
-    using checkpoint = SafetensorsFile.open(directoryFiles(TRAIN_MODEL).open('model.safetensors'));
+    using checkpoint = SafetensorsFile.open(directoryFiles(TRAIN_CASE).open('model.safetensors'));
     const params = new Map<string, Float32Array>(checkpoint.names().map((n) => [n, Float32Array.from(checkpoint.read(n) as Float32Array)]));
     for (const name of params.keys()) if (golden.has(`adamw.param.${name}`)) params.set(name, golden.readIR(`adamw.param.${name}`).data as Float32Array);
     copyTiedParameters(params, tiedParameters(before.weights.layout));
@@ -34,7 +34,7 @@ it('the checkpoint after the golden step gives the golden step-2 losses and rout
     const tensors: Record<string, TensorSpec & { data: FileArray }> = {};
     for (const [name, data] of params) tensors[name] = { ...checkpoint.info(name), data };
     writeSafetensors(path.join(dir, 'model.safetensors'), tensors);
-    fs.copyFileSync(path.join(TRAIN_MODEL, 'config.json'), path.join(dir, 'config.json'));
+    fs.copyFileSync(path.join(TRAIN_CASE, 'config.json'), path.join(dir, 'config.json'));
 
     const after = loadModel(directoryFiles(dir), { maxSeqLen: 12 });
     try {

@@ -1,27 +1,25 @@
-// The training golden case (spec/golden/README.md §The training case): its expected tensors
-// (spec/golden/v3-tiny-train), its model (v3-tiny-mtp's, of which the case's are byte copies), its hyperparameters,
-// and the loss graph run on a backend.
+// The training golden case (spec/golden/README.md §The training case): its expected tensors and model
+// (spec/golden/v3-tiny-train), its hyperparameters, and the loss graph run on a backend.
 
 import type { Backend } from '../../src/backends/backend.js';
 import { tensorData, type TensorData } from '../../src/ir/index.js';
-import { compareF32, compareIndices, type Comparison } from '../../src/models/deepseek/verify/compare.js';
+import type { Comparison } from '../../src/models/deepseek/verify/compare.js';
+import { forwardComparisons } from '../../src/models/deepseek/verify/training-run.js';
 import { directoryFiles } from '../../src/io/local-files.js';
 import { loadModel, type LoadedModel } from '../../src/models/deepseek/loaded-model.js';
 import { SafetensorsFile } from '../../src/io/safetensors.js';
 import { buildLossGraph } from '../../src/training/index.js';
 
+/** The case: its expected step, and the model it trains (config.json and model.safetensors, v3-tiny-mtp's copies). */
 export const TRAIN_CASE = 'spec/golden/v3-tiny-train';
 
 /** manifest.json → hyperparameters. */
 export const HYPER = { lambda: 0.3, alpha: 1e-4, gamma: 1e-3, lr: 1e-3, betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1, maxNorm: 1 } as const;
 
-/** The model the step trains: config.json and model.safetensors. */
-export const TRAIN_MODEL = 'spec/golden/v3-tiny-mtp';
-
 /** The expected tensors (expected.safetensors). */
 export const openTrainCase = (): SafetensorsFile => SafetensorsFile.open(directoryFiles(TRAIN_CASE).open('expected.safetensors'));
 
-export const loadTrainModel = (): LoadedModel => loadModel(directoryFiles(TRAIN_MODEL), { maxSeqLen: 12 });
+export const loadTrainModel = (): LoadedModel => loadModel(directoryFiles(TRAIN_CASE), { maxSeqLen: 12 });
 
 /** The loss graph's outputs for the golden batch on `backend`. */
 export async function runLosses(backend: Backend, model: LoadedModel, golden: SafetensorsFile): Promise<Record<string, TensorData>> {
@@ -38,24 +36,6 @@ export async function runLosses(backend: Backend, model: LoadedModel, golden: Sa
   }
 }
 
-const LOSS = { abs: 1e-5, rel: 0 };
-const BALANCE = { abs: 0, rel: 1e-5 };
-const MOE_LAYERS = [1, 2, 3];
-
-/** Every checked tensor of the golden step against the loss graph's outputs (MTP module 0 is TRAIN.md's `mtp`). */
-export function lossComparisons(got: Readonly<Record<string, TensorData>>, golden: SafetensorsFile): Comparison[] {
-  const f32 = (name: string, ours: string, tolerance = LOSS) => compareF32(name, got[ours]!, golden.readIR(name), tolerance);
-  return [
-    ...['loss.main', 'loss.total'].map((n) => f32(n, n)),
-    f32('loss.mtp', 'loss.mtp.0'),
-    f32('loss.mtp', 'loss.mtp'),
-    ...['loss.balance', 'loss.balance.main', 'loss.balance.mtp', ...MOE_LAYERS.map((l) => `loss.balance.${l}`)].map((n) => f32(n, n, BALANCE)),
-    ...MOE_LAYERS.flatMap((l) => [
-      compareIndices(`route.${l}.indices`, got[`route.${l}.indices`]!, golden.readIR(`route.${l}.indices`)),
-      f32(`balance.${l}.f`, `balance.${l}.f`, { abs: 1e-6, rel: 1e-6 }),
-      f32(`balance.${l}.P`, `balance.${l}.P`, { abs: 1e-6, rel: 1e-5 }),
-    ]),
-    compareF32('fwd.main.logits', got['fwd.main.logits']!, golden.readIR('fwd.main.logits')),
-    compareF32('fwd.mtp.logits', got['fwd.mtp.0.logits']!, golden.readIR('fwd.mtp.logits')),
-  ];
-}
+/** The loss graph's outputs against the golden step's forward, as `dsv3 verify` compares them. */
+export const lossComparisons = (got: Readonly<Record<string, TensorData>>, golden: SafetensorsFile): Comparison[] =>
+  forwardComparisons(got, { names: () => golden.names(), has: (n) => golden.has(n), tensor: (n) => golden.readIR(n) });

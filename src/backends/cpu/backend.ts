@@ -17,11 +17,11 @@ export interface CpuBackendOptions extends DriverOptions {
   readonly mode?: CpuMode;
 }
 
-/** The CPU as a DeviceBackend: host memory, in-place kernels, no limit on buffers per kernel. */
+/** The CPU as a DeviceBackend: host memory, in-place kernels, no limit on buffers per kernel, claims reading narrow weights. */
 export function cpuDeviceBackend(): DeviceBackend<StorageArray> {
   return {
     name: 'cpu',
-    compileOptions: { inPlace: true, maxBuffersPerKernel: Infinity },
+    compileOptions: { inPlace: true, maxBuffersPerKernel: Infinity, narrowClaimedWeights: true },
     claims: CPU_CLAIMS,
     ...hostMemory,
     prepare: async (program, weights, progress) => new CpuProgramRunner(program, weights, progress),

@@ -16,6 +16,8 @@ export interface DeviceCompileOptions {
   readonly inPlace: boolean;
   /** The most buffers one kernel may bind; larger kernels are split (Infinity: no limit). */
   readonly maxBuffersPerKernel: number;
+  /** Whether the device's claimed kernels read bf16 and f16 weights as stored, widening them (default false). */
+  readonly narrowClaimedWeights?: boolean;
 }
 
 /** The code a backend generated for one kernel, written to `kernels/<file>` by dumps (DSV3_DUMP, `dsv3 compile --dump`). */

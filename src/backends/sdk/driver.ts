@@ -31,7 +31,7 @@ export interface DriverOptions {
 }
 
 /** What the driver tells the compiler for one graph. */
-export type DriverCompileOptions = Required<Pick<CompileOptions, 'claimed' | 'donated' | 'inPlace' | 'maxBuffersPerKernel'>>;
+export type DriverCompileOptions = Required<Pick<CompileOptions, 'claimed' | 'donated' | 'inPlace' | 'maxBuffersPerKernel'>> & Pick<CompileOptions, 'narrowClaimedWeights'>;
 
 /** A Backend run by the driver, with its device and what it tells the compiler. */
 export interface DrivenBackend<B = unknown> extends Backend {

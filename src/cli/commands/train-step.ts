@@ -11,30 +11,15 @@ import { writeSafetensors } from '../../io/safetensors-writer.js';
 import { loadModel } from '../../models/deepseek/loaded-model.js';
 import { AdamW, afterStepTensors, NonFiniteStep, Trainer, trainingStepTensors, type StepResult, type StepSettings } from '../../training/index.js';
 import { backendList, DEFAULT_BACKEND, openBackend } from '../backends.js';
-import { CheckFailure, EXIT, numberOption, refuseExisting, UsageError, type Command } from '../command.js';
+import { CheckFailure, EXIT, refuseExisting, UsageError, type Command } from '../command.js';
 import { commandProgress, QUIET_HELP, QUIET_OPTION } from '../progress.js';
+import { TRAINING_OPTIONS, trainingHelp, trainingHyperparameters } from '../training-options.js';
 import { modelDir, parseTokenRows } from './forward.js';
 
 type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
 
 const COMMAND = 'train-step';
 const FILE_DTYPE: Partial<Record<TensorData['dtype'], FileDType>> = { f32: 'F32', i32: 'I32' };
-
-/** A decimal option >= 0 (> 0 with `positive`). */
-function amount(values: Values, option: string, positive = false): number {
-  const x = numberOption(COMMAND, option, values[option] as string);
-  if (positive ? !(x > 0) : !(x >= 0)) throw new UsageError(`dsv3 ${COMMAND}: --${option} must be ${positive ? '> 0' : '>= 0'}, got ${values[option]}`);
-  return x;
-}
-
-/** --betas B1,B2, each in [0, 1). */
-function betasArg(values: Values): [number, number] {
-  const parts = (values.betas as string).split(',');
-  if (parts.length !== 2) throw new UsageError(`dsv3 ${COMMAND}: --betas takes two numbers, B1,B2 (e.g. 0.9,0.95), got "${values.betas}"`);
-  const [b1, b2] = parts.map((p) => numberOption(COMMAND, 'betas', p.trim())) as [number, number];
-  if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new UsageError(`dsv3 ${COMMAND}: --betas must both lie in [0, 1), got ${b1}, ${b2}`);
-  return [b1, b2];
-}
 
 /** The step's losses, gradient norm and routing balance, for the terminal. */
 function summary(step: StepResult, after: Readonly<Record<string, TensorData>>): string[] {
@@ -54,9 +39,10 @@ async function trainStep(values: Values, progress: Progress): Promise<Record<str
   const tokens = parseTokenRows(values.tokens as string, 'tokens', COMMAND);
   const attention = values.attn as string;
   if (attention !== 'absorb' && attention !== 'naive') throw new UsageError(`dsv3 ${COMMAND}: --attn must be absorb or naive, got "${attention}"`);
-  const settings: StepSettings = { lr: amount(values, 'lr'), mtpLambda: amount(values, 'mtp-lambda'), balanceAlpha: amount(values, 'balance-alpha'), biasGamma: amount(values, 'bias-gamma') };
-  const optimizer = new AdamW({ lr: settings.lr, betas: betasArg(values), eps: amount(values, 'eps'), weightDecay: amount(values, 'weight-decay') });
-  const maxNorm = amount(values, 'clip', true);
+  const h = trainingHyperparameters(COMMAND, values);
+  const settings: StepSettings = { lr: h.lr, mtpLambda: h.mtpLambda, balanceAlpha: h.balanceAlpha, biasGamma: h.biasGamma };
+  const optimizer = new AdamW({ lr: h.lr, betas: h.betas, eps: h.eps, weightDecay: h.weightDecay });
+  const maxNorm = h.clip;
 
   const model = loadModel(directoryFiles(dir), { attention, maxSeqLen: tokens[0]!.length });
   try {
@@ -112,14 +98,7 @@ each MoE layer's MaxVio and expert counts.
   --backend NAME      the backend to run on (default ${DEFAULT_BACKEND}):
 ${backendList('                        ')}
   --attn MODE         absorb (the default) or naive attention
-  --mtp-lambda X      λ, the weight of the MTP loss (default 0.3)
-  --balance-alpha X   α of the balance loss (default 1e-4)
-  --bias-gamma X      γ, the bias update speed (default 1e-3)
-  --lr X              learning rate (default 1e-3)
-  --betas B1,B2       AdamW's betas (default 0.9,0.95)
-  --eps X             AdamW's eps (default 1e-8)
-  --weight-decay X    AdamW's decoupled weight decay (default 0.1)
-  --clip X            the global gradient norm clipping bound, > 0 (default 1.0)
+${trainingHelp('learning rate (default 1e-3)')}
 ${QUIET_HELP}
 
 Exit status: 0 done; 1 losses or gradients not finite; 2 bad usage or input, an existing FILE without --force,
@@ -131,14 +110,7 @@ or another error.`,
     force: { type: 'boolean', default: false },
     backend: { type: 'string', default: DEFAULT_BACKEND },
     attn: { type: 'string', default: 'absorb' },
-    'mtp-lambda': { type: 'string', default: '0.3' },
-    'balance-alpha': { type: 'string', default: '1e-4' },
-    'bias-gamma': { type: 'string', default: '1e-3' },
-    lr: { type: 'string', default: '1e-3' },
-    betas: { type: 'string', default: '0.9,0.95' },
-    eps: { type: 'string', default: '1e-8' },
-    'weight-decay': { type: 'string', default: '0.1' },
-    clip: { type: 'string', default: '1.0' },
+    ...TRAINING_OPTIONS,
     ...QUIET_OPTION,
   },
   async run(values) {

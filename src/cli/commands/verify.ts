@@ -87,6 +87,10 @@ its stored input.
 Runs with FP8 GEMMs (act_quant + fp8_gemm) are chaotic end to end: their whole-run tensors pass within 0.5 with
 identical routing, their replayed layers within 1e-3 + 1e-5·|b|, and their FP8 Linear calls only bit for bit.
 Float64 reference runs are listed as skipped.
+A training case (a manifest with hyperparameters: v3-tiny-train) is one run, "train": one training step with
+the case's hyperparameters (dsv3 train-step), then the forward after it, within the tolerances of
+spec/golden/README.md §The training case: losses, routing, every gradient (per tensor and their global rms),
+the balance loss's own gate gradients, clipping, every parameter after AdamW, and the bias update.
 Each run prints a summary line: "N/N pass", or how many fail and the first tensor that diverges in the order
 the model computes them (the embedding, then layer by layer attention, router input and choices, MoE or MLP
 output, block output, then the final norm and the logits, prefill before decode steps), since every tensor after

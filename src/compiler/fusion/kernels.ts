@@ -7,7 +7,7 @@ import { renumberLoads, topoOrder, type Expr, type ExprContext } from '../expr.j
 import { storeMoves } from '../moves.js';
 import type { Kernel, KernelBody, Store } from '../kernel.js';
 import { KernelLowering, LoweringMismatch, type LoweringEnv } from '../lower.js';
-import { LIBRARY_OPS, REDUCE_OPS, reduceAnchor, stageRoot, type FusionPlan } from './plan.js';
+import { LIBRARY_OPS, REDUCE_OPS, reduceAnchor, stageRoot, widenedWeightOf, type FusionPlan } from './plan.js';
 
 /** Where values live, seen from a kernel computing the values in `own` (which it must not load). */
 function loweringEnv(p: FusionPlan, own: ReadonlySet<Value>): LoweringEnv {
@@ -126,14 +126,18 @@ export function buildKernel(p: FusionPlan, root: Value, stages: readonly Value[]
     body = { kind: 'map', shape, stores: [store] };
   } else if (node.body || LIBRARY_OPS.has(node.op)) {
     lowering = new KernelLowering([], [], loweringEnv(p, new Set()), new Set());
-    // A library op reads whole operands: each is a runtime scalar or a stored buffer (an empty one included).
+    // A library op reads whole operands: each is a runtime scalar or a stored buffer (an empty one included); a
+    // claimed composite may read a widened weight as stored (FusionOptions.narrowClaimedWeights).
+    const narrowOf = (v: Value) => (node.body !== undefined && p.narrowClaimedWeights ? widenedWeightOf(v) : undefined);
     const operands = node.inputs.map((v) => {
       const param = p.params.get(v);
-      if (param === undefined) return { kind: 'buffer' as const, slot: (lowering.load(v, lowering.ctx.int(0)) as Expr & { input: number }).input };
+      if (param === undefined) return { kind: 'buffer' as const, slot: (lowering.load(narrowOf(v) ?? v, lowering.ctx.int(0)) as Expr & { input: number }).input };
       lowering.params.add(param);
       return { kind: 'param' as const, name: param };
     });
-    body = { kind: 'library', op: node.op, attrs: node.attrs, operands, inputShapes: node.inputs.map((v) => v.shape), outputShapes: node.outputs.map((v) => v.shape) };
+    const widened = node.inputs.flatMap((v, i) => (narrowOf(v) ? [i] : []));
+    const shapes = { inputShapes: node.inputs.map((v) => v.shape), outputShapes: node.outputs.map((v) => v.shape) };
+    body = { kind: 'library', op: node.op, attrs: node.attrs, operands, ...shapes, ...(widened.length > 0 ? { widened } : {}) };
   } else {
     lowering = new KernelLowering(root.shape, [], loweringEnv(p, new Set([root])), new Set([root]));
     const c = lowering.ctx;

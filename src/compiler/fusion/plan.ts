@@ -35,6 +35,11 @@ export interface FusionOptions {
    * then reads and writes one buffer, which WebGPU cannot bind (default true).
    */
   readonly claimedUpdatesInPlace?: boolean;
+  /**
+   * Whether a claimed composite reads an operand that is a bf16 or f16 weight widened to f32 (a cast) from the
+   * weight's own buffer, widening it itself (LibraryBody.widened), so that no f32 copy is stored (default false).
+   */
+  readonly narrowClaimedWeights?: boolean;
 }
 
 /** The storage decisions the rest of fusion works from. */
@@ -59,6 +64,13 @@ export interface FusionPlan {
   /** Values stored to fit the buffer limit: each computed by a kernel of its own (FusionOptions.split). */
   readonly split: ReadonlySet<Value>;
   readonly maxBuffersPerKernel: number;
+  readonly narrowClaimedWeights: boolean;
+}
+
+/** The bf16 or f16 weight that `v` widens to f32 by a cast, if that is what `v` is. */
+export function widenedWeightOf(v: Value): Value | undefined {
+  const w = v.node?.op === 'cast' && v.dtype === 'f32' ? v.node.inputs[0]! : undefined;
+  return w?.node?.op === 'weight' && (w.dtype === 'bf16' || w.dtype === 'f16') ? w : undefined;
 }
 
 /** Whether `v` is a runtime parameter (a rank-0 i32 graph input), which kernels read as a scalar, not a buffer. */
@@ -83,6 +95,7 @@ export function stageRoot(p: FusionPlan, r: Node): Value {
 
 export function planStorage(g: Graph, options: FusionOptions = {}): FusionPlan {
   const donated = options.donated ?? new Set<string>();
+  const narrowClaimedWeights = options.narrowClaimedWeights ?? false;
   const split = options.split ?? new Set<Value>();
   const consumers = new Map<Value, Node[]>();
   for (const n of g.nodes) for (const v of n.inputs) consumers.set(v, [...(consumers.get(v) ?? []), n]);
@@ -119,7 +132,8 @@ export function planStorage(g: Graph, options: FusionOptions = {}): FusionPlan {
     const readsWholeBuffers = n.body !== undefined || LIBRARY_OPS.has(n.op) || n.op === 'dynamic_update_slice';
     if (readsWholeBuffers) {
       const whole = n.op === 'dynamic_update_slice' ? [n.inputs[0]!] : n.inputs;
-      for (const v of whole) if (!isSourceValue(v)) stored.add(v);
+      const readNarrow = (v: Value) => n.body !== undefined && narrowClaimedWeights && widenedWeightOf(v) !== undefined;
+      for (const v of whole) if (!isSourceValue(v) && !readNarrow(v)) stored.add(v);
     }
   }
   for (const v of split) stored.add(v);
@@ -129,9 +143,21 @@ export function planStorage(g: Graph, options: FusionOptions = {}): FusionPlan {
     const own = PRIMITIVES.get(v.node.op)?.cost ?? 1;
     return own + v.node.inputs.reduce((s, x) => s + cost(x, seen), 0);
   };
+  // A per-element function of weights and sources (a narrow weight widened: a cast, an FP8 block dequantisation) is
+  // recomputed by every reader whatever it costs: storing it would hold a wide copy of the weight.
+  const ofWeightsOnly = new Map<Value, boolean>();
+  const weightsOnly = (v: Value): boolean => {
+    let known = ofWeightsOnly.get(v);
+    if (known === undefined) {
+      const source = v.node !== undefined && PRIMITIVES.get(v.node.op)?.family === 'source';
+      known = v.node !== undefined && (source || (!isAnchor(v.node) && !stored.has(v) && v.node.inputs.length > 0 && v.node.inputs.every(weightsOnly)));
+      ofWeightsOnly.set(v, known);
+    }
+    return known;
+  };
   for (const n of g.nodes) {
     const v = n.outputs[0];
-    if (v && !isAnchor(n) && !isSourceValue(v) && (consumers.get(v)?.length ?? 0) > 1 && cost(v) > RECOMPUTE_LIMIT) stored.add(v);
+    if (v && !isAnchor(n) && !isSourceValue(v) && (consumers.get(v)?.length ?? 0) > 1 && !weightsOnly(v) && cost(v) > RECOMPUTE_LIMIT) stored.add(v);
   }
 
   // 2. Epilogues: a matmul or reduction computes the same-shape elementwise ops that follow it, as long as they
@@ -214,5 +240,5 @@ export function planStorage(g: Graph, options: FusionOptions = {}): FusionPlan {
   }
 
   const maxBuffersPerKernel = options.maxBuffersPerKernel ?? Infinity;
-  return { graph: g, consumers, graphOutputs, buffers, bufferIds, params, inputs, stored, anchorOf, inPlace, readersOf, split, maxBuffersPerKernel };
+  return { graph: g, consumers, graphOutputs, buffers, bufferIds, params, inputs, stored, anchorOf, inPlace, readersOf, split, maxBuffersPerKernel, narrowClaimedWeights };
 }

@@ -1,10 +1,13 @@
 // Gradient graphs (src/autodiff) as conformance cases: each forward graph is differentiated and the whole gradient
 // graph — forward results, the backward pass, the gradients — is what every backend runs and is judged on. The
-// forward graphs cover every primitive that has a derivative rule and the composites that differentiate through their
-// decompositions.
+// forward graphs cover every primitive that has a derivative rule, composites that differentiate through their
+// decompositions and the composites with rules of their own.
 
 import { grad, type GradTargets } from '../../autodiff/index.js';
 import { tensorData, type GraphBuilder, type Shape, type Value } from '../../ir/index.js';
+import { crossEntropy } from '../../composites/cross-entropy.js';
+import { mlaAttention, mlaCacheTypes, mlaWeightNames, mlaWeightShapes, type MlaAttrs } from '../../composites/mla.js';
+import { moe, moeWeightNames, moeWeightShapes, type MoeAttrs } from '../../composites/moe.js';
 import { logSoftmax, rmsNorm, silu, softmax, Tensor } from '../../ops/index.js';
 import { conformanceCase, type CaseScope, type ConformanceCase } from '../case.js';
 
@@ -20,6 +23,15 @@ const composite = (s: CaseScope, f: (t: Tensor) => Tensor, v: Value): Value => f
 const indices = (s: CaseScope, name: string, shape: Shape, bound: number): Value =>
   s.input(name, 'i32', shape, tensorData('i32', shape, Int32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => s.rng.int(bound))));
 const scalarStart = (b: GraphBuilder, value: number): Value => b.op('full', [], { dtype: 'i32', shape: [], value });
+
+/** Weights `names` of `shapes` as tensors (unit-range data). */
+const weightsOf = (s: CaseScope, names: readonly string[], shapes: Readonly<Record<string, readonly number[]>>): Record<string, Tensor> =>
+  Object.fromEntries(names.map((n) => [n, new Tensor(s.b, s.weight(n, 'f32', shapes[n]!, 'unit'))]));
+
+/** Group-limited sigmoid routing with a bias, shared experts: every part of the moe rule. */
+const MOE_ATTRS: MoeAttrs = { topk: 2, groups: 2, topk_groups: 1, scoring: 'sigmoid', route_scale: 2.5, router_bias: true, shared: true };
+
+const MLA_ATTRS: MlaAttrs = { heads: 2, qk_nope: 2, qk_rope: 2, v_head: 2, kv_lora: 3, q_lora: 2, attention: 'absorb', softmax_scale: 0.5, eps: 1e-6 };
 
 export const GRADIENT_CASES: readonly ConformanceCase[] = [
   // A two-layer MLP with a cross-entropy loss: matmul, the silu and log_softmax decompositions, gather.
@@ -85,6 +97,39 @@ export const GRADIENT_CASES: readonly ConformanceCase[] = [
       return total(s, op(s, 'sub', [op(s, 'log', [picked]), op(s, 'recip', [op(s, 'min', [a, b])])]));
     },
     { inputs: ['x'], weights: ['w'] },
+  ),
+  // The composites with their own rules: cross_entropy (fused softmax − one-hot), moe (recomputed from the saved
+  // routing), mla_attention (recomputed), each regions in the gradient graph that a backend may claim.
+  gradientCase(
+    'grad_cross_entropy',
+    (s) => {
+      const logits = op(s, 'matmul', [s.input('x', 'f32', [4, 8], 'unit'), s.weight('w', 'f32', [8, 6], 'unit')]);
+      return total(s, crossEntropy(new Tensor(s.b, logits), new Tensor(s.b, indices(s, 'target', [4], 6))).value);
+    },
+    { inputs: ['x'], weights: ['w'] },
+  ),
+  gradientCase(
+    'grad_moe',
+    (s) => {
+      const x = new Tensor(s.b, s.input('x', 'f32', [3, 4], 'unit'));
+      const r = moe(x, weightsOf(s, moeWeightNames(MOE_ATTRS), moeWeightShapes(MOE_ATTRS, 4, 2, 4)), MOE_ATTRS);
+      return op(s, 'add', [total(s, op(s, 'mul', [r.y.value, r.y.value])), total(s, op(s, 'mul', [r.weights.value, r.weights.value]))]);
+    },
+    { inputs: ['x'], weights: moeWeightNames(MOE_ATTRS) },
+  ),
+  gradientCase(
+    'grad_mla',
+    (s) => {
+      const [batch, chunk, dim, start] = [1, 3, 4, 1];
+      const input = (name: string, shape: readonly number[]) => new Tensor(s.b, s.input(name, 'f32', shape, 'unit'));
+      const caches = Object.entries(mlaCacheTypes(MLA_ATTRS, batch, start + chunk)).map(([name, shape]) => input(name, shape)) as [Tensor, Tensor];
+      const half = [chunk, MLA_ATTRS.qk_rope / 2];
+      const weights = weightsOf(s, mlaWeightNames(MLA_ATTRS), mlaWeightShapes(MLA_ATTRS, dim));
+      const startPos = new Tensor(s.b, scalarStart(s.b, start));
+      const [out, cache] = mlaAttention(input('x', [batch, chunk, dim]), input('cos', half), input('sin', half), startPos, caches, weights, MLA_ATTRS);
+      return op(s, 'add', [total(s, op(s, 'mul', [out!.value, out!.value])), total(s, cache!.value)]);
+    },
+    { inputs: ['x', 'kv_cache'], weights: mlaWeightNames(MLA_ATTRS) },
   ),
   // Narrow floats: a bf16 product whose cotangent is cast back through f32.
   gradientCase(

@@ -37,9 +37,13 @@ const MATMUL: OpDef = {
   },
 };
 
+/** The dtypes gather_matmul's experts may have with f32 rows: narrow floats, widened exactly as they are read. */
+const NARROW_EXPERTS: readonly string[] = ['bf16', 'f16'];
+
 /**
  * gather_matmul: x[R, K] with w[E, K, N] and ids[R] (i32) -> [R, N], out[r] = x[r] @ w[ids[r]].
- * The grouped GEMM of mixture-of-experts layers: each row meets only its own expert's matrix.
+ * The grouped GEMM of mixture-of-experts layers: each row meets only its own expert's matrix. With f32 rows the
+ * experts may be bf16 or f16, so that weights stay in their stored dtype.
  */
 export const GATHER_MATMUL: OpDef = {
   name: 'gather_matmul',
@@ -48,22 +52,32 @@ export const GATHER_MATMUL: OpDef = {
   attrs: {},
   infer: ([x, w, ids]) => {
     const what = `${formatType(x!)} x ${formatType(w!)} by ${formatType(ids!)}`;
-    if (x!.dtype !== w!.dtype || !['f32', 'f16', 'bf16'].includes(x!.dtype)) fail(`operands must share a float dtype (${what})`);
+    if (!['f32', 'f16', 'bf16'].includes(x!.dtype)) fail(`x must be f32, f16 or bf16 (${what})`);
+    if (x!.dtype !== w!.dtype && !(x!.dtype === 'f32' && NARROW_EXPERTS.includes(w!.dtype)))
+      fail(`w must have x's dtype, or be bf16 or f16 with f32 x (${what})`);
     if (x!.shape.length !== 2 || w!.shape.length !== 3) fail(`expected x [R, K] and w [E, K, N] (${what})`);
     if (ids!.dtype !== 'i32' || ids!.shape.length !== 1 || ids!.shape[0] !== x!.shape[0]) fail(`ids must be i32 [${x!.shape[0]}] (${what})`);
     if (x!.shape[1] !== w!.shape[1]) fail(`contracted dimensions differ: ${x!.shape[1]} vs ${w!.shape[1]} (${what})`);
     return { dtype: x!.dtype, shape: [x!.shape[0]!, w!.shape[2]!] };
   },
   // d x[r] = g[r] · w[ids[r]]ᵀ; d w[e] = Σ over the rows r with ids[r] = e of x[r]ᵀ · g[r]: each row's outer product,
-  // scatter-added into its expert in row order.
+  // scatter-added into its expert in row order. The rows go E at a time, each chunk added onto the sum of those
+  // before, so no chunk's products ([E, K, N] at most) outgrow the gradient itself (all R at once would be R·K·N).
   vjp: (b, node, g) => {
     const [x, w, ids] = node.inputs as [Value, Value, Value];
     const [rows, k] = x.shape as [number, number];
-    const n = w.shape[2]!;
+    const [experts, , n] = w.shape as [number, number, number];
     const dx = b.op('gather_matmul', [g, b.op('permute', [w], { perm: [0, 2, 1] }), ids]);
-    const outer = b.op('matmul', [b.op('reshape', [x], { shape: [rows, k, 1] }), b.op('reshape', [g], { shape: [rows, 1, n] })]);
-    const expertOf = b.op('broadcast', [b.op('reshape', [ids], { shape: [rows, 1, 1] })], { shape: [rows, k, n] });
-    return [dx, b.op('scatter_add', [filled(b, 0, w.type), expertOf, outer], { axis: 0 }), null];
+    let dw = filled(b, 0, { dtype: x.dtype, shape: w.shape });
+    for (let start = 0; start < rows; start += experts) {
+      const end = Math.min(rows, start + experts);
+      const chunk = end - start;
+      const part = (v: Value) => (chunk === rows ? v : b.op('slice', [v], { starts: v.shape.map((_, i) => (i === 0 ? start : 0)), ends: [end, ...v.shape.slice(1)], steps: v.shape.map(() => 1) }));
+      const outer = b.op('matmul', [b.op('reshape', [part(x)], { shape: [chunk, k, 1] }), b.op('reshape', [part(g)], { shape: [chunk, 1, n] })]);
+      const expertOf = b.op('broadcast', [b.op('reshape', [part(ids)], { shape: [chunk, 1, 1] })], { shape: [chunk, k, n] });
+      dw = b.op('scatter_add', [dw, expertOf, outer], { axis: 0 });
+    }
+    return [dx, w.dtype === x.dtype ? dw : b.op('cast', [dw], { dtype: w.dtype }), null];
   },
 };
 

@@ -1,30 +1,37 @@
 // A stacked routed-expert weight [E, in, out], filled expert by expert: an expert's [out, in] checkpoint tensor is
-// read and transposed into its slice the first time a kernel asks for it (bf16 is widened to f32 in the same pass:
-// its bits are the top half of the f32's). The whole stack is allocated at once, but the pages of a fresh
-// (zero-filled) ArrayBuffer are not resident until written, so experts that no token selects cost neither disk
-// reads nor memory.
+// read and transposed into its slice the first time a kernel asks for it. A stack of bf16 or f16 experts is held in
+// that dtype (gather_matmul and the claimed moe widen it as they read); any other is held in f32 (bf16 bits are the
+// top half of the f32's, so an f32 stack widens them in the same pass). The whole stack is allocated at once, but
+// the pages of a fresh (zero-filled) ArrayBuffer are not resident until written, so experts that no token selects
+// cost neither disk reads nor memory.
 
 import { tensorData, type SlicedWeight, type TensorData } from '../../ir/index.js';
 import type { StackedSlot, TensorSlot } from './layout.js';
 
-/** One expert's checkpoint tensor [out, in]: bf16 bits as stored, or f32 values (any other dtype, converted). */
-export type ExpertTensor = { readonly bf16: Uint16Array } | { readonly f32: Float32Array };
+/** One expert's checkpoint tensor [out, in]: bf16 or f16 bits as stored, or f32 values (any other dtype, converted). */
+export type ExpertTensor = { readonly bf16: Uint16Array } | { readonly f16: Uint16Array } | { readonly f32: Float32Array };
 
 export class ExpertStack implements SlicedWeight {
   readonly tensor: TensorData;
   private readonly loaded: Uint8Array;
-  /** The stack's f32 storage as bit patterns. */
-  private readonly bits: Uint32Array;
+  /** The stack's storage as bit patterns: 16-bit for a bf16 or f16 stack, 32-bit for f32. */
+  private readonly bits: Uint16Array | Uint32Array;
 
   constructor(
     private readonly slot: StackedSlot,
     private readonly read: (part: TensorSlot) => ExpertTensor,
   ) {
     const [E, inDim, outDim] = slot.shape as [number, number, number];
-    this.tensor = tensorData('f32', slot.shape, new Float32Array(E * inDim * outDim), `weight "${slot.name}"`);
+    const what = `weight "${slot.name}"`;
+    if (slot.stored === 'bf16' || slot.stored === 'f16') {
+      this.bits = new Uint16Array(E * inDim * outDim);
+      this.tensor = tensorData(slot.stored, slot.shape, this.bits, what);
+    } else {
+      const data = new Float32Array(E * inDim * outDim);
+      this.tensor = tensorData('f32', slot.shape, data, what);
+      this.bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+    }
     this.loaded = new Uint8Array(E);
-    const data = this.tensor.data as Float32Array;
-    this.bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
   }
 
   load(expert: number): void {
@@ -34,8 +41,15 @@ export class ExpertStack implements SlicedWeight {
     const [, inDim, outDim] = this.slot.shape as [number, number, number];
     const w = this.read(part);
     const base = expert * inDim * outDim;
-    if ('bf16' in w) transposeInto(w.bf16, 16, outDim, inDim, this.bits, base);
-    else transposeInto(new Uint32Array(w.f32.buffer, w.f32.byteOffset, w.f32.length), 0, outDim, inDim, this.bits, base);
+    const dtype = this.tensor.dtype;
+    if (dtype === 'f32' && 'f32' in w) transposeInto(new Uint32Array(w.f32.buffer, w.f32.byteOffset, w.f32.length), 0, outDim, inDim, this.bits, base);
+    else if (dtype === 'f32' && 'bf16' in w) transposeInto(w.bf16, 16, outDim, inDim, this.bits, base);
+    else if (dtype === 'bf16' && 'bf16' in w) transposeInto(w.bf16, 0, outDim, inDim, this.bits, base);
+    else if (dtype === 'f16' && 'f16' in w) transposeInto(w.f16, 0, outDim, inDim, this.bits, base);
+    else {
+      const takes = dtype === 'f32' ? 'bf16 bits or f32 values' : `${dtype} bits`;
+      throw new TypeError(`weight "${this.slot.name}": expert tensor "${part.name}" came as ${Object.keys(w)[0]}; a ${dtype} stack takes ${takes}`);
+    }
     this.loaded[expert] = 1;
   }
 
@@ -53,7 +67,7 @@ const TILE = 32;
  * dst[offset + c * rows + r] = src[r * cols + c] << shift: the transpose of the row-major [rows, cols] bit patterns
  * of src (shifted into f32 position: 16 for bf16, 0 for f32), tile by tile.
  */
-export function transposeInto(src: Uint16Array | Uint32Array, shift: number, rows: number, cols: number, dst: Uint32Array, offset: number): void {
+export function transposeInto(src: Uint16Array | Uint32Array, shift: number, rows: number, cols: number, dst: Uint16Array | Uint32Array, offset: number): void {
   for (let r0 = 0; r0 < rows; r0 += TILE) {
     const r1 = Math.min(r0 + TILE, rows);
     for (let c0 = 0; c0 < cols; c0 += TILE) {

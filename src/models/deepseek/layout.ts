@@ -26,7 +26,10 @@ export interface TensorSlot {
   readonly stored?: StoredDType;
 }
 
-/** A graph weight made of one [out, in] checkpoint tensor per expert, stored transposed as [E, in, out]. */
+/**
+ * A graph weight made of one [out, in] checkpoint tensor per expert, stored transposed as [E, in, out]: in bf16 or
+ * f16 (`stored`) when every expert is stored so, else in f32 (FP8 experts dequantised).
+ */
 export interface StackedSlot extends TensorSlot {
   readonly parts: readonly TensorSlot[];
 }
@@ -129,7 +132,9 @@ function mlp({ proj }: Slots, prefix: string, inner: number, dim: number): MlpWe
 
 function stacked({ proj }: Slots, prefix: string, name: string, experts: number, inDim: number, outDim: number): StackedSlot {
   const parts = Array.from({ length: experts }, (_, e) => proj(`${prefix}.experts.${e}.${name}.weight`, outDim, inDim));
-  return { name: `${prefix}.experts.${name}.stacked`, shape: [experts, inDim, outDim], parts, linear: true };
+  const slot: StackedSlot = { name: `${prefix}.experts.${name}.stacked`, shape: [experts, inDim, outDim], parts, linear: true };
+  const stored = parts[0]!.stored;
+  return (stored === 'bf16' || stored === 'f16') && parts.every((p) => p.stored === stored) ? { ...slot, stored } : slot;
 }
 
 function attention({ slot, proj }: Slots, c: ModelConfig, p: string): AttentionWeights {

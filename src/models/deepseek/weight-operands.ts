@@ -2,7 +2,8 @@
 // reads (the composites name their operands, src/composites), and the weights declared in a trace under those names.
 // A weight is declared in the dtype its checkpoint stores it in and widened to f32 in the graph, exactly (spec/model.md
 // §Weights in their stored dtype): the compiler fuses the widening into the kernels that read the weight, so
-// memory holds the narrow data only.
+// memory holds the narrow data only. Stacked routed experts in bf16 or f16 are declared so and widened by the
+// gather_matmul that reads them.
 
 import { scaleOperand } from '../../composites/projection.js';
 import { withPrefix } from '../../composites/named-operands.js';
@@ -59,12 +60,14 @@ export function storedWeight(t: Trace, s: TensorSlot, block: number): Tensor {
 
 /**
  * Declares the weights of `slots` in the trace's graph, under the same keys: f32 values (storedWeight), except
- * Linear weights under FP8 GEMMs, which become their e4m3fn bytes under the key and their block scales (blocks of
- * `block`) under `<key>.scale_inv`.
+ * stacked experts, declared in the dtype their stack is held in (layout.ts's StackedSlot), and Linear weights
+ * under FP8 GEMMs, which become their e4m3fn bytes under the key and their block scales (blocks of `block`) under
+ * `<key>.scale_inv`.
  */
 export function bindWeights(t: Trace, slots: Readonly<Record<string, TensorSlot>>, gemm: GemmMode, block: number): Record<string, Tensor> {
   return Object.fromEntries(
     Object.entries(slots).flatMap(([k, s]) => {
+      if (gemm === 'dequant' && 'parts' in s) return [[k, t.weight(s.name, s.stored ?? 'f32', s.shape)]];
       if (gemm === 'dequant' || s.linear !== true) return [[k, storedWeight(t, s, block)]];
       const { weight, scale } = fp8Slots(s, block);
       return [

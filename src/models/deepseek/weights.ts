@@ -2,9 +2,9 @@
 // with the right shape and dtype, nothing unexpected), served to the graphs through the WeightStore interface in
 // the dtype the checkpoint stores them in (the layout's `stored`; the graphs widen them, weight-operands.ts).
 // Tensors are read when first asked for and kept. An FP8 Linear is served as its e4m3fn bytes and its block scales
-// under the names of layout.ts's fp8Slots. Routed experts are stacked per projection as f32 (FP8 experts
-// dequantised, dequant.ts) and also served slice by slice (`sliced`, expert-stack.ts), so that a kernel running
-// only the selected experts reads only those from the checkpoint.
+// under the names of layout.ts's fp8Slots. Routed experts are stacked per projection, in bf16 or f16 as stored, any
+// other dtype as f32 (FP8 experts dequantised, dequant.ts), and also served slice by slice (`sliced`,
+// expert-stack.ts), so that a kernel running only the selected experts reads only those from the checkpoint.
 
 import { tensorData, type DType, type TensorData, type WeightStore } from '../../ir/index.js';
 import { Checkpoint } from '../../io/checkpoint.js';
@@ -13,7 +13,7 @@ import type { FileDType } from '../../io/safetensors.js';
 import { decodeBf16, decodeF16 } from '../../numerics/index.js';
 import type { ModelConfig } from './config.js';
 import { dequantizeFp8 } from './dequant.js';
-import { ExpertStack } from './expert-stack.js';
+import { ExpertStack, type ExpertTensor } from './expert-stack.js';
 import { blockScaleShape } from '../../ops/index.js';
 import { checkpointTensors, extentBeyondCheckpoint, fp8Block, fp8Slots, modelLayout, type ModelLayout, type StackedSlot, type StoredDType, type TensorSlot } from './layout.js';
 import { ropeTable } from './rope.js';
@@ -145,7 +145,7 @@ export class ModelWeights implements WeightStore {
     if (s === undefined || !('parts' in s)) return undefined;
     let stack = this.stacks.get(name);
     if (stack === undefined) {
-      stack = new ExpertStack(s, (part) => (this.ckpt.info(part.name).dtype === 'BF16' ? { bf16: this.ckpt.read(part.name) as Uint16Array } : { f32: this.readF32(part) }));
+      stack = new ExpertStack(s, (part) => this.expertTensor(part, s.stored));
       this.stacks.set(name, stack);
     }
     return stack;
@@ -182,7 +182,7 @@ export class ModelWeights implements WeightStore {
     this.ckpt.close();
   }
 
-  /** A graph weight as the graphs declare it: stacked experts and the rotary table f32, the rest as stored. */
+  /** A graph weight as the graphs declare it: the rotary table f32, stacked experts as layout.ts's StackedSlot says, the rest as stored. */
   private load(s: TensorSlot | StackedSlot): TensorData {
     if ('parts' in s) return this.sliced(s.name)!.whole();
     const what = `weight "${s.name}"`;
@@ -196,6 +196,14 @@ export class ModelWeights implements WeightStore {
     }
     const dtype: DType = s.stored ?? 'f32';
     return tensorData(dtype, s.shape, this.ckpt.read(s.name) as Float32Array | Uint16Array, what);
+  }
+
+  /** One expert's checkpoint tensor for a stack held in `stack` (undefined: f32): bf16 bits, f16 bits for an f16 stack, else f32 values. */
+  private expertTensor(part: TensorSlot, stack: StoredDType | undefined): ExpertTensor {
+    const { dtype } = this.ckpt.info(part.name);
+    if (dtype === 'BF16') return { bf16: this.ckpt.read(part.name) as Uint16Array };
+    if (dtype === 'F16' && stack === 'f16') return { f16: this.ckpt.read(part.name) as Uint16Array };
+    return { f32: this.readF32(part) };
   }
 
   /** One expert's checkpoint tensor as f32 values. */

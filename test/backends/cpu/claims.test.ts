@@ -1,13 +1,16 @@
 // The CPU backend's claimed kernels (src/backends/cpu/claims) against the decomposition run by the op-by-op oracle:
 // random small MLA and MoE layers of every variant (fast-check), compared bit for bit — the kernels round exactly
-// where the decompositions round — and the golden model cases on the compiled backend with its claims.
+// where the decompositions round — and the golden model cases on the compiled backend with its claims. Weights
+// may be bf16 or f16, declared as a model declares them (cast to f32; routed experts stacked narrow), which the
+// kernels read as stored and widen block by block.
 
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { cpuBackend } from '../../../src/backends/cpu/backend.js';
 import type { Program } from '../../../src/compiler/kernel.js';
 import { tensorData, weightMap, zeros, type Graph, type TensorData } from '../../../src/ir/index.js';
-import { Trace, type Tensor } from '../../../src/ops/index.js';
+import { cast, Trace, type Tensor } from '../../../src/ops/index.js';
+import { encodeBf16, encodeF16 } from '../../../src/numerics/index.js';
 import { mlaAttention, mlaCacheNames, mlaCacheTypes, MLA_ATTENTION, type MlaAttrs } from '../../../src/composites/mla.js';
 import { moe, moeWeightNames, type MoeAttrs } from '../../../src/composites/moe.js';
 import { Checkpoint } from '../../../src/io/checkpoint.js';
@@ -31,6 +34,8 @@ function randoms(seed: number, n: number, scale: number): Float32Array {
 }
 
 type Params<A> = A extends fc.Arbitrary<infer P> ? P : never;
+/** A case's parameters with any number allowed where the arbitrary draws from a few. */
+type AnyNumbers<T> = { [K in keyof T]: T[K] extends number ? number : T[K] };
 
 const numel = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
 
@@ -41,12 +46,34 @@ interface Case {
   readonly weights: Record<string, TensorData>;
 }
 
-/** Declares each tensor of `named` as a weight (constant: packed once by the kernels) or as a run input. */
-function declare(t: Trace, named: Record<string, TensorData>, asWeights: boolean, inputs: Record<string, TensorData>, weights: Record<string, TensorData>): Record<string, Tensor> {
+type WeightDType = 'f32' | 'bf16' | 'f16';
+
+/**
+ * Declares each tensor of `named` as a weight (constant: packed once by the kernels) or as a run input. Weights of
+ * a narrow `dtype` are stored rounded to it and widened in the graph, except stacked experts (rank 3), which
+ * gather_matmul takes narrow.
+ */
+function declare(
+  t: Trace,
+  named: Record<string, TensorData>,
+  asWeights: boolean,
+  inputs: Record<string, TensorData>,
+  weights: Record<string, TensorData>,
+  dtype: WeightDType = 'f32',
+): Record<string, Tensor> {
   return Object.fromEntries(
     Object.entries(named).map(([n, v]) => {
-      (asWeights ? weights : inputs)[n] = v;
-      return [n, asWeights ? t.weight(n, 'f32', v.shape) : t.input(n, 'f32', v.shape)];
+      if (!asWeights) {
+        inputs[n] = v;
+        return [n, t.input(n, 'f32', v.shape)];
+      }
+      if (dtype === 'f32') {
+        weights[n] = v;
+        return [n, t.weight(n, 'f32', v.shape)];
+      }
+      weights[n] = tensorData(dtype, v.shape, (dtype === 'bf16' ? encodeBf16 : encodeF16)(v.data as Float32Array));
+      const w = t.weight(n, dtype, v.shape);
+      return [n, v.shape.length === 3 ? w : cast(w, 'f32')];
     }),
   );
 }
@@ -86,10 +113,11 @@ const mlaArb = fc.record({
   // Past the cache end (the write clamps, the mask does not) and before it (row 0 sees nothing: NaN rows).
   startShift: fc.integer({ min: -1, max: 2 }),
   asWeights: fc.boolean(),
+  weightDtype: fc.constantFrom<WeightDType>('f32', 'bf16', 'f16'),
   seed: fc.integer(),
 });
 
-function mlaCase(r: Params<typeof mlaArb>): Case {
+function mlaCase(r: AnyNumbers<Params<typeof mlaArb>>): Case {
   const T = r.S + r.extra;
   const a: MlaAttrs = {
   heads: r.H, qk_nope: r.N, qk_rope: r.R, v_head: r.V, kv_lora: r.L, q_lora: r.qLora, attention: r.attention, softmax_scale: 0.37, eps: 1e-6,
@@ -119,7 +147,7 @@ function mlaCase(r: Params<typeof mlaArb>): Case {
   });
   const weightNames = MLA_ATTENTION.operands(a).slice(6);
   const named = Object.fromEntries(weightNames.map((n, i) => [n, tensor(shapes[n]!, r.seed + 10 + i, 0.5)]));
-  const w = declare(t, named, r.asWeights, inputs, weights);
+  const w = declare(t, named, r.asWeights, inputs, weights, r.weightDtype);
   const [out, cacheA, cacheB] = mlaAttention(x, cos, sin, startPos, [caches[0]!, caches[1]!], w, a);
   return { graph: t.build({ out: out!, cache_a: cacheA!, cache_b: cacheB! }), inputs, weights };
 }
@@ -136,10 +164,11 @@ const moeArb = fc.record({
   bias: fc.boolean(),
   shared: fc.boolean(),
   asWeights: fc.boolean(),
+  weightDtype: fc.constantFrom<WeightDType>('f32', 'bf16', 'f16'),
   seed: fc.integer(),
 });
 
-function moeCase(r: Params<typeof moeArb>): Case {
+function moeCase(r: AnyNumbers<Params<typeof moeArb>>): Case {
   // Config rules: a biased group is scored by its top 2 experts, and the kept groups must hold k experts.
   const groups = r.bias && r.E / r.groups < 2 ? r.groups / 2 : r.groups;
   const topkGroups = groups === 1 ? 1 : Math.ceil((r.k * groups) / r.E);
@@ -153,7 +182,7 @@ function moeCase(r: Params<typeof moeArb>): Case {
   const weights: Record<string, TensorData> = {};
   const x = t.input('x', 'f32', [r.T, r.D]);
   const named = Object.fromEntries(moeWeightNames(a).map((n, i) => [n, tensorData('f32', shapes[n]!, randoms(r.seed + 1 + i, numel(shapes[n]!), n === 'router_bias' ? 0.25 : 1))]));
-  const y = moe(x, declare(t, named, r.asWeights, inputs, weights), a);
+  const y = moe(x, declare(t, named, r.asWeights, inputs, weights, r.weightDtype), a);
   return { graph: t.build({ y: y.y, indices: y.indices, weights: y.weights }), inputs, weights };
 }
 
@@ -166,6 +195,20 @@ describe('claimed mla_attention kernel', () => {
 describe('claimed moe kernel', () => {
   it('equals the decomposition bit for bit (routing indices, weights and output)', async () => {
     await fc.assert(fc.asyncProperty(moeArb, (r) => expectClaimMatchesOracle(moeCase(r), 'moe')), { numRuns: 60 });
+  });
+});
+
+describe('claimed kernels over narrow weights', () => {
+  // Past 64 columns, so that a narrow linear weight is widened in several column blocks.
+  it('equal the decomposition bit for bit with bf16 and f16 weights wider than one widening block', async () => {
+    for (const weightDtype of ['bf16', 'f16'] as const) {
+      for (const attention of ['absorb', 'naive'] as const) {
+        const r = { B: 1, S: 3, extra: 2, H: 3, N: 20, R: 4, V: 24, L: 70, D: 66, qLora: 68, attention, startShift: 0, asWeights: true, weightDtype, seed: 5 };
+        await expectClaimMatchesOracle(mlaCase(r), 'mla_attention');
+      }
+      const r = { T: 9, D: 72, I: 66, SI: 70, E: 8, groups: 2, k: 3, scoring: 'sigmoid' as const, bias: true, shared: true, asWeights: true, weightDtype, seed: 7 };
+      await expectClaimMatchesOracle(moeCase(r), 'moe');
+    }
   });
 });
 

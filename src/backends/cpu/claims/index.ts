@@ -34,6 +34,7 @@ export function claimedStep(
   if (!claim) return undefined;
   const buffer = (o: LibraryBody['operands'][number]) => (o.kind === 'buffer' ? k.inputs[o.slot]!.buffer : undefined);
   const constant = body.operands.map((o) => constantBuffers.has(buffer(o) ?? -1));
-  const kernel = claim.build({ body, constant, sliced: body.operands.map((o) => sliced.get(buffer(o) ?? -1)) });
+  const dtypes = body.operands.map((o) => (o.kind === 'buffer' ? k.inputs[o.slot]!.dtype : 'i32'));
+  const kernel = claim.build({ body, dtypes, constant, sliced: body.operands.map((o) => sliced.get(buffer(o) ?? -1)) });
   return (ins, outs, params) => kernel(body.operands.map((o) => (o.kind === 'param' ? params[o.name]! : ins[o.slot]!)), outs);
 }

@@ -4,7 +4,8 @@
 // the decompositions `absorbed` and `naive` in composites/mla.ts.
 
 import { matmulF32, type MatView } from '../../reference/kernels/gemm.js';
-import { linearWeight, rowBlock, rowsView } from './matrix-operand.js';
+import { linearWeight, rowBlock, rowsView, type OperandForm } from './matrix-operand.js';
+import type { StorageArray } from '../../../ir/index.js';
 import { causalSoftmaxRow, rmsNormRows, rowsOf } from './row-ops.js';
 
 const f = Math.fround;
@@ -35,7 +36,7 @@ export interface Chunk {
   /** The result caches, already holding the input caches; the chunk is written into them. */
   readonly cacheA: Float32Array;
   readonly cacheB: Float32Array;
-  readonly wkvB: Float32Array;
+  readonly wkvB: StorageArray;
   readonly kvNorm: Float32Array;
   /** Out: [B·S, H·V]. */
   readonly heads: Float32Array;
@@ -55,12 +56,12 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
  * absorb: caches kv_norm(c_kv) [B, T, L] and k_pe [B, T, R]; W_UK folds into the query, W_UV applies after
  * attending over the latent cache.
  */
-export function absorbedAttention(d: MlaDims, constantWkvB: boolean, scale: number, eps: number): AttentionForm {
+export function absorbedAttention(d: MlaDims, wkvBForm: OperandForm, scale: number, eps: number): AttentionForm {
   const { B, S, T, H, N, R, V, L } = d;
   const QH = N + R;
   const BS = B * S;
-  const uk = range(H).map((h) => rowBlock(constantWkvB, L, N, h * (N + V)));
-  const uv = range(H).map((h) => linearWeight(constantWkvB, L, V, h * (N + V) + N));
+  const uk = range(H).map((h) => rowBlock(wkvBForm, L, N, h * (N + V)));
+  const uv = range(H).map((h) => linearWeight(wkvBForm, L, V, h * (N + V) + N));
   const qLatent = new Float32Array(BS * H * L);
   const scores = new Float32Array(S * H * T);
   const peScores = new Float32Array(S * H * T);
@@ -90,11 +91,11 @@ export function absorbedAttention(d: MlaDims, constantWkvB: boolean, scale: numb
 }
 
 /** naive: caches per-head K [B, T, H, N + R] (k_pe shared by the heads) and V [B, T, H, V]. */
-export function naiveAttention(d: MlaDims, constantWkvB: boolean, scale: number, eps: number): AttentionForm {
+export function naiveAttention(d: MlaDims, wkvBForm: OperandForm, scale: number, eps: number): AttentionForm {
   const { B, S, T, H, N, R, V, L } = d;
   const QH = N + R;
   const BS = B * S;
-  const wkvB = linearWeight(constantWkvB, L, H * (N + V));
+  const wkvB = linearWeight(wkvBForm, L, H * (N + V));
   const cKv = new Float32Array(BS * L);
   const kvB = new Float32Array(BS * H * (N + V));
   const scores = new Float32Array(S * T);

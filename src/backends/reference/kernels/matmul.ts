@@ -1,5 +1,6 @@
 // matmul and gather_matmul. f32 operands go to the strided GEMM in place (float64 sums, one rounding); f16 and
-// bf16 are decoded to f32, multiplied the same way, and the f32 result is rounded to the dtype.
+// bf16 are decoded to f32, multiplied the same way, and the f32 result is rounded to the dtype. Narrow experts
+// under f32 rows are decoded expert by expert and the result stays f32.
 
 import { numel, type Shape, type SlicedWeight } from '../../../ir/index.js';
 import { denseView, matmulF32, type MatView } from './gemm.js';
@@ -52,24 +53,39 @@ export function matmul(a: CpuTensor, b: CpuTensor): CpuTensor {
   });
 }
 
+/** Expert `e` of w [E, K, N] as an f32 [K, N] view: in place when f32, else widened (exactly) into a copy. */
+function expertF32(w: CpuTensor, e: number): CpuTensor {
+  const expert = { ...w, shape: w.shape.slice(1), strides: w.strides.slice(1), offset: w.offset + e * w.strides[0]! };
+  return cast(expert, 'f32');
+}
+
 /**
- * x[R, K], w[E, K, N], ids[R] -> [R, N] with out[r] = x[r] @ w[ids[r]]; only the selected experts are read. When
- * `w` is the storage of `experts`, each selected expert is loaded into it first.
+ * x[R, K], w[E, K, N], ids[R] -> [R, N] with out[r] = x[r] @ w[ids[r]]; only the selected experts are read, and
+ * narrow experts under f32 rows are widened one expert at a time. When `w` is the storage of `experts`, each
+ * selected expert is loaded into it first.
  */
 export function gatherMatmul(x: CpuTensor, w: CpuTensor, ids: CpuTensor, experts?: SlicedWeight): CpuTensor {
   const idx = contiguous(ids);
   const idData = i32Storage(idx, 'gather_matmul');
   const [rows, count, n] = [x.shape[0]!, w.shape[0]!, w.shape[2]!];
   checkIndices('gather_matmul', 'id', idData, idx.offset, idx.shape, count, 'the expert axis of w');
-  if (experts) for (let r = 0; r < rows; r++) experts.load(idData[idx.offset + r]!);
-  return viaF32([x, w], ([xf, wf]) => {
+  const expertOf = (r: number) => idData[idx.offset + r]!;
+  if (experts) for (let r = 0; r < rows; r++) experts.load(expertOf(r));
+  const perExpert = x.dtype === 'f32' && w.dtype !== 'f32';
+  return viaF32(perExpert ? [x] : [x, w], ([xf, wf]) => {
     const out = allocate('f32', [rows, n]);
     const outData = f32Storage(out, 'gather_matmul');
-    for (let r = 0; r < rows; r++) {
+    // Each row's sum is its own, so rows may run expert by expert: one widened expert at a time.
+    const order = Array.from({ length: rows }, (_, r) => r).sort((a, b) => expertOf(a) - expertOf(b));
+    let matrix: MatView | undefined;
+    order.forEach((r, i) => {
+      if (i === 0 || expertOf(r) !== expertOf(order[i - 1]!)) {
+        const e = expertOf(r);
+        matrix = perExpert ? matrixAt(expertF32(w, e), 0) : matrixAt(wf!, wf!.offset + e * wf!.strides[0]!);
+      }
       const row = { ...matrixAt(xf!, xf!.offset + r * xf!.strides[0]!), rows: 1 };
-      const expert = matrixAt(wf!, wf!.offset + idData[idx.offset + r]! * wf!.strides[0]!);
-      matmulF32(row, expert, denseView(outData, 1, n, r * n));
-    }
+      matmulF32(row, matrix!, denseView(outData, 1, n, r * n));
+    });
     return out;
   });
 }

@@ -107,6 +107,11 @@ export class GoldenCase {
     return this.files.location.split(/[\\/]/).filter((part) => part !== '').at(-1) ?? this.files.location;
   }
 
+  /** The expected tensors' names. */
+  names(): readonly string[] {
+    return this.expected.names();
+  }
+
   has(name: string): boolean {
     return this.expected.has(name);
   }

@@ -28,6 +28,7 @@ const ADAMW_MOST_SHARE = 0.999;
 
 /** The expected tensors: a golden case, or any reader of the same names. */
 export interface ExpectedTensors {
+  names(): readonly string[];
   has(name: string): boolean;
   tensor(name: string): TensorData;
 }
@@ -85,6 +86,15 @@ function adamwChecks(pairs: readonly (readonly [string, Values, Values])[]): Com
   ];
 }
 
+/** A reader of `got` that names a missing tensor. */
+const ourTensor =
+  (got: Readonly<Record<string, TensorData>>) =>
+  (name: string): TensorData => {
+    const t = got[name];
+    if (t === undefined) throw new Error(`the training step gave no tensor ${name}`);
+    return t;
+  };
+
 /**
  * The loss graph's tensors (loss-graph.ts) against the golden forward `step` ('' before the step, 'step2.' after
  * it): the logits, the balance loss's f and P per MoE layer, every loss and the routing, where the golden has them.
@@ -92,8 +102,8 @@ function adamwChecks(pairs: readonly (readonly [string, Values, Values])[]): Com
  */
 export function forwardComparisons(got: Readonly<Record<string, TensorData>>, expected: ExpectedTensors, step = ''): Comparison[] {
   const ours = ourTensor(got);
-  const layers = Object.keys(got).flatMap((n) => /^route\.(\d+)\.indices$/.exec(n)?.[1] ?? []);
   const at = (n: string) => `${step}${n}`;
+  const layers = expected.names().flatMap((n) => (n.startsWith(step) ? (/^route\.(\d+)\.indices$/.exec(n.slice(step.length))?.[1] ?? []) : []));
   const pairs = (names: readonly string[]) => names.filter((n) => expected.has(at(n))).map((n) => [at(n), ours(n), expected.tensor(at(n))] as const);
   return [
     ...pairs(['fwd.main.logits']).map(([n, g, w]) => compareF32(n, g, w)),
@@ -105,22 +115,15 @@ export function forwardComparisons(got: Readonly<Record<string, TensorData>>, ex
   ];
 }
 
-const ourTensor =
-  (got: Readonly<Record<string, TensorData>>) =>
-  (name: string): TensorData => {
-    const t = got[name];
-    if (t === undefined) throw new Error(`the training step gave no tensor ${name}`);
-    return t;
-  };
-
 /**
  * Every comparison of a training step's tensors (`got`: trainingStepTensors, and afterStepTensors of the forward
- * after it) with the golden step, in the order the step computes them.
+ * after it) with the golden step, in the order the step computes them: every expected tensor of those kinds, so that
+ * one the step did not give is an error, not a comparison left out.
  */
 export function trainingComparisons(got: Readonly<Record<string, TensorData>>, expected: ExpectedTensors): Comparison[] {
   const want = (name: string) => expected.tensor(name);
   const ours = ourTensor(got);
-  const names = (prefix: string) => Object.keys(got).filter((n) => n.startsWith(prefix) && expected.has(n));
+  const names = (prefix: string) => expected.names().filter((n) => n.startsWith(prefix));
   const after = Object.fromEntries(Object.entries(got).flatMap(([n, t]) => (n.startsWith('step2.') ? [[n.slice('step2.'.length), t]] : [])));
   const layers = names('bias.counts.').map((n) => n.slice('bias.counts.'.length));
   const grads = names('grad.');
