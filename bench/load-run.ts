@@ -7,6 +7,7 @@ import { openBackend } from '../src/backends/registry.js';
 import { loadModel } from '../src/models/deepseek/loaded-model.js';
 import { Session } from '../src/models/deepseek/session.js';
 import { directoryFiles } from '../src/io/local-files.js';
+import { answerRequest, lapTimer, peakRss } from './child-run.js';
 
 export interface LoadRunRequest {
   readonly dir: string;
@@ -39,20 +40,12 @@ function readSyscallBytes(): number | null {
   }
 }
 
-const peakRss = () => process.resourceUsage().maxRSS * 1024;
-
 async function loadAndRun(r: LoadRunRequest): Promise<LoadRunResult> {
   // Opened first, so that loading the backend's modules counts in the baseline, as a static import would.
   const backend = await openBackend('cpu', { claims: r.claims });
   const baselineRss = peakRss();
   const readBefore = readSyscallBytes();
-  let start = performance.now();
-  const lap = () => {
-    const now = performance.now();
-    const s = (now - start) / 1000;
-    start = now;
-    return s;
-  };
+  const lap = lapTimer();
   const model = loadModel(directoryFiles(r.dir), { maxSeqLen: r.maxSeqLen });
   const open = lap();
   const session = new Session(model, backend, { batch: 1 });
@@ -73,9 +66,4 @@ async function loadAndRun(r: LoadRunRequest): Promise<LoadRunResult> {
   return { open, prefill, decode, peakRss: peakRss(), baselineRss, bytesRead: readBefore === null || readAfter === null ? null : readAfter - readBefore, selected };
 }
 
-process.once('message', (request: LoadRunRequest) => {
-  loadAndRun(request).then(
-    (result) => process.send!({ result }, () => process.exit(0)),
-    (e: Error) => process.send!({ error: e.stack ?? e.message }, () => process.exit(1)),
-  );
-});
+answerRequest(loadAndRun);

@@ -6,12 +6,12 @@
 
 import type { Backend, Executable } from '../src/backends/backend.js';
 import { openBackend } from '../src/backends/registry.js';
-import type { ByteSource } from '../src/io/byte-source.js';
-import type { FileSet } from '../src/io/file-set.js';
+import { watchedFiles } from '../src/io/file-set.js';
 import { directoryFiles } from '../src/io/local-files.js';
 import type { TensorData } from '../src/ir/index.js';
 import { loadModel, type LoadedModel } from '../src/models/deepseek/loaded-model.js';
 import { openSession, planSession } from '../src/models/deepseek/session-plan.js';
+import { answerRequest, lapTimer, peakRss } from './child-run.js';
 
 export interface ScaleRunRequest {
   readonly dir: string;
@@ -46,8 +46,6 @@ export interface ScaleRunResult {
   readonly residentF32: number;
   readonly residentStored: number;
 }
-
-const peakRss = () => process.resourceUsage().maxRSS * 1024;
 
 /** Where time and reads are being counted: the part under way. */
 class Clock {
@@ -86,29 +84,6 @@ class Clock {
     if (e === undefined) this.parts.set(key, (e = { step: this.step, part: this.part, seconds: 0, readSeconds: 0, readBytes: 0 }));
     return e;
   }
-}
-
-/** `files` with every read timed on `clock`. */
-function timedFiles(files: FileSet, clock: Clock): FileSet {
-  return {
-    location: files.location,
-    pathOf: (file) => files.pathOf(file),
-    has: (file) => files.has(file),
-    text: (file) => files.text(file),
-    open(file): ByteSource {
-      const source = files.open(file);
-      return {
-        name: source.name,
-        byteLength: source.byteLength,
-        read(into, position) {
-          const start = performance.now();
-          source.read(into, position);
-          clock.read((performance.now() - start) / 1000, into.length);
-        },
-        close: () => source.close(),
-      };
-    },
-  };
 }
 
 /** `backend` with every compile and run counted as part of the graph's name (deepseek_layer_3, ...) on `clock`. */
@@ -150,14 +125,8 @@ async function scaleRun(r: ScaleRunRequest): Promise<ScaleRunResult> {
   const clock = new Clock();
   const backend = timedBackend(await openBackend('cpu'), clock);
   const baselineRss = peakRss();
-  let start = performance.now();
-  const lap = () => {
-    const now = performance.now();
-    const s = (now - start) / 1000;
-    start = now;
-    return s;
-  };
-  const model = loadModel(timedFiles(directoryFiles(r.dir), clock), { maxSeqLen: r.prompt.length + r.decode.length });
+  const lap = lapTimer();
+  const model = loadModel(watchedFiles(directoryFiles(r.dir), ({ seconds, bytes }) => clock.read(seconds, bytes)), { maxSeqLen: r.prompt.length + r.decode.length });
   const plan = planSession(model, r.memoryBudget);
   const session = openSession(model, backend, { batch: 1 }, plan);
   const open = lap();
@@ -190,9 +159,4 @@ async function scaleRun(r: ScaleRunRequest): Promise<ScaleRunResult> {
   }
 }
 
-process.once('message', (request: ScaleRunRequest) => {
-  scaleRun(request).then(
-    (result) => process.send!({ result }, () => process.exit(0)),
-    (e: Error) => process.send!({ error: e.stack ?? e.message }, () => process.exit(1)),
-  );
-});
+answerRequest(scaleRun);

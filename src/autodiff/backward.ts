@@ -22,10 +22,7 @@ function vjpOf(
 ): (Value | null)[] {
   // A graph name has no '/': a region nested in another composite (mtp_block/moe) names its graph with '.'.
   const inner = new GraphBuilder(region.replaceAll('/', '.'));
-  const outputs = build(
-    inner,
-    operands.map((v, i) => inner.input(`operand${i}`, v.type)),
-  );
+  const outputs = build(inner, operands.map((v, i) => inner.input(`operand${i}`, v.type)));
   if (outputs.length !== seeds.length) throw new Error(`autodiff: ${region}: vjpOf was given ${seeds.length} cotangents for ${outputs.length} results`);
   const graph = inner.build(Object.fromEntries(outputs.map((v, i) => [`result${i}`, v])));
   const origin = b.origin;

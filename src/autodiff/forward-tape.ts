@@ -30,13 +30,13 @@ export function recordForward(graph: Graph, b: GraphBuilder, inputs: readonly Va
   const readsWanted = (n: Node) => n.op === 'weight' && weights.has(n.attrs.name as string);
   const bodyReadsWanted = (n: Node & { body: Graph }) => [...walkNodes(n.body)].some(readsWanted);
   // A rule sees the composite's operands only: a differentiated weight read inside the body needs the decomposition.
-  const ownRule = (n: Node & { body: Graph }) => COMPOSITES.get(n.op)?.vjp !== undefined && !bodyReadsWanted(n);
+  const usesOwnRule = (n: Node & { body: Graph }) => COMPOSITES.get(n.op)?.vjp !== undefined && !bodyReadsWanted(n);
 
   const rebuild = (nodes: readonly Node[], env: Map<Value, Value>, region: string | undefined) => {
     for (const n of nodes) {
       const operands = n.inputs.map((v) => env.get(v)!);
       let results: readonly Value[];
-      if (isComposite(n) && (operands.some((v) => active.has(v)) || bodyReadsWanted(n)) && !ownRule(n)) {
+      if (isComposite(n) && (operands.some((v) => active.has(v)) || bodyReadsWanted(n)) && !usesOwnRule(n)) {
         const inner = new Map(n.body.inputs.map((p, i) => [p, operands[i]!]));
         rebuild(n.body.nodes, inner, region ? `${region}/${n.op}` : n.op);
         results = n.body.outputs.map((o) => inner.get(o.value)!);

@@ -7,6 +7,7 @@ import { cast } from './commands/cast.js';
 import { compileCommand } from './commands/compile.js';
 import { demo } from './commands/demo.js';
 import { diff } from './commands/diff.js';
+import { eplb } from './commands/eplb.js';
 import { forward } from './commands/forward.js';
 import { generate } from './commands/generate.js';
 import { init } from './commands/init.js';
@@ -18,7 +19,7 @@ import { trainStepCommand } from './commands/train-step.js';
 import { verify } from './commands/verify.js';
 import { packageVersion } from './package-root.js';
 
-const COMMANDS: readonly Command[] = [demo, compileCommand, verify, diff, inspect, forward, generate, init, quantize, cast, trainStepCommand, train, report];
+const COMMANDS: readonly Command[] = [demo, compileCommand, verify, diff, inspect, forward, generate, init, quantize, cast, trainStepCommand, train, report, eplb];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

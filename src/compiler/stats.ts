@@ -67,7 +67,7 @@ function libraryFlops(k: Kernel, b: LibraryBody): number {
     case 'topk':
       return 0;
   }
-  const key = JSON.stringify([b.op, b.attrs, b.inputShapes, k.inputs.map((i) => i.dtype)]);
+  const key = JSON.stringify([b.op, b.attrs, b.inputShapes, k.inputs.map((i) => i.dtype), b.widened ?? []]);
   let flops = compositeFlops.get(key);
   if (flops === undefined) {
     flops = programStats(compile(libraryGraph(k, b))).flops;

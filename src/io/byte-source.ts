@@ -43,12 +43,25 @@ export interface ByteCount {
 /** `source`, adding every byte read through it to `count.all`. */
 export function countedBytes(source: ByteSource, count: ByteCount): ByteSource {
   count.byteLength = source.byteLength;
+  return watchedBytes(source, ({ bytes }) => (count.all += bytes));
+}
+
+/** One read through a watched source: where it started, how many bytes it read, and how long it took. */
+export interface ByteRead {
+  readonly position: number;
+  readonly bytes: number;
+  readonly seconds: number;
+}
+
+/** `source`, calling `onRead` after every read through it. */
+export function watchedBytes(source: ByteSource, onRead: (read: ByteRead) => void): ByteSource {
   return {
     name: source.name,
     byteLength: source.byteLength,
     read(into, position) {
+      const start = performance.now();
       source.read(into, position);
-      count.all += into.length;
+      onRead({ position, bytes: into.length, seconds: (performance.now() - start) / 1000 });
     },
     close: () => source.close(),
   };

@@ -2,7 +2,7 @@
 // local-files.ts, Node only) or files already in memory (memoryFiles: bytes a page fetched). Everything that reads
 // a checkpoint takes a FileSet, so the same code loads a model in Node and in a browser.
 
-import { memoryBytes, type ByteSource, type Bytes } from './byte-source.js';
+import { memoryBytes, watchedBytes, type ByteRead, type ByteSource, type Bytes } from './byte-source.js';
 
 export interface FileSet {
   /** Names the folder in error messages: a directory path, or a label. */
@@ -41,6 +41,17 @@ export function memoryFiles(location: string, files: Readonly<Record<string, Byt
       const c = content(file);
       return typeof c === 'string' ? c : new TextDecoder('utf-8', { fatal: true }).decode(c);
     },
+  };
+}
+
+/** `files`, calling `onRead` after every read of a file opened through it (a benchmark timing reads, a test checking which bytes a run read). */
+export function watchedFiles(files: FileSet, onRead: (read: ByteRead) => void): FileSet {
+  return {
+    location: files.location,
+    pathOf: (file) => files.pathOf(file),
+    has: (file) => files.has(file),
+    text: (file) => files.text(file),
+    open: (file) => watchedBytes(files.open(file), onRead),
   };
 }
 

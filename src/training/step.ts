@@ -81,8 +81,8 @@ export class Trainer {
   private readonly gradientGraph: Graph;
   private readonly balanceGraph: Graph | undefined;
   private readonly ties: readonly TiedParameter[];
-  /** Each MoE layer's HF index and bias name. */
-  private readonly routers: readonly { readonly layer: number; readonly bias: string; readonly gate: string }[];
+  /** Each MoE layer's HF index, gate and bias (none under softmax routing, which has no bias to update). */
+  private readonly routers: readonly { readonly layer: number; readonly gate: string; readonly bias: string | undefined }[];
 
   constructor(
     private readonly model: LoadedModel,
@@ -95,7 +95,7 @@ export class Trainer {
     this.gradientGraph = grad(this.lossGraph, ['loss.total'], { weights: this.parameters.gradientTargets() });
     this.ties = tiedParameters(layout);
     this.routers = [...layout.layers, ...layout.mtp.map((m) => m.block)].flatMap((l) =>
-      l.ffn.kind === 'moe' && l.ffn.moe.bias ? [{ layer: l.index, bias: l.ffn.moe.bias.name, gate: l.ffn.moe.router.name }] : [],
+      l.ffn.kind === 'moe' ? [{ layer: l.index, gate: l.ffn.moe.router.name, bias: l.ffn.moe.bias?.name }] : [],
     );
     this.balanceGraph = options.balanceGradients ? grad(this.lossGraph, ['loss.balance'], { weights: this.routers.map((r) => r.gate) }) : undefined;
   }
@@ -132,7 +132,7 @@ export class Trainer {
     const outputs = await this.run(this.gradientGraph, input, s);
     const all = this.parameters.gradients(outputs);
     const forward = Object.fromEntries(Object.entries(outputs).filter(([name]) => !name.startsWith('grad.')));
-    checkFinite([...Object.entries(forward).filter(([name]) => name.startsWith('loss.')), ...[...all].map(([n, g]) => [`grad.${n}`, tensorData('f32', [g.length], g)] as const)]);
+    checkFinite([...Object.entries(forward).filter(([name]) => name.startsWith('loss.')), ...[...all].map(([n, g]) => [`grad.${n}`, tensorData('f32', this.parameters.shape(n), g)] as const)]);
     const balance = this.balanceGraph && (await this.run(this.balanceGraph, input, s));
 
     const gradients = tieGradients(all, this.ties);
@@ -141,12 +141,13 @@ export class Trainer {
     this.options.optimizer.update(new Map([...gradients.keys()].map((name) => [name, this.parameters.values.get(name)!])), clipped, s.lr);
     copyTiedParameters(this.parameters.values, this.ties);
 
-    const routers = this.routers.map(({ layer, bias }): RouterUpdate => {
+    const routers = this.routers.flatMap(({ layer, bias }): RouterUpdate[] => {
+      if (bias === undefined) return [];
       const counts = expertCounts(outputs[`route.${layer}.indices`]!.data, this.model.config.nRoutedExperts);
       const oldBias = this.parameters.biases.get(bias)!;
       const newBias = updateRouterBias(oldBias, counts, s.biasGamma);
       this.parameters.biases.set(bias, newBias);
-      return { layer, counts, oldBias, newBias, maxViolation: maxViolation(counts) };
+      return [{ layer, counts, oldBias, newBias, maxViolation: maxViolation(counts) }];
     });
     return {
       forward,

@@ -8,7 +8,9 @@ import { cotangentName, grad, gradName } from '../../src/autodiff/index.js';
 import { evaluateFloat64, type F64Tensor } from '../../src/backends/reference/index.js';
 import { decompose } from '../../src/compiler/passes/index.js';
 import { COMPOSITES } from '../../src/composites/index.js';
-import type { Graph } from '../../src/ir/index.js';
+import { moe, moeWeightNames, moeWeightShapes, type MoeAttrs } from '../../src/composites/moe.js';
+import { GraphBuilder, numel, type Graph } from '../../src/ir/index.js';
+import { Tensor } from '../../src/ops/index.js';
 import { COMPOSITE_CASES } from './composite-cases.js';
 import { gradientMismatch, type GradientCheck } from './finite-difference-check.js';
 import { Draw } from './rule-cases.js';
@@ -66,4 +68,30 @@ describe('composite derivative rules', () => {
       );
     });
   }
+});
+
+describe('the moe rule', () => {
+  it('passes the gate gradient through the routing weights only, and nothing to experts no token reached', () => {
+    // Four experts, two per token; a bias that picks experts 0 and 2 for every token whatever the scores.
+    const a: MoeAttrs = { topk: 2, groups: 1, topk_groups: 1, scoring: 'sigmoid', route_scale: 2.5, router_bias: true, shared: false };
+    const shapes = moeWeightShapes(a, 3, 2, 4);
+    const b = new GraphBuilder('g');
+    const x = new Tensor(b, b.input('x', { dtype: 'f32', shape: [2, 3] }));
+    const weights = Object.fromEntries(Object.entries(shapes).map(([n, shape]) => [n, new Tensor(b, b.input(n, { dtype: 'f32', shape: [...shape] }))]));
+    const graph = b.build({ y: moe(x, weights, a).y.value });
+    const data = (name: string, shape: readonly number[]): F64Tensor => ({
+      shape: [...shape],
+      data: name === 'router_bias' ? Float64Array.of(10, 0, 10, 0) : Float64Array.from({ length: numel(shape) }, (_, i) => Math.sin(i + name.length)),
+    });
+    const inputs = Object.fromEntries([['x', data('x', [2, 3])], ...Object.entries(shapes).map(([n, shape]) => [n, data(n, shape)])]);
+    const out = evaluateFloat64(grad(graph, ['y'], { inputs: ['x', ...moeWeightNames(a)] }), inputs);
+    const slices = (name: string) => {
+      const t = out[gradName(name)]!;
+      const size = t.data.length / t.shape[0]!;
+      return Array.from({ length: t.shape[0]! }, (_, e) => [...t.data.slice(e * size, (e + 1) * size)]);
+    };
+    const zero = (rows: number[][]) => rows.map((r) => r.every((v) => v === 0));
+    for (const name of ['experts_gate', 'experts_up', 'experts_down', 'router']) expect(zero(slices(name)), name).toEqual([false, true, false, true]);
+    expect(zero(slices('router_bias'))).toEqual([true, true, true, true]);
+  });
 });

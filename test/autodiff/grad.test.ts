@@ -89,6 +89,16 @@ describe('grad', () => {
     expect(gradient.nodes.some((n) => n.origin === 'softmax')).toBe(false);
   });
 
+  it("builds the expert GEMM's weight gradient with no tensor larger than the weights", () => {
+    const b = new GraphBuilder('g');
+    const x = b.input('x', { dtype: 'f32', shape: [12, 4] });
+    const w = b.input('w', { dtype: 'f32', shape: [3, 4, 5] });
+    const ids = b.input('ids', { dtype: 'i32', shape: [12] });
+    const gradient = grad(b.build({ y: b.op('gather_matmul', [x, w, ids]) }), ['y'], { inputs: ['w'] });
+    const sizes = gradient.nodes.filter((n) => n.origin?.startsWith('grad')).map((n) => n.outputs[0]!.shape.reduce((p, d) => p * d, 1));
+    expect(Math.max(...sizes)).toBe(3 * 4 * 5);
+  });
+
   it('refuses what it cannot differentiate, naming it', () => {
     const b = new GraphBuilder('g');
     const x = b.input('x', { dtype: 'f32', shape: [2] });

@@ -45,7 +45,7 @@ describe('the list', () => {
 describe('a composite the list does not hold', () => {
   it('is an error naming it, for the compiler and for a backend', async () => {
     const graph = parseGraph(regionGraph('not_listed', ' {k=1}'));
-    const message = /composite "not_listed" is not defined; the composites are fp8_block_dequantize, .*, swiglu$/;
+    const message = /composite "not_listed" is not defined; the composites are cross_entropy, fp8_block_dequantize, .*, swiglu$/;
     expect(() => compositeDef('not_listed')).toThrow(message);
     expect(() => compile(graph)).toThrow(message);
     const backend = cpuBackend();

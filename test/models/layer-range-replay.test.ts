@@ -5,8 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { cpuBackend } from '../../src/backends/cpu/backend.js';
 import type { TensorData } from '../../src/ir/index.js';
-import type { ByteSource } from '../../src/io/byte-source.js';
-import type { FileSet } from '../../src/io/file-set.js';
+import { watchedFiles } from '../../src/io/file-set.js';
 import { directoryFiles, fileBytes } from '../../src/io/local-files.js';
 import { SafetensorsFile } from '../../src/io/safetensors.js';
 import { hiddenInputName, replayLayerRange, type HiddenPhase, type LayerRange } from '../../src/models/deepseek/layer-range-replay.js';
@@ -68,7 +67,10 @@ describe('replayLayerRange', () => {
     const full = await fullRun('cpu');
     const check = async (range: LayerRange) => {
       const reads: { position: number; end: number }[] = [];
-      const model = loadModel(recording(directoryFiles(DIR), reads), { maxSeqLen: POSITIONS });
+      const model = loadModel(
+        watchedFiles(directoryFiles(DIR), ({ position, bytes }) => reads.push({ position, end: position + bytes })),
+        { maxSeqLen: POSITIONS },
+      );
       reads.length = 0; // the headers, read when the checkpoint is opened and checked
       await replayLayerRange(model, backends.cpu, range, phasesOf(full, range.first));
       model.weights.close();
@@ -86,25 +88,3 @@ describe('replayLayerRange', () => {
     expect(new Set(await check({ first: 0, last: 0 }).then((names) => names.map(layerOf)))).toEqual(new Set(['0']));
   });
 });
-
-/** `files`, recording the byte range of every read of model.safetensors in `reads`. */
-function recording(files: FileSet, reads: { position: number; end: number }[]): FileSet {
-  return {
-    location: files.location,
-    pathOf: (file) => files.pathOf(file),
-    has: (file) => files.has(file),
-    text: (file) => files.text(file),
-    open(file): ByteSource {
-      const source = files.open(file);
-      return {
-        name: source.name,
-        byteLength: source.byteLength,
-        read(into, position) {
-          source.read(into, position);
-          reads.push({ position, end: position + into.length });
-        },
-        close: () => source.close(),
-      };
-    },
-  };
-}

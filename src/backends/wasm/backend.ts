@@ -52,7 +52,11 @@ export function wasmDeviceBackend(options: WasmOptions = {}): DeviceBackend<Wasm
       return text === undefined ? undefined : { file: `${k.name}.wat`, text };
     },
     dispose() {
-      void started?.then((t) => t.dispose());
+      // Threads that failed to start were reported by the prepare that started them.
+      void started?.then(
+        (t) => t.dispose(),
+        () => undefined,
+      );
     },
   };
 }

@@ -1,6 +1,7 @@
 // A compiled Program prepared on the wasm backend: weights and constants copied into the linear memory once, every
-// map, reduce and contraction kernel compiled to a WebAssembly module of its own (contractions that pay run the SIMD
-// GEMM of gemm.ts), and library kernels run by the reference's routines on views of the linear memory.
+// map, reduce and contraction kernel compiled to a WebAssembly module of its own, or taken from the backend's cache
+// (contractions that pay run the SIMD GEMM of gemm.ts on the backend's threads, then their epilogue), and library
+// kernels run by the reference's routines on views of the linear memory.
 
 import type { Kernel, Program } from '../../compiler/kernel.js';
 import { numel, type WeightStore } from '../../ir/index.js';

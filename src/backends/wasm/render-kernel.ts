@@ -1,6 +1,7 @@
 // The function of a map, reduce or contraction kernel (spec/kernel-ir.md), whole: loop nests over its index space
 // with its stores. A contraction here is the plain loop nest (products summed in float64 in k order and rounded
-// once, as the CPU backend's GEMM does); gemm.ts runs the large ones on SIMD micro-kernels instead.
+// once, as the CPU backend's GEMM does); gemm.ts runs the large ones on SIMD micro-kernels instead, and their
+// function here is the epilogue that reads the product.
 
 import type { ContractionBody, Kernel } from '../../compiler/kernel.js';
 import { loopVarName, loops, writeMapOrReduce } from '../../compiler/nest-writer.js';

@@ -3,6 +3,7 @@
 
 import fs from 'node:fs';
 import { join, resolve } from 'node:path';
+import { readJson } from '../../io/file-set.js';
 import { directoryFiles } from '../../io/local-files.js';
 import { loadModelConfig, parseModelConfig } from '../../models/deepseek/config.js';
 import { loadModel, type LoadedModel } from '../../models/deepseek/loaded-model.js';
@@ -36,7 +37,7 @@ function startOf(values: Values): { start: RunRecipe['start']; config: Record<st
   if ((model === undefined) === (config === undefined)) throw new UsageError(`dsv3 ${COMMAND}: give one of --model DIR (a checkpoint) and --config FILE (random weights)`);
   if (model !== undefined) {
     const files = directoryFiles(model);
-    return { start: { model: resolve(model) }, config: JSON.parse(files.text('config.json')) as Record<string, unknown>, vocabSize: loadModelConfig(files).vocabSize };
+    return { start: { model: resolve(model) }, config: readJson(files, 'config.json') as Record<string, unknown>, vocabSize: loadModelConfig(files).vocabSize };
   }
   const json = readConfig(COMMAND, config!);
   return { start: { config: resolve(config!), std: amountOption(COMMAND, values, 'std', true) }, config: json, vocabSize: parseModelConfig(json, config!).vocabSize };
@@ -60,7 +61,7 @@ function recipeOf(values: Values, start: RunRecipe['start'], vocabSize: number):
     batch: integerOption(COMMAND, 'batch', values.batch as string, 1),
     seqLen: integerOption(COMMAND, 'seq', values.seq as string, 1),
     seed: integerOption(COMMAND, 'seed', values.seed as string, 0),
-    lr: { peak: h.lr, final: values['lr-final'] === undefined ? h.lr / 10 : amountOption(COMMAND, values, 'lr-final'), warmup },
+    lr: { peak: h.lr, final: values['lr-final'] === undefined ? Number((h.lr / 10).toPrecision(15)) : amountOption(COMMAND, values, 'lr-final'), warmup },
     mtpLambda: h.mtpLambda,
     balanceAlpha: h.balanceAlpha,
     biasGamma: h.biasGamma,

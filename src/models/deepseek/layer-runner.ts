@@ -1,28 +1,28 @@
 // One decoder layer run chunk after chunk on hidden states given from outside, with KV caches of its own: the layer
 // graph (layer-graph.ts) compiled once per chunk length, the caches donated to each run and kept from it, as the
-// Session does for the whole model. The golden per-block check and `dsv3 forward --layers` replay layers with it;
-// only the layer's own weights are read.
+// Session does for the whole model (cached-graph-runner.ts). The golden per-block check and `dsv3 forward --layers`
+// replay layers with it; only the layer's own weights are read.
 
-import { tensorData, zeros, type TensorData } from '../../ir/index.js';
-import type { Backend, DeviceTensor, Executable } from '../../backends/backend.js';
+import type { TensorData } from '../../ir/index.js';
+import type { Backend } from '../../backends/backend.js';
+import { CachedGraphRunner } from './cached-graph-runner.js';
 import { buildLayerGraph, layerCacheSpecs } from './layer-graph.js';
 import type { LoadedModel } from './loaded-model.js';
 
 export class LayerRunner {
-  private readonly executables = new Map<number, Executable>();
-  private readonly cacheNames: readonly string[];
-  private caches: Record<string, DeviceTensor>;
+  private readonly graph: CachedGraphRunner;
   private pos = 0;
 
   constructor(
     private readonly model: LoadedModel,
-    private readonly backend: Backend,
+    backend: Backend,
     readonly layer: number,
     readonly batch: number,
   ) {
-    const specs = layerCacheSpecs(model.config, model.settings, batch, layer);
-    this.cacheNames = specs.map((c) => c.name);
-    this.caches = Object.fromEntries(specs.map((c) => [c.name, backend.upload(zeros('f32', c.shape))]));
+    const { config, settings, weights } = model;
+    this.graph = new CachedGraphRunner(backend, weights, layerCacheSpecs(config, settings, batch, layer), (seqLen) =>
+      buildLayerGraph(config, settings, weights.layout, { layer, batch, seqLen }),
+    );
   }
 
   /** How many positions the caches hold. */
@@ -38,32 +38,17 @@ export class LayerRunner {
     const seqLen = x.shape[1]!;
     const { maxSeqLen } = this.model.settings;
     if (this.pos + seqLen > maxSeqLen) throw new RangeError(`layer ${this.layer}: ${seqLen} more positions at position ${this.pos} exceed the cache length ${maxSeqLen} (maxSeqLen)`);
-    let exe = this.executables.get(seqLen);
-    if (exe === undefined) {
-      const { config, settings, weights } = this.model;
-      exe = await this.backend.compile(buildLayerGraph(config, settings, weights.layout, { layer: this.layer, batch: this.batch, seqLen }), weights, { donate: this.cacheNames });
-      this.executables.set(seqLen, exe);
-    }
-    const startPos = tensorData('i32', [], new Int32Array([this.pos]));
-    const { outputs, kept } = await exe.run({ x, start_pos: startPos, ...this.caches }, { donate: this.cacheNames, keep: this.cacheNames });
-    this.caches = kept;
+    const { outputs } = await this.graph.run(seqLen, { x }, this.pos);
     this.pos += seqLen;
     return outputs;
   }
 
-  /**
-   * Disposes the compiled executables, and with them the backend's copies of the layer's weights, keeping the
-   * caches (a streamed layer between steps); the next run compiles again, which the backend's program cache makes
-   * a binding of the weights.
-   */
+  /** Disposes the compiled graphs, keeping the caches (a streamed layer between steps: CachedGraphRunner.release). */
   release(): void {
-    for (const exe of this.executables.values()) exe.dispose();
-    this.executables.clear();
+    this.graph.release();
   }
 
   dispose(): void {
-    for (const t of Object.values(this.caches)) t.dispose();
-    for (const exe of this.executables.values()) exe.dispose();
-    this.executables.clear();
+    this.graph.dispose();
   }
 }

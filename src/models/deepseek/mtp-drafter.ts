@@ -8,8 +8,9 @@
 // them, with the tokens then accepted; nothing is copied. The hidden states a module hands the next are kept on the
 // host for the positions the next call reruns.
 
-import { tensorData, zeros, type TensorData } from '../../ir/index.js';
-import type { Backend, DeviceTensor, Executable } from '../../backends/backend.js';
+import type { TensorData } from '../../ir/index.js';
+import type { Backend } from '../../backends/backend.js';
+import { CachedGraphRunner } from './cached-graph-runner.js';
 import type { LoadedModel } from './loaded-model.js';
 import { buildMtpGraph, mtpCacheSpecs } from './mtp-graph.js';
 import { PositionWindow } from './position-window.js';
@@ -26,48 +27,27 @@ export interface MainHidden {
 
 /** One MTP module: its graph compiled once per chunk length and its caches, written at the position each run names. */
 class MtpModuleRunner {
-  private readonly executables = new Map<number, Executable>();
-  private readonly cacheNames: readonly string[];
-  private caches: Record<string, DeviceTensor>;
+  private readonly graph: CachedGraphRunner;
 
-  constructor(
-    private readonly model: LoadedModel,
-    private readonly backend: Backend,
-    readonly module: number,
-    readonly batch: number,
-  ) {
-    const specs = mtpCacheSpecs(model.config, model.settings, batch, module);
-    this.cacheNames = specs.map((c) => c.name);
-    this.caches = Object.fromEntries(specs.map((c) => [c.name, backend.upload(zeros('f32', c.shape))]));
+  constructor(model: LoadedModel, backend: Backend, module: number, batch: number) {
+    const { config, settings, weights } = model;
+    this.graph = new CachedGraphRunner(backend, weights, mtpCacheSpecs(config, settings, batch, module), (seqLen) =>
+      buildMtpGraph(config, settings, weights.layout, { module, batch, seqLen }),
+    );
   }
 
   /** Runs the module on `tokens` [B, S] and `hidden` [B, S, D] at positions start .. start+S-1; `compiled`: seconds spent compiling. */
   async run(tokens: TensorData, hidden: TensorData, start: number): Promise<{ logits: TensorData; hidden: TensorData; compiled: number }> {
-    const seqLen = tokens.shape[1]!;
-    let exe = this.executables.get(seqLen);
-    let compiled = 0;
-    if (exe === undefined) {
-      const { config, settings, weights } = this.model;
-      exe = await this.backend.compile(buildMtpGraph(config, settings, weights.layout, { module: this.module, batch: this.batch, seqLen }), weights, { donate: this.cacheNames });
-      this.executables.set(seqLen, exe);
-      compiled = (exe.compileTime?.compiler ?? 0) + (exe.compileTime?.device ?? 0);
-    }
-    const startPos = tensorData('i32', [], Int32Array.of(start));
-    const { outputs, kept } = await exe.run({ tokens, hidden, start_pos: startPos, ...this.caches }, { donate: this.cacheNames, keep: this.cacheNames });
-    this.caches = kept;
+    const { outputs, compiled } = await this.graph.run(tokens.shape[1]!, { tokens, hidden }, start);
     return { logits: outputs.logits!, hidden: outputs.hidden!, compiled };
   }
 
-  async readCaches(): Promise<Record<string, TensorData>> {
-    const out: Record<string, TensorData> = {};
-    for (const name of this.cacheNames) out[name] = await this.caches[name]!.read();
-    return out;
+  readCaches(): Promise<Record<string, TensorData>> {
+    return this.graph.readCaches();
   }
 
   dispose(): void {
-    for (const t of Object.values(this.caches)) t.dispose();
-    for (const exe of this.executables.values()) exe.dispose();
-    this.executables.clear();
+    this.graph.dispose();
   }
 }
 

@@ -23,6 +23,10 @@ const byStep = (metrics: readonly StepMetrics[], value: (m: StepMetrics) => numb
 /** The keys of `pick(m)` over every step, in first-seen order. */
 const keysOf = (metrics: readonly StepMetrics[], pick: (m: StepMetrics) => Readonly<Record<string, unknown>>): string[] => [...new Set(metrics.flatMap((m) => Object.keys(pick(m))))];
 
+/** The sums first (total, main, mtp, balance), then their terms in name order. */
+const LEADING = ['total', 'main', 'mtp', 'balance'];
+const ordered = (names: readonly string[]): string[] => [...LEADING.filter((n) => names.includes(n)), ...names.filter((n) => !LEADING.includes(n)).sort()];
+
 const series = (metrics: readonly StepMetrics[], names: readonly string[], pick: (m: StepMetrics) => Readonly<Record<string, number>>, label: (name: string) => string): Series[] =>
   names.map((n) => ({ name: label(n), points: byStep(metrics, (m) => pick(m)[n]) }));
 
@@ -30,7 +34,7 @@ function summary(recipe: RunRecipe | undefined, metrics: readonly StepMetrics[])
   const last = metrics[metrics.length - 1];
   const rows: [string, string][] = [
     ['steps logged', last ? `${metrics.length} (to step ${last.step}${recipe ? ` of ${recipe.steps}` : ''})` : '0'],
-    ...(last ? ([['tokens', last.tokens.toLocaleString('en-US')], ['last loss', `${last.loss.total} (main ${last.loss.main})`]] as [string, string][]) : []),
+    ...(last ? ([['tokens', last.tokens.toLocaleString('en-US')], ['last loss', `${last.loss.total?.toPrecision(6)} (main ${last.loss.main?.toPrecision(6)})`]] as [string, string][]) : []),
   ];
   if (recipe) {
     const start = 'model' in recipe.start ? `checkpoint ${recipe.start.model}` : `random weights for ${recipe.start.config} (std ${recipe.start.std})`;
@@ -51,8 +55,8 @@ export function reportPage(title: string, recipe: RunRecipe | undefined, metrics
   const balance = losses.filter((k) => k.startsWith('balance'));
   const layers = keysOf(metrics, (m) => m.maxvio);
   const figures = [
-    lineChart({ id: 'loss', title: 'Losses', xLabel: 'step', series: series(metrics, losses.filter((k) => !k.startsWith('balance')), (m) => m.loss, (k) => `loss.${k}`) }),
-    lineChart({ id: 'balance-loss', title: 'Sequence-wise balance loss', xLabel: 'step', series: series(metrics, balance, (m) => m.loss, (k) => `loss.${k}`) }),
+    lineChart({ id: 'loss', title: 'Losses', xLabel: 'step', series: series(metrics, ordered(losses.filter((k) => !k.startsWith('balance'))), (m) => m.loss, (k) => `loss.${k}`) }),
+    lineChart({ id: 'balance-loss', title: 'Sequence-wise balance loss', xLabel: 'step', series: series(metrics, ordered(balance), (m) => m.loss, (k) => `loss.${k}`) }),
     lineChart({ id: 'lr', title: 'Learning rate', xLabel: 'step', logY: true, series: [{ name: 'lr', points: byStep(metrics, (m) => m.lr) }] }),
     lineChart({ id: 'grad-norm', title: 'Gradient norm (before clipping)', xLabel: 'step', logY: true, series: [{ name: 'grad_norm', points: byStep(metrics, (m) => m.grad_norm) }] }),
     lineChart({ id: 'maxvio', title: 'MaxVio_batch per MoE layer', xLabel: 'step', series: series(metrics, layers, (m) => m.maxvio, (l) => `layer ${l}`) }),
