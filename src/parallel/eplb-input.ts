@@ -1,8 +1,9 @@
 // The input of `dsv3 eplb`: one case in the golden files' fields (spec/golden/README.md §EPLB), checked field by
 // field so a bad file is refused naming the field and what was expected. Extra fields (name, the expected outputs)
-// are ignored; num_layers and num_logical_experts, when given, must match weight's shape. What the values must
-// satisfy beyond their types (positive sizes, a rectangular finite weight, the official divisibility) is
-// rebalanceExperts' to check.
+// are ignored; num_layers and num_logical_experts, when given, must match weight's shape. Sizes given as overrides
+// (`dsv3 eplb --replicas R ...`) replace the file's or stand in for missing ones. What the values must satisfy
+// beyond their types (positive sizes, a rectangular finite weight, the official divisibility) is rebalanceExperts'
+// to check.
 
 export interface EplbInput {
   readonly weight: number[][];
@@ -14,13 +15,16 @@ export interface EplbInput {
 
 const SIZE_FIELDS = { num_replicas: 'numReplicas', num_groups: 'numGroups', num_nodes: 'numNodes', num_gpus: 'numGpus' } as const;
 
-/** `json` (a parsed file, `source` naming it) as rebalanceExperts' arguments. */
-export function parseEplbInput(json: unknown, source: string): EplbInput {
+/** Sizes that replace the file's, by field. */
+export type EplbSizeOverrides = Partial<Record<keyof typeof SIZE_FIELDS, number>>;
+
+/** `json` (a parsed file, `source` naming it) as rebalanceExperts' arguments, `overrides` replacing its sizes. */
+export function parseEplbInput(json: unknown, source: string, overrides: EplbSizeOverrides = {}): EplbInput {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${source}: expected a JSON object with weight, num_replicas, num_groups, num_nodes and num_gpus`);
   const fields = json as Record<string, unknown>;
   const sizes = {} as Record<(typeof SIZE_FIELDS)[keyof typeof SIZE_FIELDS], number>;
   for (const [field, key] of Object.entries(SIZE_FIELDS)) {
-    const value = fields[field];
+    const value = overrides[field as keyof typeof SIZE_FIELDS] ?? fields[field];
     if (value === undefined) throw new Error(`${source}: missing field ${field} (a positive integer)`);
     if (typeof value !== 'number') throw new Error(`${source}: ${field} must be a number, got ${JSON.stringify(value)}`);
     sizes[key] = value;

@@ -1,4 +1,4 @@
-// dsv3 eplb: a golden case's outputs printed as JSON, and bad input refused with exit 2 naming what is wrong.
+// dsv3 eplb: a golden case's outputs printed as JSON, sizes from flags over the file's, and bad input refused with exit 2 naming what is wrong.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -44,6 +44,16 @@ describe('dsv3 eplb', () => {
     expect(code).toBe(2);
     expect(out).toBe('');
     expect(err).toContain(message);
+  });
+
+  it('takes the sizes from --replicas, --groups, --nodes and --gpus over the file\'s, and refuses one that is not a positive integer', async () => {
+    const c = golden.find((g) => g.kind === 'global-ties')!;
+    const sized = { weight: c.weight, num_replicas: c.num_replicas, num_groups: c.num_groups, num_nodes: c.num_nodes, num_gpus: c.num_gpus };
+    const flags = Object.entries({ replicas: 'num_replicas', groups: 'num_groups', nodes: 'num_nodes', gpus: 'num_gpus' }).flatMap(([o, f]) => [`--${o}`, String(c[f])]);
+    const fromFlags = await runCli('eplb', '--input', inputFile({ weight: c.weight, num_replicas: 1, num_groups: 1 }), ...flags);
+    expect(fromFlags.err).toBe('');
+    expect(fromFlags.out).toBe((await runCli('eplb', '--input', inputFile(sized))).out);
+    expect(await runCli('eplb', '--input', inputFile(sized), '--gpus', '0')).toMatchObject({ code: 2, err: expect.stringContaining('--gpus must be an integer >= 1, got "0"') });
   });
 
   it('refuses a file that is not JSON, and a missing --input', async () => {

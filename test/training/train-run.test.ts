@@ -1,11 +1,12 @@
 // `dsv3 train` in-process through main() on the bundled corpus and tiny config (data/): a short run from random
 // weights lowers the loss and leaves a checkpoint `dsv3 forward` loads; metrics lines carry every loss, the
 // learning rate, the gradient norm and each MoE layer's MaxVio and expert counts; a run stopped and resumed
-// gives the same bytes as one run.
+// gives the same bytes as one run; expert-load.json is an input of `dsv3 eplb`.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EXPERT_LOAD_FILE } from '../../src/training/run/expert-load.js';
 import { readMetrics, type StepMetrics } from '../../src/training/run/metrics.js';
 import { runCli } from '../support/cli.js';
 import { tempDir } from '../io/temp-dir.js';
@@ -55,6 +56,32 @@ describe('dsv3 train', () => {
     expect(forward.code).toBe(0);
   }, 600_000);
 
+  it('writes the expert loads summed over the steps as an input dsv3 eplb balances for a deployment given as flags', async () => {
+    const out = path.join(tempDir(), 'run');
+    expect((await train(out, '--steps', '2')).code).toBe(0);
+    const file = path.join(out, EXPERT_LOAD_FILE);
+    const load = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const counts = readMetrics(out).map((m) => m.expert_counts);
+    expect(load).toEqual({
+      layers: [1, 2],
+      steps: 2,
+      weight: ['1', '2'].map((layer) => counts[0]![layer]!.map((c, e) => c + counts[1]![layer]![e]!)),
+      num_replicas: 8,
+      num_groups: 2,
+      num_nodes: 1,
+      num_gpus: 1,
+    });
+
+    const asWritten = await runCli('eplb', '--input', file);
+    expect(asWritten.err).toBe('');
+    expect(JSON.parse(asWritten.out).logcnt).toEqual([Array(8).fill(1), Array(8).fill(1)]);
+    const deployed = await runCli('eplb', '--input', file, '--replicas', '12', '--nodes', '2', '--gpus', '4');
+    expect(deployed.err).toBe('');
+    const { phy2log, logcnt } = JSON.parse(deployed.out) as { phy2log: number[][]; logcnt: number[][] };
+    expect(logcnt.map((row) => row.reduce((a, b) => a + b, 0))).toEqual([12, 12]);
+    expect(phy2log.map((row) => row.length)).toEqual([12, 12]);
+  }, 600_000);
+
   it('continues a stopped run bit for bit: 2 + 2 steps resumed give the bytes of 4 steps in one run', async () => {
     const [whole, parts] = [path.join(tempDir(), 'whole'), path.join(tempDir(), 'parts')];
     const run = ['--steps', '4', '--checkpoint-every', '3', '--seed', '7'];
@@ -70,6 +97,7 @@ describe('dsv3 train', () => {
 
     for (const file of ['model.safetensors', 'optimizer.safetensors', 'trainer-state.json', 'config.json'])
       expect(fs.readFileSync(path.join(parts, 'checkpoint', file)).equals(fs.readFileSync(path.join(whole, 'checkpoint', file))), file).toBe(true);
+    expect(fs.readFileSync(path.join(parts, EXPERT_LOAD_FILE), 'utf8')).toBe(fs.readFileSync(path.join(whole, EXPERT_LOAD_FILE), 'utf8'));
     const withoutTime = (dir: string) => readMetrics(dir).map(({ seconds: _, ...m }) => m);
     expect(withoutTime(parts)).toEqual(withoutTime(whole));
 

@@ -1,8 +1,9 @@
 // A training run (spec/techniques.md §Training runs): the steps of src/training/step.ts one after another on the
 // batches of batches.ts, the learning rate of the recipe's schedule, a metrics line per step (metrics.ts) and a
-// checkpoint every K steps and after the last (run-checkpoint.ts). On the CPU backends a run is a pure function of
-// its recipe, so one resumed from its checkpoint continues bit for bit. A step whose losses or gradients are not
-// finite stops the run, naming the step and the first value that went non-finite; the last checkpoint stays.
+// checkpoint every K steps and after the last (run-checkpoint.ts), and at the end the expert loads for `dsv3 eplb`
+// (expert-load.ts). On the CPU backends a run is a pure function of its recipe, so one resumed from its checkpoint
+// continues bit for bit. A step whose losses or gradients are not finite stops the run, naming the step and the
+// first value that went non-finite; the last checkpoint stays.
 
 import type { Backend } from '../../backends/backend.js';
 import { firstNonFinite } from '../../models/deepseek/first-non-finite.js';
@@ -11,6 +12,7 @@ import { AdamW } from '../adamw.js';
 import { NonFiniteStep, Trainer, type StepSettings } from '../step.js';
 import { batchAt, checkBatchable } from './batches.js';
 import { parametersModel } from './memory-model.js';
+import { writeExpertLoad } from './expert-load.js';
 import { MetricsLog, stepMetrics, type StepMetrics } from './metrics.js';
 import { checkpointFolder, writeRunCheckpoint, type SavedRun } from './run-checkpoint.js';
 import { recipeSchedules, type RunRecipe } from './run-recipe.js';
@@ -82,6 +84,7 @@ export async function runTraining(o: TrainingRunOptions): Promise<StepMetrics | 
       o.monitor?.checkpointWritten(step);
     }
   }
+  writeExpertLoad(o.runDir, o.model.config);
   return metrics;
 }
 
