@@ -1,4 +1,4 @@
-// The input of `dsv3 eplb`: one case in the golden files' fields (spec/golden/README.md §EPLB), checked field by
+// The input of `dsv3 eplb`: one case in the golden files' fields (spec/golden/README.md §The EPLB cases), checked field by
 // field so a bad file is refused naming the field and what was expected. Extra fields (name, the expected outputs)
 // are ignored; num_layers and num_logical_experts, when given, must match weight's shape. Sizes given as overrides
 // (`dsv3 eplb --replicas R ...`) replace the file's or stand in for missing ones. What the values must satisfy

@@ -1,4 +1,4 @@
-// A training step's results under the names of the golden step (spec/golden/v3-tiny-train, TRAIN.md's table), as
+// A training step's results under the names of the golden step (spec/golden/v3-tiny-train, the table of spec/golden/README.md §The training case), as
 // `dsv3 train-step` writes them and `dsv3 verify` compares them. Scalars have shape [1], as the golden stores them.
 
 import { tensorData, type TensorData } from '../ir/index.js';

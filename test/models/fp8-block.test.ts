@@ -38,7 +38,7 @@ describe('FP8 blocks of 32', () => {
       expect(ckpt.info(`${name}_scale_inv`).shape).toEqual([Math.ceil(rows / BLOCK), Math.ceil(cols / BLOCK)]);
       const scales = ckpt.read(`${name}_scale_inv`) as Float32Array;
       const want = original.weights.get(name).data as Float32Array;
-      const got = m.weights.get(name).data as Float32Array;
+      const got = m.weights.float32(name);
       // e4m3fn keeps 3 mantissa bits; below 2^-6 (subnormal) its steps are 2^-9, times the block's scale.
       for (let r = 0; r < rows; r++)
         for (let c = 0; c < cols; c++) {

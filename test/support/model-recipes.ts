@@ -1,4 +1,5 @@
-// Recipes for the model's composites (projection, router, mlp, moe, mla_attention, mtp_block) at tiny sizes. The
+// Recipes for the model's composites (projection, router, mlp, moe, mla_attention, mtp_block, and the training
+// loss cross_entropy) at tiny sizes. The
 // activation comes from the graph: an f32 value read as rows of its last axis (the hidden size), so an empty value
 // is an empty chunk. Every other operand (weights, caches, rotary tables) is an existing value of its type or a new
 // graph input with random data; under FP8 GEMMs the projection weights are e4m3fn with 128x128 block scales.
@@ -9,6 +10,7 @@ import { MLA_ATTENTION, mlaCacheNames, mlaCacheTypes, type MlaAttrs } from '../.
 import { MLP } from '../../src/composites/mlp.js';
 import { MOE } from '../../src/composites/moe.js';
 import { MTP_BLOCK } from '../../src/composites/mtp.js';
+import { crossEntropy } from '../../src/composites/cross-entropy.js';
 import { callComposite } from '../../src/composites/named-operands.js';
 import { PROJECTION, scaleOperand, type ProjectionAttrs } from '../../src/composites/projection.js';
 import { ROUTER, type RouterAttrs } from '../../src/composites/router.js';
@@ -201,6 +203,14 @@ export const MODEL_RECIPES = {
     const attrs = attention(c, a.s, gemm(c));
     const { x, batch, seq } = batched(ws, c, a.x);
     addComposite(ws, c, MLA_ATTENTION, attrs, { x, ...attentionInputs(ws, c, attrs, batch, seq) }, a.s);
+  },
+  cross_entropy: (ws, c) => {
+    const a = activation(ws, c);
+    if (!a) return;
+    // The activation read as logits [rows, classes], its last axis the classes.
+    const [rows, classes] = a.x.shape as [number, number];
+    const targets = ws.indices(c, [rows], classes);
+    if (targets) ws.record(crossEntropy(ws.tensor(a.x), ws.tensor(targets)).value);
   },
   mtp_block: (ws, c) => {
     const a = activation(ws, c);

@@ -1,7 +1,7 @@
 // Clipping, AdamW and the bias update against the golden step (spec/golden/v3-tiny-train), from its stored
-// gradients: the global norm and coefficient within rel 1e-5, every parameter after AdamW bit for bit (the unit test
-// TRAIN.md asks for: our AdamW on the stored grad.* · clip.coef), tied copies equal to their main tensors, and the
-// expert counts, updated biases and MaxVio of each MoE layer exact.
+// gradients: the global norm and coefficient within rel 1e-5; every parameter after AdamW bit for bit, our AdamW
+// applied to the stored grad.* · clip.coef (the unit test of spec/golden/README.md §The training case); tied copies
+// equal to their main tensors; the expert counts, updated biases and MaxVio of each MoE layer exact.
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { directoryFiles } from '../../src/io/local-files.js';
@@ -53,7 +53,7 @@ describe('AdamW', () => {
     const params = new Map(checkpoint.names().map((n) => [n, Float32Array.from(checkpoint.read(n) as Float32Array)]));
     const trained = new Map(trainable.map((n) => [n, params.get(n)!]));
     const grads = new Map(trainable.map((n) => [n, scaleGradient(f32(`grad.${n}`), coef)]));
-    // An expert no token reached (TRAIN.md: layer 1, experts 6 and 11) has a zero gradient and still decays.
+    // An expert no token reached (layer 1, experts 6 and 11: spec/golden/README.md §The training case) has a zero gradient and still decays.
     expect(grads.get('model.layers.1.mlp.experts.6.up_proj.weight')!.every((g) => g === 0)).toBe(true);
     const opt = new AdamW({ lr: HYPER.lr, betas: HYPER.betas, eps: HYPER.eps, weightDecay: HYPER.weightDecay });
     opt.update(trained, grads);

@@ -9,9 +9,14 @@ import { verifyRun } from '../../src/models/deepseek/verify/run-case.js';
 import { useWebGpuBackend } from '../backends/webgpu/program-harness.js';
 import { TRAIN_CASE } from './train-golden.js';
 
+// Lavapipe compiles the gradient graph's 621 pipelines for tens of minutes with a cold shader cache, too long for
+// CI (which checks training on WebGPU through the loss graph and the conformance suite's gradient cases); the full
+// step runs by `DSV3_TRAIN_WEBGPU=1 npx vitest run test/training/train-step-webgpu.test.ts`.
+const full = process.env.DSV3_TRAIN_WEBGPU === '1';
+if (!full) console.warn('test/training/train-step-webgpu.test.ts: SKIPPED (the full training step on WebGPU runs with DSV3_TRAIN_WEBGPU=1)');
 const gpu = useWebGpuBackend();
 
-it('one training step on WebGPU meets every tolerance of the golden step', async () => {
+it.runIf(full)('one training step on WebGPU meets every tolerance of the golden step', async () => {
   const golden = GoldenCase.open(directoryFiles(TRAIN_CASE));
   try {
     const [run] = golden.runs().runs;

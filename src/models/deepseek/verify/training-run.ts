@@ -1,6 +1,6 @@
 // The training golden case (spec/golden/v3-tiny-train): one training step through the Trainer (src/training) on a
 // backend from the case's checkpoint and hyperparameters, then the loss after it, compared with the stored step
-// within the tolerances its README (TRAIN.md) recommends:
+// within the recommended tolerances (spec/golden/README.md §The training case):
 //   losses abs 1e-5 (loss.balance.* rel 1e-5, step 2 the same); routing as exact expert sets;
 //   grad.* per tensor max|Δ| <= 3e-5 · max|ref|, and the global rms of Δ over all of them <= 1e-5 of the rms of ref;
 //   grad_balance.* per gate <= 1e-5 · max|ref| (the balance term is too small to see in grad.*);
