@@ -1,20 +1,10 @@
 // The options of the DeepSeek-V3 training hyperparameters, the same in every command that trains (train,
 // train-step): the weights of the losses, the bias update speed, AdamW's settings and the clipping bound.
 
+import type { TrainingHyperparameters } from '../training/hyperparameters.js';
 import { numberOption, UsageError, type Options } from './command.js';
 
 type Values = Readonly<Record<string, unknown>>;
-
-export interface TrainingHyperparameters {
-  readonly lr: number;
-  readonly mtpLambda: number;
-  readonly balanceAlpha: number;
-  readonly biasGamma: number;
-  readonly betas: readonly [number, number];
-  readonly eps: number;
-  readonly weightDecay: number;
-  readonly clip: number;
-}
 
 export const TRAINING_OPTIONS: Options = {
   'mtp-lambda': { type: 'string', default: '0.3' },

@@ -12,3 +12,4 @@ export { piecewiseConstant, warmupCosine, deepseekV3Schedules, type Schedule, ty
 export { TrainingParameters } from './parameters.js';
 export { NonFiniteStep, Trainer, type RouterUpdate, type StepResult, type StepSettings, type TrainerOptions } from './step.js';
 export { afterStepTensors, trainingStepTensors } from './step-tensors.js';
+export type { TrainingHyperparameters } from './hyperparameters.js';

@@ -2,29 +2,16 @@
 // dragging pans, a kernel's row brings its nodes into view, and search marks ops and kernels and steps through
 // them, all without a request beyond the page. Skipped loudly without Chromium, unless DSV3_REQUIRE_BROWSER=1.
 
-import { existsSync, readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compileStages } from '../../src/compiler/compile.js';
 import { programStats } from '../../src/compiler/stats.js';
 import { graphToHtml } from '../../src/compiler/view/html.js';
 import { parseGraph } from '../../src/ir/index.js';
-import { useOptionalResource } from '../support/optional-resource.js';
-import { CHROMIUM } from './browser-gpu.js';
+import { useHeadlessChromium } from './headless-chromium.js';
 
-class MissingChromium extends Error {}
-
-const browser = useOptionalResource<Browser>({
-  what: 'Chromium',
-  requireEnv: 'DSV3_REQUIRE_BROWSER',
-  acquire: async () => {
-    if (!existsSync(CHROMIUM)) throw new MissingChromium(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set DSV3_CHROMIUM)`);
-    return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--no-first-run'] });
-  },
-  missingReason: (e) => (e instanceof MissingChromium ? e.message : undefined),
-  release: (b) => b.close(),
-});
+const browser = useHeadlessChromium();
 
 const stages = compileStages(parseGraph(readFileSync('spec/examples/block.graph', 'utf8')));
 const html = graphToHtml(stages, programStats(stages.program));

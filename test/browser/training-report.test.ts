@@ -3,27 +3,13 @@
 // expert and step. The metrics are a made-up run of 40 steps with two MoE layers. Skipped loudly without Chromium,
 // unless DSV3_REQUIRE_BROWSER=1.
 
-import { existsSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StepMetrics } from '../../src/training/run/metrics.js';
 import { reportPage } from '../../src/training/run/report/report-page.js';
-import { useOptionalResource } from '../support/optional-resource.js';
-import { CHROMIUM } from './browser-gpu.js';
+import { useHeadlessChromium } from './headless-chromium.js';
 
-class MissingChromium extends Error {}
-
-const browser = useOptionalResource<Browser>({
-  what: 'Chromium',
-  requireEnv: 'DSV3_REQUIRE_BROWSER',
-  acquire: async () => {
-    if (!existsSync(CHROMIUM)) throw new MissingChromium(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set DSV3_CHROMIUM)`);
-    return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--no-first-run'] });
-  },
-  missingReason: (e) => (e instanceof MissingChromium ? e.message : undefined),
-  release: (b) => b.close(),
-});
+const browser = useHeadlessChromium();
 
 const [STEPS, EXPERTS] = [40, 8];
 

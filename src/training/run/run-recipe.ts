@@ -4,10 +4,11 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic-file.js';
+import type { TrainingHyperparameters } from '../hyperparameters.js';
 import { warmupCosine, type TrainingSchedules } from '../schedules.js';
 import type { TokenEncoding } from './token-data.js';
 
-export interface RunRecipe {
+export interface RunRecipe extends Omit<TrainingHyperparameters, 'lr'> {
   /** The starting point: a checkpoint folder (`model`) or a config.json drawn at random (`config`, with `std`). */
   readonly start: { readonly model: string } | { readonly config: string; readonly std: number };
   readonly data: { readonly file: string; readonly tokens: number; readonly encoding: TokenEncoding };
@@ -19,14 +20,6 @@ export interface RunRecipe {
   readonly seed: number;
   /** The learning rate: a linear rise over `warmup` steps to `peak`, then a cosine down to `final` at the last step. */
   readonly lr: { readonly peak: number; readonly final: number; readonly warmup: number };
-  readonly mtpLambda: number;
-  readonly balanceAlpha: number;
-  readonly biasGamma: number;
-  readonly betas: readonly [number, number];
-  readonly eps: number;
-  readonly weightDecay: number;
-  /** The global gradient norm bound. */
-  readonly clip: number;
 }
 
 export const RECIPE_FILE = 'run.json';

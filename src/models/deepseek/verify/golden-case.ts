@@ -10,6 +10,7 @@ import type { TensorData } from '../../../ir/index.js';
 import { readJson, type FileSet } from '../../../io/file-set.js';
 import { isJSONObject, SafetensorsFile } from '../../../io/safetensors.js';
 import type { ScaleFormat } from '../../../ops/index.js';
+import type { TrainingHyperparameters } from '../../../training/hyperparameters.js';
 import type { AttentionMode, GemmMode, MtpHidden, Ue8m0Reach } from '../settings.js';
 
 /** How a run's Linear layers ran: the model settings that reproduce it. */
@@ -23,18 +24,6 @@ export type GoldenRun =
   | { readonly kind: 'standard'; readonly name: string; readonly attention: AttentionMode; readonly linear: GoldenGemm }
   | { readonly kind: 'mtp'; readonly name: string; readonly attention: AttentionMode; readonly mtpHidden: MtpHidden }
   | { readonly kind: 'training'; readonly name: string; readonly attention: AttentionMode; readonly hyperparameters: TrainingHyperparameters };
-
-/** A training case's step (its manifest's `hyperparameters`; spec/golden/v3-tiny-train). */
-export interface TrainingHyperparameters {
-  readonly mtpLambda: number;
-  readonly balanceAlpha: number;
-  readonly biasGamma: number;
-  readonly lr: number;
-  readonly betas: readonly [number, number];
-  readonly eps: number;
-  readonly weightDecay: number;
-  readonly maxGradNorm: number;
-}
 
 /** The manifest's hyperparameters of a training case, or undefined for a case of another kind. */
 function trainingHyperparameters(manifest: Record<string, unknown>, where: string): TrainingHyperparameters | undefined {
@@ -55,7 +44,7 @@ function trainingHyperparameters(manifest: Record<string, unknown>, where: strin
     betas: [betas[0], betas[1]],
     eps: number('eps'),
     weightDecay: number('weight_decay'),
-    maxGradNorm: number('max_grad_norm'),
+    clip: number('max_grad_norm'),
   };
 }
 

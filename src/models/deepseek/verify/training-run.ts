@@ -147,7 +147,7 @@ export async function verifyTrainingRun(golden: GoldenCase, run: GoldenRun & { k
   const model = loadModel(golden.files, { attention: run.attention, maxSeqLen: tokens[0]!.length });
   try {
     const optimizer = new AdamW({ lr: h.lr, betas: h.betas, eps: h.eps, weightDecay: h.weightDecay });
-    const trainer = new Trainer(model, backend, { batch: tokens.length, seqLen: tokens[0]!.length, maxNorm: h.maxGradNorm, optimizer, balanceGradients: true });
+    const trainer = new Trainer(model, backend, { batch: tokens.length, seqLen: tokens[0]!.length, maxNorm: h.clip, optimizer, balanceGradients: true });
     const settings: StepSettings = { lr: h.lr, mtpLambda: h.mtpLambda, balanceAlpha: h.balanceAlpha, biasGamma: h.biasGamma };
     const step = trainingStepTensors(await trainer.step(tokens, settings), trainer.parameters);
     return trainingComparisons({ ...step, ...afterStepTensors(await trainer.losses(tokens, settings)) }, golden);
