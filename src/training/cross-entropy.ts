@@ -1,7 +1,8 @@
 // Next-token cross-entropy as a graph: the mean over every (row, position) of -log softmax(logits)[target], as
 // torch's F.cross_entropy with reduction "mean" (full vocabulary, no label smoothing, no ignored index).
 
-import { gather, logSoftmax, mean, neg, reshape, slice, type Tensor } from '../ops/index.js';
+import { crossEntropy } from '../composites/cross-entropy.js';
+import { mean, reshape, slice, type Tensor } from '../ops/index.js';
 
 /**
  * The cross-entropy of logits [B, S, V] at positions i = 0 .. T-1-ahead against tokens [B, T] at i + ahead (a
@@ -14,6 +15,6 @@ export function shiftedCrossEntropy(logits: Tensor, tokens: Tensor, ahead: numbe
   const n = T - ahead;
   if (!Number.isInteger(ahead) || ahead < 1 || n < 1 || n > S)
     throw new RangeError(`shiftedCrossEntropy: ${T} tokens leave no position to predict ${ahead} ahead from ${S} logits positions`);
-  const targets = reshape(slice(tokens, 1, ahead), [B, n, 1]);
-  return neg(mean(gather(logSoftmax(slice(logits, 1, 0, n), -1), targets, -1)));
+  // The composite's own derivative rule keeps no [B, n, V] log-softmax for the backward pass.
+  return mean(crossEntropy(slice(logits, 1, 0, n), reshape(slice(tokens, 1, ahead), [B, n])));
 }
